@@ -1,0 +1,196 @@
+// actors/messages.hpp — every atom and message the actors exchange.
+//
+// One header so the protocol between actors reads like a table of contents.
+// All messages are local-only (never serialized): the types that carry
+// functions or shared pointers are declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE.
+#pragma once
+
+#include "adapters/knowledge/knowledge_base.hpp"
+#include "adapters/llm/llm_types.hpp"
+#include "adapters/storage/storage.hpp"
+#include "adapters/tools/tool.hpp"
+#include "net/event_sink.hpp"
+#include "protocol/domain.hpp"
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace so::actors {
+
+// ---- atoms (CAF 0.17: at most 10 characters) ------------------------------------------
+
+// connection (fed by the socket layer)
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using binary_atom = caf::atom_constant<caf::atom("binary")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+// storage actor
+using run_atom = caf::atom_constant<caf::atom("run")>;
+// session directory and sessions
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using start_atom = caf::atom_constant<caf::atom("startturn")>;
+using turn_end_atom = caf::atom_constant<caf::atom("turnend")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using park_atom = caf::atom_constant<caf::atom("park")>;
+using take_atom = caf::atom_constant<caf::atom("take")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+// turns and confirmations
+using verdict_atom = caf::atom_constant<caf::atom("verdict")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using begin_atom = caf::atom_constant<caf::atom("begin")>;
+// backplane
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using detach_atom = caf::atom_constant<caf::atom("detach")>;
+using associate_atom = caf::atom_constant<caf::atom("associate")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using count_atom = caf::atom_constant<caf::atom("count")>;
+// activity registry
+using track_atom = caf::atom_constant<caf::atom("track")>;
+using await_atom = caf::atom_constant<caf::atom("await")>;
+
+// ---- connection identity ------------------------------------------------------------------
+
+/// Who is on the other end of one WebSocket (protocol.md §1.2).
+struct connection_identity {
+  std::string connection_id;  ///< UUID v4
+  std::optional<std::string> origin;
+  /// Access context for knowledge retrieval (anonymous unless a token verified).
+  adapters::access_context access;
+  /// Org from a verified `?token=` (auth arrives with a later issue; none until then).
+  std::optional<std::string> principal_org;
+};
+
+// ---- storage actor --------------------------------------------------------------------------
+
+/// Work for the storage actor: runs on its own (detached) thread, may block.
+/// The returned message is the response to the request that carried the job.
+struct storage_job {
+  std::function<caf::message(adapters::storage&, adapters::knowledge_base&)> run;
+};
+
+/// Response of a storage job: a value or the storage error text.
+template <class T>
+struct storage_reply {
+  std::optional<T> value;
+  std::string error;
+};
+
+// ---- sessions -----------------------------------------------------------------------------
+
+/// The four records `create_conversation_session` persists, in order.
+struct new_session_records {
+  protocol::conversation conversation;
+  protocol::participant user;
+  protocol::participant agent;
+  protocol::session session;
+};
+
+/// Reply to `create`: empty `error` on success, else the INTERNAL_ERROR text.
+struct create_outcome {
+  std::string error;
+};
+
+/// Reply to `lookup`: a live session actor, or a null actor when unknown.
+struct session_ref {
+  caf::actor actor;
+  protocol::session snapshot;
+};
+
+/// What a connection hands a session to start a turn.
+struct turn_request {
+  std::string request_id;
+  std::string message;
+  net::event_sink_ptr sink;
+  adapters::access_context access;
+  std::string connection_id;
+};
+
+/// Reply to `startturn`: false when another turn holds the session's slot.
+struct turn_admission {
+  bool started = false;
+};
+
+/// Reply to `take`: the pending confirmation actor, or null when nothing waits.
+struct pending_confirmation {
+  caf::actor confirmation;
+};
+
+/// How a parked tool call was decided (engine.md §5.5).
+enum class verdict_kind { approved, denied, timed_out };
+
+struct confirmation_verdict {
+  verdict_kind kind = verdict_kind::denied;
+  /// The confirming connection: the turn continues there if its own socket is gone.
+  net::event_sink_ptr confirmer;
+};
+
+// ---- turns ----------------------------------------------------------------------------------
+
+/// One LLM stream event, tagged with the call it belongs to (stragglers of a
+/// cancelled call are ignored).
+struct llm_event {
+  std::uint64_t call_id = 0;
+  adapters::llm::stream_event event;
+};
+
+/// A tool finished.
+struct tool_finished {
+  std::uint64_t call_id = 0;
+  adapters::tools::tool_outcome outcome;
+};
+
+// ---- backplane -------------------------------------------------------------------------
+
+enum class target_kind { connection, session, user, org, agent };
+
+struct backplane_target {
+  target_kind kind = target_kind::connection;
+  std::string id;
+  friend bool operator<(const backplane_target& a, const backplane_target& b) {
+    return a.kind != b.kind ? a.kind < b.kind : a.id < b.id;
+  }
+  friend bool operator==(const backplane_target& a, const backplane_target& b) {
+    return a.kind == b.kind && a.id == b.id;
+  }
+};
+
+// ---- activity registry ------------------------------------------------------------------
+
+enum class activity_kind { turn, confirmation };
+
+struct live_counts {
+  std::size_t turns = 0;
+  std::size_t confirmations = 0;
+};
+
+}  // namespace so::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::connection_identity)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::storage_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::new_session_records)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::create_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::session_ref)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::turn_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::turn_admission)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::pending_confirmation)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::confirmation_verdict)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::llm_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::tool_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::backplane_target)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::activity_kind)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::live_counts)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::net::frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::net::event_sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::protocol::session)
+
+namespace caf {
+template <class T>
+struct allowed_unsafe_message_type<so::actors::storage_reply<T>> : std::true_type {};
+}  // namespace caf

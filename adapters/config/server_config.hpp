@@ -1,0 +1,97 @@
+// adapters/config/server_config.hpp — every environment variable, in one place.
+//
+// The reference's variables keep their names, defaults and parse rules
+// (storage-backplane.md §8.1, protocol.md §1.8); ours use the SMOOTH_AGENT_
+// prefix (decisions.md). An invalid value for a variable we own throws
+// `config_error` naming the variable. The README's configuration table is
+// generated from the same list (`config_variables()`).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace so::adapters {
+
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class storage_backend { memory, postgres, dynamodb };
+enum class backplane_backend { memory, nats, redis };
+
+struct server_config {
+  // ---- listener (reference) ----
+  std::string bind = "127.0.0.1";  ///< SMOOTH_AGENT_BIND; non-IP → 127.0.0.1 silently
+  std::uint16_t port = 8787;       ///< SMOOTH_AGENT_PORT; unparseable → 8787
+
+  // ---- LLM (reference) ----
+  std::string gateway_url = "https://llm.smoo.ai/v1";  ///< SMOOAI_GATEWAY_URL
+  std::string gateway_key;                             ///< SMOOAI_GATEWAY_KEY (empty = unset)
+  std::string model = "claude-haiku-4-5";              ///< SMOOTH_AGENT_MODEL
+  unsigned max_iterations = 6;                         ///< SMOOTH_AGENT_MAX_ITERATIONS
+  unsigned max_tokens = 512;                           ///< SMOOTH_AGENT_MAX_TOKENS
+  std::string rerank;                                  ///< SMOOTH_AGENT_RERANK (read, unused yet)
+  std::vector<std::string> confirm_tools;              ///< SMOOTH_AGENT_CONFIRM_TOOLS
+  bool seed_kb = false;                                ///< SMOOTH_AGENT_SEED_KB == "1"
+
+  // ---- storage and backplane (reference) ----
+  storage_backend storage = storage_backend::memory;  ///< SMOOTH_AGENT_STORAGE
+  std::optional<std::string> database_url;  ///< SMOOTH_AGENT_DATABASE_URL, then DATABASE_URL
+  std::string ddb_table = "smooth-operator";  ///< SMOOTH_AGENT_DDB_TABLE
+  backplane_backend backplane = backplane_backend::memory;  ///< SMOOTH_AGENT_BACKPLANE
+  std::optional<std::string> backplane_url;  ///< SMOOTH_AGENT_BACKPLANE_URL (+ NATS/REDIS fallbacks)
+
+  // ---- widget auth (reference) ----
+  bool widget_auth_strict = false;                ///< WIDGET_AUTH_STRICT
+  std::optional<std::string> widget_auth_url;     ///< WIDGET_AUTH_URL
+  std::optional<std::string> widget_auth_bearer;  ///< WIDGET_AUTH_BEARER
+  std::uint64_t widget_auth_ttl_secs = 60;        ///< WIDGET_AUTH_TTL_SECS
+
+  // ---- auth (reference; enforced by a later issue) ----
+  std::optional<std::string> auth_mode;  ///< AUTH_MODE: jwt|smoo|trusted|none
+  std::optional<std::string> auth_jwt_hs256_secret;
+  std::optional<std::string> auth_jwt_rs256_public_key;
+  std::optional<std::string> auth_jwt_issuer;
+  std::optional<std::string> auth_jwt_audience;
+  std::string auth_dev_org_id = "dev-org";
+
+  // ---- ours (decisions.md and issues) ----
+  std::chrono::seconds drain_timeout{25};              ///< SMOOTH_AGENT_DRAIN_TIMEOUT_SECS
+  std::size_t max_frame_bytes = 1 << 20;               ///< SMOOTH_AGENT_MAX_FRAME_BYTES
+  std::size_t max_outbound_bytes = 4 << 20;            ///< SMOOTH_AGENT_MAX_OUTBOUND_BYTES
+  std::chrono::milliseconds confirm_timeout{300'000};  ///< SMOOTH_AGENT_CONFIRM_TIMEOUT_SECS
+  bool nats_legacy_subject = false;                    ///< SMOOTH_AGENT_NATS_LEGACY_SUBJECT
+  std::optional<std::string> knowledge_file;           ///< SMOOTH_AGENT_KNOWLEDGE_FILE
+  std::optional<std::string> tools_file;               ///< SMOOTH_AGENT_TOOLS_FILE
+  unsigned worker_threads = 2;                         ///< SMOOTH_AGENT_WORKER_THREADS (CAF)
+  std::chrono::seconds session_idle_timeout{1800};     ///< SMOOTH_AGENT_SESSION_IDLE_SECS
+  std::string log_level = "info";                      ///< SMOOTH_AGENT_LOG_LEVEL
+
+  bool llm_enabled() const { return !gateway_key.empty(); }
+};
+
+/// Reads one variable; nullopt when unset.
+using env_lookup = std::function<std::optional<std::string>(const char* name)>;
+
+/// The process environment.
+env_lookup process_env();
+
+/// Builds the config. Throws config_error naming the variable on invalid values
+/// of variables we own, and on reference boot errors (e.g. postgres without URL).
+server_config load_config(const env_lookup& env);
+
+/// One documented variable (for the README table and `--help`).
+struct config_variable {
+  const char* name;
+  const char* default_value;
+  const char* meaning;
+};
+const std::vector<config_variable>& config_variables();
+
+}  // namespace so::adapters

@@ -1,0 +1,68 @@
+// adapters/knowledge/knowledge_base.hpp — the knowledge seam (engine.md §7, storage-backplane.md §2.6).
+//
+// Thread-safety: implementations may block; the server calls them only from
+// the storage actor's thread. The in-memory implementation also locks so tests
+// may call it directly.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace so::adapters {
+
+/// Who is asking (admin-auth.md §3.2). Anonymous = no user id and no groups.
+struct access_context {
+  std::optional<std::string> user_id;
+  std::vector<std::string> groups;
+  std::optional<std::string> organization_id;
+  bool is_admin = false;
+};
+
+/// Document-level ACL (`acl_v2`): public, or listed user, or listed group.
+struct doc_acl {
+  bool is_public = false;
+  std::vector<std::string> users;
+  std::vector<std::string> groups;
+};
+
+struct document {
+  std::string id;  ///< defaults to the source when ingested from files/scenarios
+  std::string content;
+  std::string source;
+  std::optional<std::string> title;
+  std::optional<std::string> url;
+  std::string organization_id = "reference-org";
+  std::vector<std::string> document_sets;
+  /// nullopt = no ACL (org-public). A malformed ACL must be represented by
+  /// `acl_malformed` so the document fails closed (decisions.md).
+  std::optional<doc_acl> acl;
+  bool acl_malformed = false;
+  std::map<std::string, std::string> metadata;
+};
+
+struct knowledge_result {
+  std::string document_id;
+  std::string chunk;
+  float score = 0;
+  std::string source;
+};
+
+class knowledge_base {
+ public:
+  virtual ~knowledge_base() = default;
+  /// Chunks and stores the document. Re-ingesting the same id replaces its chunks.
+  virtual void ingest(const document& doc) = 0;
+  /// At most `limit` results, best first, visible to `access` (org scope + ACL),
+  /// optionally restricted to the union of `document_sets` (nullopt = unscoped).
+  virtual std::vector<knowledge_result> query(
+      const std::string& text, std::size_t limit, const access_context& access,
+      const std::optional<std::vector<std::string>>& document_sets = std::nullopt) = 0;
+};
+
+using knowledge_base_ptr = std::shared_ptr<knowledge_base>;
+
+}  // namespace so::adapters

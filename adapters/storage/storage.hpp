@@ -1,0 +1,100 @@
+// adapters/storage/storage.hpp — the storage seam (storage-backplane.md §2).
+//
+// Thread-safety: implementations may block (a database round trip), so the
+// server calls them only from the storage actor, which runs detached on its own
+// thread — never on a CAF scheduler thread or the I/O thread. An implementation
+// therefore needs no internal locking when used through that actor, but the
+// in-memory one locks anyway so tests may call it directly.
+// Errors: every operation throws `storage_error` with a readable message.
+#pragma once
+
+#include "protocol/domain.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace so::adapters {
+
+using protocol::conversation;
+using protocol::message;
+using protocol::participant;
+using protocol::session;
+
+struct storage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Present fields replace the stored ones (storage-backplane.md §1.9).
+struct conversation_update {
+  std::optional<std::string> name;
+  std::optional<std::string> metadata_json;
+  std::optional<std::string> analytics_json;
+};
+
+struct session_update {
+  std::optional<std::string> status;
+  std::optional<std::uint64_t> token_count;
+  std::optional<std::uint64_t> message_count;
+  std::optional<protocol::time_point> last_activity_at;
+  std::optional<protocol::time_point> ended_at;
+};
+
+/// Paging request (storage-backplane.md §2.3). The cursor is the id of the last
+/// message of the previous page; an unknown cursor restarts from the beginning.
+struct message_query {
+  std::string conversation_id;
+  std::size_t limit = 50;
+  std::optional<std::string> cursor;
+  bool descending = false;  ///< false: oldest first; true: newest first
+};
+
+struct message_page {
+  std::vector<message> messages;
+  std::optional<std::string> next_cursor;  ///< set iff more messages follow
+};
+
+class storage {
+ public:
+  virtual ~storage() = default;
+
+  // ---- conversations --------------------------------------------------------
+  /// Idempotent on (organizationId, idempotencyKey): returns the existing row unchanged.
+  virtual conversation create_conversation(conversation c) = 0;
+  virtual std::optional<conversation> get_conversation(const std::string& id) = 0;
+  /// Newest `createdAt` first.
+  virtual std::vector<conversation> list_conversations_by_org(const std::string& org) = 0;
+  /// Unknown id → storage_error.
+  virtual conversation update_conversation(const std::string& id, const conversation_update& u) = 0;
+
+  // ---- participants ---------------------------------------------------------
+  /// A duplicate id is a conflict (storage_error), in every adapter (decisions.md).
+  virtual participant add_participant(participant p) = 0;
+  virtual std::optional<participant> get_participant(const std::string& id) = 0;
+  /// Oldest `createdAt` first, ties by id.
+  virtual std::vector<participant> list_participants_by_conversation(const std::string& conv) = 0;
+  virtual std::optional<participant> resolve_participant_by_external_id(
+      const std::string& conv, const std::string& external_id) = 0;
+
+  // ---- messages ---------------------------------------------------------------
+  /// Appends in order; a duplicate id is a conflict (storage_error).
+  virtual message append_message(message m) = 0;
+  virtual std::optional<message> get_message(const std::string& id) = 0;
+  virtual message_page list_messages(const message_query& q) = 0;
+
+  // ---- sessions ----------------------------------------------------------------
+  /// A duplicate id is a conflict (storage_error).
+  virtual session create_session(session s) = 0;
+  virtual std::optional<session> get_session(const std::string& id) = 0;
+  /// Unknown id → storage_error.
+  virtual session update_session(const std::string& id, const session_update& u) = 0;
+  /// Oldest `createdAt` first, ties by session id.
+  virtual std::vector<session> list_sessions_by_conversation(const std::string& conv) = 0;
+};
+
+using storage_ptr = std::shared_ptr<storage>;
+
+}  // namespace so::adapters

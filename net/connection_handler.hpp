@@ -1,0 +1,36 @@
+// net/connection_handler.hpp — what a WebSocket session hands to the layer above.
+//
+// The socket layer knows nothing about actors: on upgrade it asks a
+// `connection_factory` for an `inbound_handler` and feeds it what it reads.
+// Thread-safety: a handler is called from the I/O thread only, one call at a
+// time, in read order; `on_closed` is called exactly once and is the last call.
+#pragma once
+
+#include "net/event_sink.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace so::net {
+
+/// What the `/ws` upgrade request carried (protocol.md §1.2).
+struct upgrade_info {
+  std::optional<std::string> token;   ///< `?token=` (raw, URL-decoded); never logged
+  std::optional<std::string> origin;  ///< the `Origin` header
+  std::string remote_endpoint;
+};
+
+class inbound_handler {
+ public:
+  virtual ~inbound_handler() = default;
+  virtual void on_text(std::string text) = 0;
+  virtual void on_binary() = 0;
+  virtual void on_closed() = 0;
+};
+
+using connection_factory =
+    std::function<std::unique_ptr<inbound_handler>(const upgrade_info&, event_sink_ptr sink)>;
+
+}  // namespace so::net

@@ -1,0 +1,90 @@
+// net/http_client.hpp — a streaming HTTP/1.1 client (plain and TLS), Beast inside.
+//
+// Used by the LLM gateway provider (SSE) and by webhook tools. The header stays
+// free of Beast/Asio so adapters and actors never compile Beast.
+// Thread-safety: `start` may be called from any thread; callbacks run on the
+// client's I/O thread, one call at a time, in order: `on_head` once (if a
+// response arrived), `on_body` zero or more times as bytes arrive, then
+// `on_complete` exactly once. After `cancel()` only `on_complete` may follow.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace so::net {
+
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+struct http_request {
+  std::string method = "POST";
+  std::string url;  ///< http://host[:port]/path or https://...
+  http_headers headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{30'000};
+  /// Longest silence while reading the body (engine.md §2.10: 60 s).
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// Whole request, headers and body (engine.md §2.10: 600 s).
+  std::chrono::milliseconds total_timeout{600'000};
+};
+
+struct http_response_head {
+  int status = 0;
+  std::string reason;
+  http_headers headers;
+  /// Case-insensitive header lookup.
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+/// How a call ended.
+struct http_outcome {
+  /// Empty on success (body complete). Otherwise a readable reason, e.g.
+  /// "connect: Connection refused" or "stream idle timeout: no data for 60s".
+  std::optional<std::string> error;
+  /// True when the failure happened before any response head arrived (a
+  /// "send failure": safe to retry).
+  bool before_head = false;
+  bool cancelled = false;
+};
+
+struct http_callbacks {
+  std::function<void(const http_response_head&)> on_head;
+  std::function<void(std::string_view chunk)> on_body;
+  std::function<void(const http_outcome&)> on_complete;
+};
+
+/// A call in flight.
+class http_call {
+ public:
+  virtual ~http_call() = default;
+  /// Abandons the call; `on_complete` runs with `cancelled = true` unless it already ran.
+  virtual void cancel() = 0;
+};
+
+struct http_client_options {
+  /// Extra PEM CA bundle trusted in addition to the system store (tests use a
+  /// self-signed certificate). Verification of chain and host name is always on.
+  std::optional<std::string> extra_ca_file;
+};
+
+class http_client {
+ public:
+  virtual ~http_client() = default;
+  virtual std::shared_ptr<http_call> start(http_request request, http_callbacks callbacks) = 0;
+};
+
+using http_client_ptr = std::shared_ptr<http_client>;
+
+/// The Beast implementation. `io` must outlive the client and every call.
+http_client_ptr make_http_client(boost::asio::io_context& io, http_client_options options = {});
+
+}  // namespace so::net

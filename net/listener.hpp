@@ -1,0 +1,65 @@
+// net/listener.hpp — the Beast acceptor and the set of live connections.
+//
+// `listener` accepts TCP connections and hands each to an http_session, which
+// serves `GET /health` and upgrades `/ws` to a websocket_session.
+// Thread-safety: all members run on the io_context's thread; the public
+// functions post to it and may be called from any thread.
+#pragma once
+
+#include "net/connection_handler.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace so::net {
+
+struct listener_options {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8787;                ///< 0 = ephemeral
+  std::size_t max_frame_bytes = 1 << 20;    ///< over → close 1009
+  std::size_t max_outbound_bytes = 4 << 20; ///< over → close 4008 "slow consumer"
+};
+
+/// Counters readable from any thread (tests, logs).
+struct listener_stats {
+  std::atomic<std::uint64_t> connections_open{0};
+  std::atomic<std::uint64_t> slow_consumer_closes{0};
+};
+
+class listener {
+ public:
+  /// Binds immediately; throws std::runtime_error("bind <addr>:<port>: <reason>") on failure.
+  listener(boost::asio::io_context& io, listener_options options, connection_factory factory);
+  ~listener();
+
+  /// The actually bound port (resolved for port 0).
+  std::uint16_t port() const;
+  /// "127.0.0.1:8787" or "[::1]:8787".
+  std::string bound_address() const;
+
+  /// Starts accepting.
+  void start();
+  /// Stops accepting new connections; live ones continue. Idempotent.
+  void stop_accepting();
+  /// Stops reading new frames on every connection (drain): queued writes still flush.
+  void stop_reading();
+  /// Closes every live WebSocket with `code` (e.g. 1001 going away) and every
+  /// plain HTTP keep-alive connection. `done` runs on the I/O thread once all are gone.
+  void close_all(std::uint16_t code, std::string reason, std::function<void()> done);
+
+  const listener_stats& stats() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace so::net

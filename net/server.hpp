@@ -1,0 +1,100 @@
+// net/server.hpp — one running smooth-operator server: I/O thread, actor system,
+// listener, adapters. Used by `main` and by tests (in-process, ephemeral port).
+//
+// Thread model (stack.md §4.5): one io_context thread for all network I/O
+// (WebSocket, /health, outbound HTTP), CAF with `worker_threads` workers and the
+// `sharing` scheduler, and a detached storage actor for calls that may block.
+// Shutdown order (stack.md §4.4): stop accepting → drain turns → close sockets →
+// join the I/O thread → await all actors.
+// Thread-safety: construct and destroy from one thread; the other members may
+// be called from any thread.
+#pragma once
+
+#include "adapters/config/server_config.hpp"
+#include "adapters/knowledge/knowledge_base.hpp"
+#include "adapters/llm/llm_provider.hpp"
+#include "adapters/storage/storage.hpp"
+#include "adapters/tools/tool.hpp"
+#include "net/http_client.hpp"
+#include "protocol/clock.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caf {
+class actor_system;
+class actor;
+}  // namespace caf
+
+namespace so::net {
+
+/// Everything a server is built from. Production fills only `config`; tests
+/// use the seams.
+struct server_options {
+  adapters::server_config config;
+  /// Test seam: replaces the gateway (and bypasses the LLM_UNAVAILABLE gate).
+  adapters::llm::provider_ptr llm_override;
+  /// Extra tools offered to the model in every turn (scenario `server.tools`).
+  std::vector<adapters::tools::tool_ptr> extra_tools;
+  /// Documents ingested at boot (scenario `server.knowledge`).
+  std::vector<adapters::document> knowledge;
+  /// Host seam: per-turn tools.
+  adapters::tools::tool_provider_ptr host_tools;
+  protocol::clock_ptr clock;                       ///< default: system clock
+  adapters::storage_ptr storage;                   ///< default: from config
+  adapters::knowledge_base_ptr knowledge_base;     ///< default: in-memory
+  http_client_options http;                        ///< outbound HTTP (gateway, webhooks)
+};
+
+/// Counters for tests and /health-style introspection.
+struct server_stats {
+  std::size_t live_turns = 0;
+  std::size_t live_confirmations = 0;
+  std::size_t attached_connections = 0;
+};
+
+class server {
+ public:
+  /// Boots everything and starts listening. Throws std::runtime_error (bind,
+  /// config, knowledge/tools files) — the message names what failed.
+  explicit server(server_options options);
+  /// Graceful `shutdown()` if still running.
+  ~server();
+
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  std::uint16_t port() const;
+  /// "127.0.0.1:8787"
+  std::string bound_address() const;
+  /// "ws://127.0.0.1:8787/ws"
+  std::string ws_url() const;
+  /// The exact startup line of protocol.md §1.8 (without newline).
+  std::string startup_line() const;
+
+  /// Graceful drain (decisions.md): stop accepting and reading, let in-flight
+  /// turns finish up to `config.drain_timeout`, close sockets with 1001, stop.
+  /// Idempotent; blocks until everything has stopped.
+  void shutdown();
+
+  /// Blocks until SIGTERM/SIGINT, then `shutdown()`. For `main`.
+  void run_until_signal();
+
+  /// Publishes raw event JSON to a backplane target ("session", "connection",
+  /// "user", "org", "agent"); returns local deliveries. Blocks briefly.
+  std::size_t publish(const std::string& kind, const std::string& id, const std::string& json);
+
+  /// Snapshot of live actor counts. Blocks briefly.
+  server_stats stats();
+
+  caf::actor_system& system();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace so::net

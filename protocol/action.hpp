@@ -1,0 +1,90 @@
+// protocol/action.hpp — inbound frames as typed actions (protocol.md §2.1, §3, §5).
+//
+// `parse_action` is the single entry point: one text frame in, one `action` out.
+// Validation order, codes and texts follow protocol.md §3.0 and §5 plus
+// decisions.md (agentId required, 32,000-character message cap, `cancel`).
+// Pure: no I/O, no shared state; safe from any thread.
+#pragma once
+
+#include "protocol/json.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace so::protocol {
+
+using request_id = std::optional<std::string>;
+
+// ---- actions -------------------------------------------------------------------------
+
+struct ping_action {
+  request_id rid;
+};
+
+struct create_session_action {
+  request_id rid;
+  std::string agent_id;  ///< required, non-blank (decisions.md)
+  std::optional<std::string> user_name;
+  std::optional<std::string> user_email;
+  std::optional<std::string> browser_fingerprint;
+  std::optional<std::string> metadata_json;  ///< any JSON value, compact text
+  bool has_auth_context = false;             ///< the key was present (even if null)
+  std::optional<std::string> auth_context_json;
+};
+
+struct get_session_action {
+  request_id rid;
+  std::string session_id;
+};
+
+struct get_messages_action {
+  request_id rid;
+  std::string session_id;
+  std::size_t limit = 50;  ///< positive integer, else 50; no upper cap (reference)
+  std::optional<std::string> cursor;
+};
+
+struct send_message_action {
+  std::string rid;  ///< required
+  std::string session_id;
+  std::string message;  ///< used as-is (not trimmed)
+};
+
+struct confirm_tool_action {
+  request_id rid;
+  std::string session_id;
+  bool approved = false;
+};
+
+struct cancel_action {
+  request_id rid;
+  std::optional<std::string> session_id;  ///< advisory
+};
+
+/// A frame that must be answered with an `error` event (and nothing else).
+struct action_error {
+  request_id rid;
+  std::string_view code;
+  std::string message;
+};
+
+using action = std::variant<ping_action, create_session_action, get_session_action,
+                            get_messages_action, send_message_action, confirm_tool_action,
+                            cancel_action, action_error>;
+
+/// Limits applied while parsing an inbound frame.
+struct action_limits {
+  json_limits json;
+  std::size_t max_message_chars = 32000;  ///< `send_message.message` cap (decisions.md)
+};
+
+/// Parses one inbound text frame. Never throws.
+action parse_action(std::string_view frame, const action_limits& limits = {});
+
+/// The `action_error` every binary frame produces.
+action_error binary_frame_error();
+
+}  // namespace so::protocol

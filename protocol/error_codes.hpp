@@ -1,0 +1,41 @@
+// protocol/error_codes.hpp — every `error.code` the server emits and the fixed texts.
+#pragma once
+
+#include <string_view>
+
+namespace so::protocol::codes {
+
+inline constexpr std::string_view validation_error = "VALIDATION_ERROR";
+inline constexpr std::string_view unsupported_action = "UNSUPPORTED_ACTION";
+inline constexpr std::string_view session_not_found = "SESSION_NOT_FOUND";
+inline constexpr std::string_view llm_unavailable = "LLM_UNAVAILABLE";
+inline constexpr std::string_view agent_error = "AGENT_ERROR";
+inline constexpr std::string_view internal_error = "INTERNAL_ERROR";
+inline constexpr std::string_view storage_error = "STORAGE_ERROR";
+inline constexpr std::string_view no_pending_confirmation = "NO_PENDING_CONFIRMATION";
+inline constexpr std::string_view turn_in_progress = "TURN_IN_PROGRESS";
+inline constexpr std::string_view agent_not_authorized = "AGENT_NOT_AUTHORIZED";
+inline constexpr std::string_view origin_not_allowed = "ORIGIN_NOT_ALLOWED";
+inline constexpr std::string_view auth_context_invalid = "AUTH_CONTEXT_INVALID";
+
+}  // namespace so::protocol::codes
+
+namespace so::protocol::texts {
+
+inline constexpr std::string_view binary_frame =
+    "binary frames are not supported; send JSON text frames";
+inline constexpr std::string_view missing_action = "missing 'action' field";
+inline constexpr std::string_view missing_session_id = "missing 'sessionId'";
+inline constexpr std::string_view missing_agent_id = "missing 'agentId'";
+inline constexpr std::string_view send_requires_request_id = "send_message requires a 'requestId'";
+inline constexpr std::string_view missing_message = "missing or empty 'message'";
+inline constexpr std::string_view confirm_requires_session = "confirm_tool_action requires a 'sessionId'";
+inline constexpr std::string_view confirm_requires_bool = "confirm_tool_action requires a boolean 'approved'";
+inline constexpr std::string_view llm_unavailable =
+    "No LLM gateway key is available for this turn (SMOOAI_GATEWAY_KEY is unset and no per-org "
+    "key resolved); this server cannot serve LLM turns. Configure the gateway key to enable "
+    "send_message.";
+inline constexpr std::string_view turn_in_progress =
+    "a turn is already in progress on this connection; cancel it or wait for it to complete";
+
+}  // namespace so::protocol::texts

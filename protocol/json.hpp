@@ -1,0 +1,72 @@
+// protocol/json.hpp — hardened JSON parsing and the writer type every builder uses.
+//
+// Contract: pure functions, no I/O, no shared state. Safe to call from any thread.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace so::protocol {
+
+// ---- parsing ------------------------------------------------------------------
+
+/// Limits applied to every untrusted JSON text.
+struct json_limits {
+  /// Maximum nesting of arrays/objects. RapidJSON has no limit of its own and its
+  /// (recursive) writer crashes on very deep input, so we cap it.
+  std::size_t max_depth = 64;
+};
+
+/// Outcome of `parse_untrusted`: either a document or a human-readable reason.
+struct json_parse_result {
+  bool ok = false;
+  std::string error;  ///< e.g. "Invalid value. at offset 20"; empty when ok
+};
+
+/// Parses `text` into `doc` validating UTF-8 (RapidJSON does not by default),
+/// using the iterative parser and enforcing `limits.max_depth`.
+json_parse_result parse_untrusted(rapidjson::Document& doc, std::string_view text,
+                                  const json_limits& limits = {});
+
+// ---- field access (a wrong JSON type counts as missing, per protocol.md §3.0) ----
+
+/// The member's string value, or nullopt when absent or not a string.
+std::optional<std::string> get_string(const rapidjson::Value& obj, const char* key);
+/// The member's bool value, or nullopt when absent or not a JSON boolean.
+std::optional<bool> get_bool(const rapidjson::Value& obj, const char* key);
+/// The member itself, or nullptr when absent.
+const rapidjson::Value* get_member(const rapidjson::Value& obj, const char* key);
+
+/// Compact JSON text of any value (used to keep arbitrary JSON as opaque text).
+std::string to_compact_json(const rapidjson::Value& value);
+
+// ---- writing --------------------------------------------------------------------
+
+/// The one writer type used by every builder. Output is compact UTF-8.
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Writes a std::string_view as a JSON string.
+inline void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+/// Writes a key.
+inline void write_key(json_writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+/// Splices pre-serialized JSON text (must be a complete JSON value) into the output.
+inline void write_raw(json_writer& w, std::string_view json, rapidjson::Type type) {
+  w.RawValue(json.data(), json.size(), type);
+}
+
+/// Counts Unicode code points of valid UTF-8 text.
+std::size_t utf8_length(std::string_view s);
+/// The longest prefix of `s` holding at most `max_chars` code points.
+std::string_view utf8_prefix(std::string_view s, std::size_t max_chars);
+
+}  // namespace so::protocol

@@ -1,0 +1,79 @@
+// tests/support/fake_gateway.hpp — an OpenAI-compatible gateway that streams scripts as SSE.
+//
+// Serves POST /chat/completions (any path ending in it) on 127.0.0.1 (plain or
+// TLS with a self-signed certificate), popping one scripted entry per request
+// exactly like `scripted_provider`, so every scenario can also run through the
+// real HTTP client. Faults are injectable per request. Records every request
+// (headers and JSON body) for assertions. Runs on its own thread.
+#pragma once
+
+#include "adapters/llm/scripted_provider.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace so::test {
+
+/// What the gateway does for one request instead of (or around) its script entry.
+struct gateway_fault {
+  enum class kind {
+    none,
+    http_status,        ///< respond with `status` and `body`, no stream
+    malformed_line,     ///< inject a non-JSON `data:` line before the entry's events
+    drop_mid_stream,    ///< send the first delta then close the socket without finishing
+    stall,              ///< send the first delta then go silent for `delay`
+  };
+  kind what = kind::none;
+  int status = 500;
+  std::string body = R"({"error":"boom"})";
+  std::optional<std::string> retry_after;  ///< Retry-After header value
+  std::chrono::milliseconds delay{0};
+};
+
+struct recorded_request {
+  std::string target;
+  std::string authorization;
+  std::string body;  ///< the JSON request body
+};
+
+struct fake_gateway_options {
+  bool tls = false;  ///< serve HTTPS with a fresh self-signed cert for "localhost"
+  /// Pause between SSE events (lets tests see tokens arrive before the end).
+  std::chrono::milliseconds chunk_delay{0};
+};
+
+class fake_gateway {
+ public:
+  explicit fake_gateway(std::vector<adapters::llm::script_entry> script = {},
+                        fake_gateway_options options = {});
+  ~fake_gateway();
+
+  /// e.g. "http://127.0.0.1:41234/v1" (or "https://localhost:41234/v1" with TLS).
+  std::string base_url() const;
+  std::uint16_t port() const;
+  /// PEM file of the self-signed certificate (TLS mode only).
+  std::string ca_file() const;
+
+  /// Faults consumed one per request, before script entries (a fault with
+  /// http_status does not consume a script entry).
+  void push_fault(gateway_fault f);
+  void push(adapters::llm::script_entry e);
+  std::vector<recorded_request> requests() const;
+  /// Number of SSE events written so far for the current/last request (for
+  /// "first token before last chunk" ordering tests).
+  std::size_t events_sent() const;
+  /// Blocks until the gateway sent `n` events or the timeout elapsed.
+  bool wait_events_sent(std::size_t n, std::chrono::milliseconds timeout);
+  /// Lets a stalled or paused stream continue.
+  void release();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace so::test
