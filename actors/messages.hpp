@@ -163,11 +163,12 @@ struct backplane_target {
 
 // ---- activity registry ------------------------------------------------------------------
 
-enum class activity_kind { turn, confirmation };
+enum class activity_kind { turn, confirmation, connection };
 
 struct live_counts {
   std::size_t turns = 0;
   std::size_t confirmations = 0;
+  std::size_t connections = 0;
 };
 
 }  // namespace so::actors

@@ -1,1 +1,57 @@
-int main() { return 0; }  // replaced by the server entry point
+// net/main.cpp — the smooth-operator-server binary.
+//
+// Reads the environment, boots the server, prints the one startup line on
+// stdout (protocol.md §1.8; every log goes to stderr), and drains gracefully on
+// SIGTERM/SIGINT, exiting 0.
+#include "adapters/config/server_config.hpp"
+#include "net/server.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <pthread.h>
+
+int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::cout << "usage: smooth-operator-server\n\nConfigured by environment variables:\n";
+    for (const auto& v : so::adapters::config_variables())
+      std::cout << "  " << v.name << " (default: " << v.default_value << ")\n      " << v.meaning
+                << "\n";
+    return 0;
+  }
+  auto logger = spdlog::stderr_color_mt("smooth-operator");
+  spdlog::set_default_logger(logger);
+
+  so::adapters::server_config config;
+  try {
+    config = so::adapters::load_config(so::adapters::process_env());
+  } catch (const std::exception& e) {
+    std::cerr << "smooth-operator-server: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Block the drain signals before any thread starts, so only sigwait sees them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  try {
+    so::net::server_options options;
+    options.config = config;
+    so::net::server server(std::move(options));
+    std::cout << server.startup_line() << std::endl;  // flushed: harnesses wait for it
+    server.run_until_signal();
+  } catch (const std::exception& e) {
+    std::cerr << "smooth-operator-server: " << e.what() << "\n";
+    return 1;
+  }
+  spdlog::info("stopped");
+  spdlog::shutdown();
+  return 0;
+}

@@ -13,6 +13,7 @@
 #include "adapters/config/server_config.hpp"
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/llm/llm_provider.hpp"
+#include "adapters/llm/persona_source.hpp"
 #include "adapters/storage/storage.hpp"
 #include "adapters/tools/tool.hpp"
 #include "net/http_client.hpp"
@@ -43,6 +44,8 @@ struct server_options {
   std::vector<adapters::document> knowledge;
   /// Host seam: per-turn tools.
   adapters::tools::tool_provider_ptr host_tools;
+  /// Host seam: per-org persona replacing the built-in system prompt.
+  adapters::llm::persona_source_ptr persona;
   protocol::clock_ptr clock;                       ///< default: system clock
   adapters::storage_ptr storage;                   ///< default: from config
   adapters::knowledge_base_ptr knowledge_base;     ///< default: in-memory

@@ -1,0 +1,65 @@
+#include "actors/backplane_actor.hpp"
+
+#include "actors/messages.hpp"
+
+#include <map>
+#include <set>
+
+namespace so::actors {
+
+struct backplane_state {
+  std::map<std::string, net::event_sink_ptr> sinks;
+  std::map<std::string, std::set<backplane_target>> targets_of;  // conn → targets
+  std::map<backplane_target, std::set<std::string>> conns_of;    // target → conns
+  static inline const char* name = "backplane";
+
+  void detach(const std::string& conn) {
+    sinks.erase(conn);
+    auto it = targets_of.find(conn);
+    if (it == targets_of.end()) return;
+    for (const auto& t : it->second) {
+      auto c = conns_of.find(t);
+      if (c == conns_of.end()) continue;
+      c->second.erase(conn);
+      if (c->second.empty()) conns_of.erase(c);  // prune empty targets
+    }
+    targets_of.erase(it);
+  }
+
+  std::size_t deliver(const std::string& conn, const net::frame& f) {
+    auto s = sinks.find(conn);
+    if (s == sinks.end()) return 0;  // associated before attach: skipped
+    s->second->push(f);
+    return 1;
+  }
+};
+
+static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self) {
+  self->set_default_handler(caf::drop);
+  return {
+      [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink) {
+        self->state.sinks[conn] = std::move(sink);
+      },
+      [self](detach_atom, const std::string& conn) { self->state.detach(conn); },
+      [self](associate_atom, const std::string& conn, const backplane_target& t) {
+        self->state.targets_of[conn].insert(t);
+        self->state.conns_of[t].insert(conn);
+      },
+      [self](publish_atom, const backplane_target& t, const net::frame& f) -> std::size_t {
+        auto& st = self->state;
+        if (t.kind == target_kind::connection) return st.deliver(t.id, f);
+        auto it = st.conns_of.find(t);
+        if (it == st.conns_of.end()) return 0;
+        std::size_t n = 0;
+        for (const auto& conn : it->second) n += st.deliver(conn, f);
+        return n;
+      },
+      [self](count_atom) -> std::size_t { return self->state.sinks.size(); },
+  };
+}
+
+caf::actor spawn_backplane(caf::actor_system& sys) {
+  return sys.spawn(backplane_actor_behavior);
+}
+
+}  // namespace so::actors

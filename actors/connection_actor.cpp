@@ -1,0 +1,314 @@
+#include "actors/connection_actor.hpp"
+
+#include "actors/storage_calls.hpp"
+#include "adapters/auth/session_org.hpp"
+#include "protocol/action.hpp"
+#include "protocol/error_codes.hpp"
+#include "protocol/events.hpp"
+#include "protocol/ids.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <variant>
+
+namespace so::actors {
+
+namespace ev = protocol::events;
+namespace codes = protocol::codes;
+namespace texts = protocol::texts;
+
+/// How long a connection waits for another actor before answering with an error.
+inline constexpr std::chrono::seconds actor_timeout{30};
+
+struct connection_state {
+  services_ptr svc;
+  connection_identity id;
+  net::event_sink_ptr sink;
+  bool draining = false;
+  caf::actor last_turn_session;  ///< where a session-less `cancel` goes
+  static inline const char* name = "connection";
+
+  std::int64_t now_ms() const { return svc->clock->now_ms(); }
+  void send(std::string json) const { sink->push(net::make_frame(std::move(json))); }
+  void error(const protocol::request_id& rid, std::string_view code, std::string_view msg) const {
+    send(ev::error(rid, code, msg, now_ms()));
+  }
+};
+
+namespace {
+
+using self_ptr = caf::stateful_actor<connection_state>*;
+
+std::string not_found_text(const std::string& session_id) {
+  return "session '" + session_id + "' not found";
+}
+std::string no_pending_text(const std::string& session_id) {
+  return "no tool action is awaiting confirmation for session '" + session_id + "'";
+}
+
+void associate(self_ptr self, target_kind kind, const std::string& id) {
+  self->send(self->state.svc->backplane, associate_atom::value, self->state.id.connection_id,
+             backplane_target{kind, id});
+}
+
+/// Resolves a session through the directory, then runs `found` or `missing`.
+/// Resolving a session associates this connection with it (decisions.md).
+template <class Found, class Missing>
+void with_session(self_ptr self, const std::string& session_id, Found found, Missing missing) {
+  self->request(self->state.svc->directory, actor_timeout, lookup_atom::value, session_id)
+      .await(
+          [self, found, missing](session_ref& ref) mutable {
+            if (!ref.actor) return missing();
+            associate(self, target_kind::session, ref.snapshot.session_id);
+            found(ref);
+          },
+          [self, missing, session_id](caf::error& err) mutable {
+            spdlog::warn("conn={} session lookup '{}' failed: {}", self->state.id.connection_id,
+                         session_id, caf::to_string(err));
+            missing();
+          });
+}
+
+// ---- handlers, one per action ------------------------------------------------------------
+
+void on_create(self_ptr self, protocol::create_session_action& a) {
+  auto& st = self->state;
+  const auto now = st.svc->clock->now();
+  // Widget policy enforcement and token verification arrive with the auth issue.
+  const std::string org = adapters::auth::session_org(std::nullopt, st.id.principal_org);
+
+  new_session_records r;
+  r.conversation.id = protocol::new_uuid_v4();
+  r.session.session_id = protocol::new_uuid_v4();
+  r.user.id = protocol::new_uuid_v4();
+  r.agent.id = protocol::new_uuid_v4();
+
+  r.conversation.name = "Session " + r.session.session_id;
+  r.conversation.organization_id = org;
+  r.conversation.idempotency_key = r.session.session_id;
+  r.conversation.metadata_json = a.metadata_json;
+  r.conversation.created_at = r.conversation.updated_at = now;
+
+  r.user.conversation_id = r.conversation.id;
+  r.user.organization_id = org;
+  r.user.type = "user";
+  r.user.name = a.user_name.value_or("Visitor");
+  r.user.email = a.user_email;
+  r.user.browser_fingerprint = a.browser_fingerprint;
+  r.user.created_at = r.user.updated_at = now;
+
+  r.agent.conversation_id = r.conversation.id;
+  r.agent.organization_id = org;
+  r.agent.type = "ai-agent";
+  r.agent.internal_id = a.agent_id;
+  r.agent.name = "smooth-agent";
+  r.agent.created_at = r.agent.updated_at = now;
+
+  auto& s = r.session;
+  s.conversation_id = r.conversation.id;
+  s.organization_id = org;
+  s.agent_id = a.agent_id;
+  s.agent_name = "smooth-agent";
+  s.user_participant_id = r.user.id;
+  s.agent_participant_id = r.agent.id;
+  s.thread_id = r.conversation.id;
+  s.status = "active";
+  s.token_count = 0;
+  s.message_count = 0;
+  s.created_at = s.updated_at = s.last_activity_at = now;
+
+  // Associated before persistence, as the reference does.
+  associate(self, target_kind::session, s.session_id);
+  associate(self, target_kind::agent, a.agent_id);
+
+  auto data = ev::session_created_data(s);
+  self->request(st.svc->directory, actor_timeout, create_atom::value, std::move(r))
+      .await(
+          [self, rid = a.rid, data](create_outcome& out) {
+            auto& st = self->state;
+            if (!out.error.empty()) return st.error(rid, codes::internal_error, out.error);
+            st.send(ev::immediate_response(rid, 200, "Session created", data, st.now_ms()));
+          },
+          [self, rid = a.rid](caf::error& err) {
+            self->state.error(rid, codes::internal_error,
+                              "create session failed: " + caf::to_string(err));
+          });
+}
+
+void on_get_session(self_ptr self, protocol::get_session_action& a) {
+  with_session(
+      self, a.session_id,
+      [self, rid = a.rid](session_ref& ref) {
+        auto& st = self->state;
+        st.send(ev::immediate_response(rid, 200, "Session", ev::session_snapshot_data(ref.snapshot),
+                                       st.now_ms()));
+      },
+      [self, rid = a.rid, id = a.session_id] {
+        self->state.error(rid, codes::session_not_found, not_found_text(id));
+      });
+}
+
+void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
+  with_session(
+      self, a.session_id,
+      [self, a](session_ref& ref) {
+        adapters::message_query q;
+        q.conversation_id = ref.snapshot.conversation_id;
+        q.limit = a.limit;
+        q.cursor = a.cursor;
+        q.descending = true;  // newest first on the wire
+        auto conv = q.conversation_id;
+        storage_await<adapters::message_page>(
+            self, self->state.svc->storage,
+            [q](adapters::storage& s, adapters::knowledge_base&) { return s.list_messages(q); },
+            [self, rid = a.rid, conv](adapters::message_page page) {
+              auto& st = self->state;
+              st.send(ev::immediate_response(
+                  rid, 200, "ConversationMessages",
+                  ev::message_page_data(conv, page.messages, page.next_cursor), st.now_ms()));
+            },
+            [self, rid = a.rid](const std::string& err) {
+              self->state.error(rid, codes::storage_error, "failed to list messages: " + err);
+            });
+      },
+      [self, rid = a.rid, id = a.session_id] {
+        self->state.error(rid, codes::session_not_found, not_found_text(id));
+      });
+}
+
+void on_send_message(self_ptr self, protocol::send_message_action& a) {
+  protocol::request_id rid = a.rid;
+  with_session(
+      self, a.session_id,
+      [self, a, rid](session_ref& ref) mutable {
+        auto& st = self->state;
+        if (!st.svc->llm) return st.error(rid, codes::llm_unavailable, texts::llm_unavailable);
+        turn_request req{a.rid, std::move(a.message), st.sink, st.id.access, st.id.connection_id};
+        auto session = ref.actor;
+        self->request(session, actor_timeout, start_atom::value, std::move(req))
+            .await(
+                [self, rid, session](turn_admission& adm) {
+                  auto& st = self->state;
+                  if (adm.started)
+                    st.last_turn_session = session;
+                  else
+                    st.error(rid, codes::turn_in_progress, texts::turn_in_progress);
+                },
+                [self, rid](caf::error& err) {
+                  self->state.error(rid, codes::agent_error,
+                                    "agent turn failed: " + caf::to_string(err));
+                });
+      },
+      [self, rid, id = a.session_id] {
+        self->state.error(rid, codes::session_not_found, not_found_text(id));
+      });
+}
+
+void on_confirm(self_ptr self, protocol::confirm_tool_action& a) {
+  auto no_pending = [self, rid = a.rid, id = a.session_id] {
+    self->state.error(rid, codes::no_pending_confirmation, no_pending_text(id));
+  };
+  with_session(
+      self, a.session_id,
+      [self, a, no_pending](session_ref& ref) {
+        self->request(ref.actor, actor_timeout, take_atom::value)
+            .await(
+                [self, a, no_pending](pending_confirmation& p) {
+                  if (!p.confirmation) return no_pending();
+                  auto conf = p.confirmation;
+                  auto kind = a.approved ? verdict_kind::approved : verdict_kind::denied;
+                  // Step 1: hand the verdict over; step 2 (begin) only after our ack is queued.
+                  self->request(conf, actor_timeout, verdict_atom::value,
+                                confirmation_verdict{kind, self->state.sink})
+                      .await(
+                          [self, a, conf](caf::ok_atom) {
+                            auto& st = self->state;
+                            st.send(ev::immediate_response(
+                                a.rid, 200,
+                                a.approved ? "Tool action approved" : "Tool action rejected",
+                                ev::confirm_ack_data(a.session_id, a.approved), st.now_ms()));
+                            self->send(conf, begin_atom::value);
+                          },
+                          [self, a](caf::error&) {
+                            self->state.error(a.rid, codes::no_pending_confirmation,
+                                              "the turn awaiting confirmation for session '" +
+                                                  a.session_id + "' is no longer active");
+                          });
+                },
+                [no_pending](caf::error&) { no_pending(); });
+      },
+      no_pending);
+}
+
+void on_cancel(self_ptr self, protocol::cancel_action& a) {
+  // A cancel never answers by itself: the turn emits `cancelled`, or nothing happens.
+  if (a.session_id) {
+    with_session(
+        self, *a.session_id, [self](session_ref& ref) { self->send(ref.actor, cancel_atom::value); },
+        [] {});
+  } else if (self->state.last_turn_session) {
+    self->send(self->state.last_turn_session, cancel_atom::value);
+  }
+}
+
+void dispatch(self_ptr self, protocol::action& act) {
+  auto& st = self->state;
+  std::visit(
+      [&](auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, protocol::ping_action>) {
+          st.send(ev::pong(a.rid, st.now_ms()));
+        } else if constexpr (std::is_same_v<T, protocol::action_error>) {
+          st.error(a.rid, a.code, a.message);
+        } else if constexpr (std::is_same_v<T, protocol::create_session_action>) {
+          on_create(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::get_session_action>) {
+          on_get_session(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::get_messages_action>) {
+          on_get_messages(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::send_message_action>) {
+          on_send_message(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::confirm_tool_action>) {
+          on_confirm(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::cancel_action>) {
+          on_cancel(self, a);
+        }
+      },
+      act);
+}
+
+}  // namespace
+
+static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_state>* self, services_ptr svc,
+                               connection_identity identity, net::event_sink_ptr sink) {
+  auto& st = self->state;
+  st.svc = std::move(svc);
+  st.id = std::move(identity);
+  st.sink = std::move(sink);
+  self->set_default_handler(caf::drop);
+  self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink);
+
+  return {
+      [self](frame_atom, std::string& text) {
+        if (self->state.draining) return;  // shutdown wins over new frames
+        auto act = protocol::parse_action(text, self->state.svc->limits);
+        dispatch(self, act);
+      },
+      [self](binary_atom) {
+        auto e = protocol::binary_frame_error();
+        self->state.error(e.rid, e.code, e.message);
+      },
+      [self](drain_atom) { self->state.draining = true; },
+      [self](closed_atom) {
+        self->send(self->state.svc->backplane, detach_atom::value, self->state.id.connection_id);
+        self->quit();
+      },
+  };
+}
+
+caf::actor spawn_connection(caf::actor_system& sys, services_ptr svc, connection_identity identity, net::event_sink_ptr sink) {
+  return sys.spawn(connection_actor_behavior, std::move(svc), std::move(identity), std::move(sink));
+}
+
+}  // namespace so::actors

@@ -1,0 +1,24 @@
+// actors/connection_actor.hpp — one WebSocket client connection.
+//
+// Parses each inbound frame (protocol/action.hpp) and serves the action. It
+// never blocks: session lookups and storage go through other actors with
+// `await`, which suspends only this connection's mailbox, so replies leave in
+// request order (protocol.md §1.5) while the turn it started streams on its own.
+// It owns the connection's identity and outbound sink; on close it detaches
+// from the backplane and quits (a running turn is not cancelled: decisions.md).
+//
+// Messages (from the socket layer, see connection_bridge.hpp):
+//   (frame, text)   (binary)   (closed)   (drain)
+#pragma once
+
+#include "actors/messages.hpp"
+#include "actors/services.hpp"
+
+#include <caf/fwd.hpp>
+
+namespace so::actors {
+
+/// Spawns the actor (its state stays private to the .cpp).
+caf::actor spawn_connection(caf::actor_system& sys, services_ptr svc, connection_identity identity, net::event_sink_ptr sink);
+
+}  // namespace so::actors

@@ -1,0 +1,22 @@
+// actors/connection_bridge.hpp — glue from the socket layer to connection actors.
+//
+// `make_connection_factory` returns the net::connection_factory the listener
+// calls on every `/ws` upgrade: it spawns one connection actor and returns an
+// inbound_handler that forwards what the socket reads as messages. Forwarding
+// is `anon_send` only, so the I/O thread never waits on an actor. Destroying
+// the handler without `on_closed` still tells the actor (no actor outlives its
+// socket). Thread-safety: as net::inbound_handler (I/O thread only).
+#pragma once
+
+#include "actors/services.hpp"
+#include "net/connection_handler.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace so::actors {
+
+net::connection_factory make_connection_factory(caf::actor_system& sys, services_ptr svc);
+
+}  // namespace so::actors

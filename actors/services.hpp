@@ -1,0 +1,49 @@
+// actors/services.hpp — what every actor of one server may use.
+//
+// Built once at boot (net/server.cpp) and then only read: every field is either
+// immutable after boot or thread-safe itself (providers, tools, clock), so the
+// bundle is shared by pointer-to-const between actors without locking.
+#pragma once
+
+#include "adapters/config/server_config.hpp"
+#include "adapters/llm/llm_provider.hpp"
+#include "adapters/llm/persona_source.hpp"
+#include "adapters/tools/confirm_policy.hpp"
+#include "adapters/tools/tool.hpp"
+#include "protocol/action.hpp"
+#include "protocol/clock.hpp"
+
+#include <caf/actor.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace so::actors {
+
+struct services {
+  adapters::server_config config;
+  protocol::clock_ptr clock;
+  protocol::action_limits limits;
+  /// Null when no gateway key is configured and no test provider is installed:
+  /// `send_message` then answers LLM_UNAVAILABLE.
+  adapters::llm::provider_ptr llm;
+  /// Optional per-org persona (replaces the built-in system prompt).
+  adapters::llm::persona_source_ptr persona;
+  /// The built-in `knowledge_search`, wired to the storage actor.
+  adapters::tools::tool_ptr knowledge_search;
+  /// Server-wide tools offered after the built-in `knowledge_search`.
+  std::vector<adapters::tools::tool_ptr> extra_tools;
+  /// Optional host seam: per-turn tools.
+  adapters::tools::tool_provider_ptr host_tools;
+  adapters::tools::confirm_policy confirm;
+
+  // Root actors (spawned before any connection exists).
+  caf::actor storage;    ///< detached; the only place storage/knowledge calls run
+  caf::actor backplane;  ///< connection sinks and target associations
+  caf::actor directory;  ///< sessionId → session actor
+  caf::actor registry;   ///< live turn and confirmation actors (drain, tests)
+};
+
+using services_ptr = std::shared_ptr<const services>;
+
+}  // namespace so::actors

@@ -1,0 +1,24 @@
+// actors/session_directory.hpp — sessionId → session actor, for the whole process.
+//
+// Creates sessions (persisting their four records in order) and resolves ids
+// for every connection. A miss falls back to storage (decisions.md: any process
+// sharing the storage can serve any session) and spawns the session actor; two
+// concurrent lookups of the same id share one hydration. Session actors quit
+// when idle and are re-hydrated on demand; the directory forgets them on down.
+//
+// Messages:
+//   (create, new_session_records) -> create_outcome
+//   (lookup, session_id) -> session_ref          (null actor when unknown)
+//   (count) -> size_t                            live session actors
+#pragma once
+
+#include "actors/services.hpp"
+
+#include <caf/fwd.hpp>
+
+namespace so::actors {
+
+/// Spawns the actor (its state stays private to the .cpp).
+caf::actor spawn_session_directory(caf::actor_system& sys, services_ptr svc);
+
+}  // namespace so::actors

@@ -1,0 +1,384 @@
+#include "actors/turn_actor.hpp"
+
+#include "actors/confirmation_actor.hpp"
+#include "actors/storage_calls.hpp"
+#include "adapters/knowledge/citations.hpp"
+#include "adapters/knowledge/knowledge_context.hpp"
+#include "adapters/llm/agent_prompt.hpp"
+#include "adapters/llm/response_accumulator.hpp"
+#include "adapters/tools/tool_registry.hpp"
+#include "protocol/error_codes.hpp"
+#include "protocol/events.hpp"
+#include "protocol/ids.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace so::actors {
+
+namespace ev = protocol::events;
+namespace llm = adapters::llm;
+namespace tools = adapters::tools;
+
+struct turn_state {
+  turn_spec spec;
+  net::event_sink_ptr sink;
+  tools::tool_registry tools;
+  tools::tool_context tool_ctx;
+  std::vector<llm::chat_message> conversation;
+  std::vector<adapters::knowledge_result> auto_sources;
+  std::vector<adapters::knowledge_result> tool_sources;
+  unsigned iteration = 0;
+  std::uint64_t call_id = 0;  ///< tags the LLM call or tool call in flight
+  std::shared_ptr<llm::stream_handle> stream;
+  llm::response_accumulator acc;
+  std::vector<llm::tool_call> calls;  ///< tool calls of the last response
+  std::size_t next_call = 0;
+  caf::actor confirmation;
+  std::string reply;  ///< last assistant text of THIS turn (decisions.md)
+  ev::usage usage;
+  bool usage_seen = false;
+  bool finished = false;  ///< a terminal path has started; later inputs are ignored
+  static inline const char* name = "turn";
+
+  const std::string& rid() const { return spec.request.request_id; }
+  std::int64_t now_ms() const { return spec.svc->clock->now_ms(); }
+  void send(std::string json) const { sink->push(net::make_frame(std::move(json))); }
+};
+
+namespace {
+
+using self_ptr = caf::stateful_actor<turn_state>*;
+
+/// What a turn reads and writes before its first LLM call (one storage hop).
+struct turn_prelude {
+  std::vector<adapters::knowledge_result> auto_sources;
+  std::vector<protocol::message> history;  ///< oldest first
+};
+
+void run_iteration(self_ptr self);
+void run_next_tool(self_ptr self);
+
+// ---- terminal paths ---------------------------------------------------------------------
+
+/// Releases the session's slot, THEN sends the terminal event and quits, so a
+/// client reacting to it instantly is never refused (decisions.md).
+void finish_with(self_ptr self, std::string terminal) {
+  auto& st = self->state;
+  if (st.stream) st.stream->cancel();
+  st.stream.reset();
+  if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
+  auto frame = net::make_frame(std::move(terminal));
+  self->request(st.spec.session, std::chrono::seconds(10), turn_end_atom::value)
+      .then([self, frame](caf::ok_atom) { self->state.sink->push(frame); self->quit(); },
+            [self, frame](caf::error&) { self->state.sink->push(frame); self->quit(); });
+}
+
+std::string agent_error(const turn_state& st, const std::string& message) {
+  spdlog::warn("turn {} failed: {}", st.rid(), message);
+  return ev::error(st.rid(), protocol::codes::agent_error, "agent turn failed: " + message,
+                   st.now_ms());
+}
+
+void fail(self_ptr self, const std::string& message) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  finish_with(self, agent_error(st, message));
+}
+
+void cancel(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  // Nothing more is persisted: streamed tokens were ephemeral; the user message stays.
+  finish_with(self, ev::cancelled(st.rid(), st.now_ms()));
+}
+
+void complete(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  auto citations = adapters::build_citations(st.auto_sources, st.tool_sources);
+  std::optional<ev::usage> usage;
+  if (st.usage_seen) usage = st.usage;
+  auto respond = [self, citations, usage](const std::string& message_id) {
+    auto& s = self->state;
+    finish_with(self, ev::eventual_response(s.rid(), message_id, s.reply, citations, usage,
+                                            s.now_ms()));
+  };
+  if (st.reply.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
+  protocol::message out;
+  out.id = protocol::new_uuid_v4();
+  out.conversation_id = st.spec.record.conversation_id;
+  out.direction = protocol::direction::outbound;
+  out.content = protocol::message_content::from_text(st.reply);
+  out.created_at = st.spec.svc->clock->now();
+  storage_then<std::string>(
+      self, st.spec.svc->storage,
+      [out](adapters::storage& s, adapters::knowledge_base&) { return s.append_message(out).id; },
+      respond,
+      [self](const std::string& err) {
+        finish_with(self, agent_error(self->state, "persist reply: " + err));
+      });
+}
+
+// ---- tools ------------------------------------------------------------------------------
+
+void tool_done(self_ptr self, tools::tool_outcome outcome) {
+  auto& st = self->state;
+  const auto& call = st.calls[st.next_call];
+  st.send(ev::tool_result_chunk(st.rid(), call.name, outcome.is_error, outcome.text, st.now_ms()));
+  llm::chat_message m;
+  m.role = llm::role::tool;
+  m.content = std::move(outcome.text);  // the model always sees the full text
+  m.tool_call_id = call.id;
+  m.name = call.name;
+  st.conversation.push_back(std::move(m));
+  st.tool_sources.insert(st.tool_sources.end(), outcome.sources.begin(), outcome.sources.end());
+  ++st.next_call;
+  run_next_tool(self);
+}
+
+void execute(self_ptr self) {
+  auto& st = self->state;
+  const auto& call = st.calls[st.next_call];
+  auto tool = st.tools.find(call.name);
+  if (!tool) return tool_done(self, {"unknown tool: " + call.name, true, {}});
+  auto id = ++st.call_id;
+  auto me = caf::actor_cast<caf::actor>(self);
+  tool->invoke(call.arguments_json, st.tool_ctx, [me, id](tools::tool_outcome o) {
+    caf::anon_send(me, tool_finished{id, std::move(o)});
+  });
+}
+
+/// Parks the call on a confirmation actor: prompt first, then the held-back
+/// toolCall chunk (protocol.md §3.6.3).
+void park(self_ptr self) {
+  auto& st = self->state;
+  const auto& call = st.calls[st.next_call];
+  confirmation_spec cs{caf::actor_cast<caf::actor>(self), st.spec.session, call.name,
+                       st.spec.svc->config.confirm_timeout};
+  st.confirmation = spawn_confirmation(self->system(), std::move(cs));
+  self->send(st.spec.svc->registry, track_atom::value, activity_kind::confirmation,
+             st.confirmation);
+  auto tool = call.name;
+  auto args = call.arguments_json;
+  self->request(st.spec.session, std::chrono::seconds(10), park_atom::value, st.confirmation)
+      .then(
+          [self, tool, args](caf::ok_atom) {
+            auto& s = self->state;
+            if (s.finished) return;
+            s.send(ev::write_confirmation_required(s.rid(), tool, s.now_ms()));
+            s.send(ev::tool_call_chunk(s.rid(), tool, args, s.now_ms()));
+          },
+          [self](caf::error& e) { fail(self, "register confirmation: " + caf::to_string(e)); });
+}
+
+void run_next_tool(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished) return;
+  if (st.next_call >= st.calls.size()) {
+    // Tools of the last allowed iteration still run; then the loop stops successfully.
+    if (st.iteration >= st.spec.svc->config.max_iterations) return complete(self);
+    return run_iteration(self);
+  }
+  auto& call = st.calls[st.next_call];
+  if (call.arguments_json.empty() || call.arguments_json == "null" || call.arguments_json == "\"\"")
+    call.arguments_json = "{}";
+  if (st.spec.svc->confirm.requires_confirmation(call.name)) return park(self);
+  st.send(ev::tool_call_chunk(st.rid(), call.name, call.arguments_json, st.now_ms()));
+  execute(self);
+}
+
+void on_verdict(self_ptr self, confirmation_verdict& v) {
+  auto& st = self->state;
+  st.confirmation = nullptr;
+  if (st.finished) return;
+  // The original socket is gone: continue on the connection that confirmed.
+  if (v.confirmer && !st.sink->is_open()) st.sink = v.confirmer;
+  switch (v.kind) {
+    case verdict_kind::approved:
+      return execute(self);
+    case verdict_kind::denied:
+      return tool_done(self, {"blocked by hook: User denied: user rejected the action", true, {}});
+    case verdict_kind::timed_out:
+      return tool_done(self, {"blocked by hook: confirmation timeout", true, {}});
+  }
+}
+
+// ---- the LLM loop -----------------------------------------------------------------------
+
+void on_response(self_ptr self) {
+  auto& st = self->state;
+  st.stream.reset();
+  auto res = st.acc.finish();
+  if (res.usage_reported) {
+    st.usage.prompt_tokens += res.usage.prompt_tokens;
+    st.usage.completion_tokens += res.usage.completion_tokens;
+    st.usage_seen = true;
+  }
+  if (!res.content.empty() || !res.tool_calls.empty() || !res.reasoning.empty()) {
+    llm::chat_message m;
+    m.role = llm::role::assistant;
+    m.content = res.content;
+    m.tool_calls = res.tool_calls;
+    m.reasoning = res.reasoning;
+    st.conversation.push_back(std::move(m));
+    st.reply = res.content;
+  }
+  if (res.tool_calls.empty()) return complete(self);
+  st.calls = std::move(res.tool_calls);
+  st.next_call = 0;
+  run_next_tool(self);
+}
+
+void on_stream_event(self_ptr self, llm_event& e) {
+  auto& st = self->state;
+  if (st.finished || e.call_id != st.call_id || !st.stream) return;  // a straggler
+  std::visit(
+      [&](auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, llm::content_delta>) {
+          if (!x.text.empty()) st.send(ev::stream_token(st.rid(), x.text, st.now_ms()));
+        } else if constexpr (std::is_same_v<T, llm::reasoning_delta>) {
+          if (!x.text.empty()) st.send(ev::stream_reasoning(st.rid(), x.text, st.now_ms()));
+        }
+      },
+      e.event);
+  if (auto* failed = std::get_if<llm::stream_failed>(&e.event)) return fail(self, failed->message);
+  if (std::holds_alternative<llm::stream_complete>(e.event)) return on_response(self);
+  st.acc.add(e.event);
+}
+
+void run_iteration(self_ptr self) {
+  auto& st = self->state;
+  const auto& cfg = st.spec.svc->config;
+  ++st.iteration;
+  if (st.iteration == cfg.max_iterations) {
+    llm::chat_message reminder;
+    reminder.role = llm::role::system;
+    reminder.content = std::string(llm::final_iteration_reminder);
+    st.conversation.push_back(std::move(reminder));
+  }
+  llm::chat_request req;
+  req.model = cfg.model;
+  req.messages = llm::context_window(st.conversation);
+  req.tools = st.tools.specs();
+  req.max_tokens = cfg.max_tokens;
+  req.temperature = 0.0;
+  st.acc = llm::response_accumulator{};
+  auto id = ++st.call_id;
+  auto me = caf::actor_cast<caf::actor>(self);
+  st.stream = st.spec.svc->llm->stream(req, [me, id](llm::stream_event e) {
+    caf::anon_send(me, llm_event{id, std::move(e)});
+  });
+}
+
+// ---- start ------------------------------------------------------------------------------
+
+void build_tools(self_ptr self) {
+  auto& st = self->state;
+  const auto& svc = *st.spec.svc;
+  if (svc.knowledge_search) st.tools.add(svc.knowledge_search);
+  for (const auto& t : svc.extra_tools) st.tools.add(t);
+  if (svc.host_tools)
+    for (const auto& t : svc.host_tools->tools_for(st.tool_ctx)) st.tools.add(t);
+}
+
+void begin(self_ptr self, turn_prelude& pre) {
+  auto& st = self->state;
+  const auto& svc = *st.spec.svc;
+  st.auto_sources = std::move(pre.auto_sources);
+
+  llm::chat_message system;
+  system.role = llm::role::system;
+  auto persona = svc.persona ? svc.persona->persona_for(st.spec.record.organization_id)
+                             : std::nullopt;
+  system.content = persona ? *persona : std::string(llm::default_system_prompt);
+  st.conversation.push_back(std::move(system));
+  for (auto& m : llm::replay_history(pre.history)) st.conversation.push_back(std::move(m));
+  if (!st.auto_sources.empty()) {
+    llm::chat_message knowledge;
+    knowledge.role = llm::role::system;
+    knowledge.content = adapters::format_knowledge_block(st.auto_sources);
+    st.conversation.push_back(std::move(knowledge));
+  }
+  llm::chat_message user;
+  user.role = llm::role::user;
+  user.content = st.spec.request.message;
+  st.conversation.push_back(std::move(user));
+  run_iteration(self);
+}
+
+void start(self_ptr self) {
+  auto& st = self->state;
+  auto access = st.spec.request.access;
+  if (!access.organization_id) access.organization_id = st.spec.record.organization_id;
+  st.tool_ctx = {st.spec.record.session_id, st.spec.record.conversation_id,
+                 st.spec.record.organization_id, access};
+  build_tools(self);
+
+  protocol::message inbound;
+  inbound.id = protocol::new_uuid_v4();
+  inbound.conversation_id = st.spec.record.conversation_id;
+  inbound.direction = protocol::direction::inbound;
+  inbound.content = protocol::message_content::from_text(st.spec.request.message);
+  inbound.created_at = st.spec.svc->clock->now();
+  auto text = st.spec.request.message;
+  storage_then<turn_prelude>(
+      self, st.spec.svc->storage,
+      [access, inbound, text](adapters::storage& s, adapters::knowledge_base& kb) {
+        turn_prelude pre;
+        try {
+          // One retrieval grounds the model and seeds the citations (engine.md §11.17).
+          pre.auto_sources = kb.query(text, 3, access);
+        } catch (const std::exception& e) {
+          spdlog::warn("knowledge retrieval failed: {}", e.what());
+        }
+        // History is read before the new message is stored: the NEWEST 50, oldest first.
+        adapters::message_query q{*inbound.conversation_id, llm::history_limit, std::nullopt, true};
+        pre.history = s.list_messages(q).messages;
+        std::reverse(pre.history.begin(), pre.history.end());
+        s.append_message(inbound);
+        return pre;
+      },
+      [self](turn_prelude pre) {
+        if (!self->state.finished) begin(self, pre);
+      },
+      [self](const std::string& err) { fail(self, err); });
+}
+
+}  // namespace
+
+static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, turn_spec spec) {
+  auto& st = self->state;
+  st.spec = std::move(spec);
+  st.sink = st.spec.request.sink;
+  self->set_default_handler(caf::drop);
+  // Whatever ends the turn (including a kill at shutdown) ends its confirmation and stream.
+  self->attach_functor([self](const caf::error&) {
+    auto& s = self->state;
+    if (s.stream) s.stream->cancel();
+    if (s.confirmation) caf::anon_send_exit(s.confirmation, caf::exit_reason::user_shutdown);
+  });
+  self->send(self, begin_atom::value);
+  return {
+      [self](begin_atom) { start(self); },
+      [self](llm_event& e) { on_stream_event(self, e); },
+      [self](tool_finished& t) {
+        auto& s = self->state;
+        if (s.finished || t.call_id != s.call_id) return;
+        tool_done(self, std::move(t.outcome));
+      },
+      [self](verdict_atom, confirmation_verdict& v) { on_verdict(self, v); },
+      [self](cancel_atom) { cancel(self); },
+  };
+}
+
+caf::actor spawn_turn(caf::actor_system& sys, turn_spec spec) {
+  return sys.spawn(turn_actor_behavior, std::move(spec));
+}
+
+}  // namespace so::actors
