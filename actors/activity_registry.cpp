@@ -12,13 +12,26 @@ struct activity_state {
   std::vector<caf::typed_response_promise<caf::ok_atom>> idle_waiters;
   static inline const char* name = "activity-registry";
 
+  // State dies with the actor on every exit path: whatever is still live goes too (shutdown).
+  ~activity_state() {
+    for (const auto& [addr, kind] : live)
+      if (auto a = caf::actor_cast<caf::actor>(addr))
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
   live_counts counts() const {
     live_counts c;
     for (const auto& [addr, kind] : live) {
       switch (kind) {
-        case activity_kind::turn: ++c.turns; break;
-        case activity_kind::confirmation: ++c.confirmations; break;
-        case activity_kind::connection: ++c.connections; break;
+        case activity_kind::turn:
+          ++c.turns;
+          break;
+        case activity_kind::confirmation:
+          ++c.confirmations;
+          break;
+        case activity_kind::connection:
+          ++c.connections;
+          break;
       }
     }
     return c;
@@ -32,11 +45,6 @@ struct activity_state {
 
 static caf::behavior activity_registry_behavior(caf::stateful_actor<activity_state>* self) {
   self->set_default_handler(caf::drop);
-  // Shutdown: whatever is still live goes down with the registry.
-  self->attach_functor([self](const caf::error&) {
-    for (const auto& [addr, kind] : self->state.live)
-      if (auto a = caf::actor_cast<caf::actor>(addr)) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  });
   self->set_down_handler([self](caf::down_msg& dm) {
     self->state.live.erase(dm.source);
     self->state.wake_if_idle();

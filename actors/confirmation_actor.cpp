@@ -14,7 +14,7 @@ struct confirmation_state {
 };
 
 static caf::behavior confirmation_actor_behavior(caf::stateful_actor<confirmation_state>* self,
-                                 confirmation_spec spec) {
+                                                 confirmation_spec spec) {
   self->state.spec = std::move(spec);
   self->set_default_handler(caf::drop);
   self->delayed_send(self, self->state.spec.timeout, timeout_atom::value);

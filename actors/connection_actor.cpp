@@ -245,8 +245,8 @@ void on_cancel(self_ptr self, protocol::cancel_action& a) {
   // A cancel never answers by itself: the turn emits `cancelled`, or nothing happens.
   if (a.session_id) {
     with_session(
-        self, *a.session_id, [self](session_ref& ref) { self->send(ref.actor, cancel_atom::value); },
-        [] {});
+        self, *a.session_id,
+        [self](session_ref& ref) { self->send(ref.actor, cancel_atom::value); }, [] {});
   } else if (self->state.last_turn_session) {
     self->send(self->state.last_turn_session, cancel_atom::value);
   }
@@ -280,8 +280,9 @@ void dispatch(self_ptr self, protocol::action& act) {
 
 }  // namespace
 
-static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_state>* self, services_ptr svc,
-                               connection_identity identity, net::event_sink_ptr sink) {
+static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_state>* self,
+                                               services_ptr svc, connection_identity identity,
+                                               net::event_sink_ptr sink) {
   auto& st = self->state;
   st.svc = std::move(svc);
   st.id = std::move(identity);
@@ -307,7 +308,8 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
   };
 }
 
-caf::actor spawn_connection(caf::actor_system& sys, services_ptr svc, connection_identity identity, net::event_sink_ptr sink) {
+caf::actor spawn_connection(caf::actor_system& sys, services_ptr svc, connection_identity identity,
+                            net::event_sink_ptr sink) {
   return sys.spawn(connection_actor_behavior, std::move(svc), std::move(identity), std::move(sink));
 }
 

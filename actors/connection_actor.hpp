@@ -19,6 +19,7 @@
 namespace so::actors {
 
 /// Spawns the actor (its state stays private to the .cpp).
-caf::actor spawn_connection(caf::actor_system& sys, services_ptr svc, connection_identity identity, net::event_sink_ptr sink);
+caf::actor spawn_connection(caf::actor_system& sys, services_ptr svc, connection_identity identity,
+                            net::event_sink_ptr sink);
 
 }  // namespace so::actors

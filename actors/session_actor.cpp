@@ -16,24 +16,25 @@ struct session_state {
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   static inline const char* name = "session";
 
+  // A dying session takes its turn (and, through the turn, its confirmation) along.
+  ~session_state() {
+    if (turn) caf::anon_send_exit(turn, caf::exit_reason::user_shutdown);
+    if (pending) caf::anon_send_exit(pending, caf::exit_reason::user_shutdown);
+  }
+
   void touch() { last_activity = std::chrono::steady_clock::now(); }
   bool idle(std::chrono::steady_clock::duration limit) const {
     return !turn && !pending && std::chrono::steady_clock::now() - last_activity >= limit;
   }
 };
 
-static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* self, services_ptr svc,
-                            protocol::session record) {
+static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* self,
+                                            services_ptr svc, protocol::session record) {
   auto& st = self->state;
   st.svc = std::move(svc);
   st.record = std::move(record);
   self->set_default_handler(caf::drop);
 
-  // A dying session takes its turn (and, through the turn, its confirmation) along.
-  self->attach_functor([self](const caf::error&) {
-    if (self->state.turn) caf::anon_send_exit(self->state.turn, caf::exit_reason::user_shutdown);
-    if (self->state.pending) caf::anon_send_exit(self->state.pending, caf::exit_reason::user_shutdown);
-  });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     if (s.turn && s.turn.address() == dm.source) s.turn = nullptr;
@@ -51,8 +52,8 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         // The ack is pushed here, before the turn exists, so it precedes every turn event.
         req.sink->push(net::make_frame(protocol::events::immediate_response(
             req.request_id, 202, "Processing your request...", "{}", s.svc->clock->now_ms())));
-        s.turn = spawn_turn(self->system(),
-                            turn_spec{s.svc, caf::actor_cast<caf::actor>(self), s.record, std::move(req)});
+        s.turn = spawn_turn(self->system(), turn_spec{s.svc, caf::actor_cast<caf::actor>(self),
+                                                      s.record, std::move(req)});
         self->monitor(s.turn);
         self->send(s.svc->registry, track_atom::value, activity_kind::turn, s.turn);
         return turn_admission{true};

@@ -16,6 +16,12 @@ struct directory_state {
   std::map<std::string, session_ref> sessions;
   std::map<std::string, std::vector<caf::typed_response_promise<session_ref>>> hydrating;
   static inline const char* name = "session-directory";
+
+  // Sessions die with the directory (shutdown).
+  ~directory_state() {
+    for (auto& [id, ref] : sessions)
+      caf::anon_send_exit(ref.actor, caf::exit_reason::user_shutdown);
+  }
 };
 
 namespace {
@@ -40,14 +46,11 @@ protocol::session persist_new_session(adapters::storage& st, const new_session_r
 
 }  // namespace
 
-static caf::behavior session_directory_behavior(caf::stateful_actor<directory_state>* self, services_ptr svc) {
+static caf::behavior session_directory_behavior(caf::stateful_actor<directory_state>* self,
+                                                services_ptr svc) {
   self->state.svc = std::move(svc);
   self->set_default_handler(caf::drop);
 
-  // Sessions die with the directory (shutdown), and leave its map when idle.
-  self->attach_functor([self](const caf::error&) {
-    for (auto& [id, ref] : self->state.sessions) caf::anon_send_exit(ref.actor, caf::exit_reason::user_shutdown);
-  });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& m = self->state.sessions;
     for (auto it = m.begin(); it != m.end(); ++it)
@@ -68,8 +71,8 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
   };
 
   return {
-      [self, register_session](create_atom, new_session_records& records)
-          -> caf::result<create_outcome> {
+      [self, register_session](create_atom,
+                               new_session_records& records) -> caf::result<create_outcome> {
         auto rp = self->make_response_promise<create_outcome>();
         storage_then<protocol::session>(
             self, self->state.svc->storage,

@@ -20,16 +20,16 @@ inline constexpr std::chrono::seconds storage_timeout{30};
 
 template <class T, class Fn>
 storage_job make_storage_job(Fn fn) {
-  return storage_job{[fn = std::move(fn)](adapters::storage& s,
-                                          adapters::knowledge_base& k) -> caf::message {
-    storage_reply<T> reply;
-    try {
-      reply.value = fn(s, k);
-    } catch (const std::exception& e) {
-      reply.error = *e.what() ? e.what() : "storage failure";
-    }
-    return caf::make_message(std::move(reply));
-  }};
+  return storage_job{
+      [fn = std::move(fn)](adapters::storage& s, adapters::knowledge_base& k) -> caf::message {
+        storage_reply<T> reply;
+        try {
+          reply.value = fn(s, k);
+        } catch (const std::exception& e) {
+          reply.error = *e.what() ? e.what() : "storage failure";
+        }
+        return caf::make_message(std::move(reply));
+      }};
 }
 
 namespace detail {

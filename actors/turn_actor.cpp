@@ -42,6 +42,12 @@ struct turn_state {
   bool finished = false;  ///< a terminal path has started; later inputs are ignored
   static inline const char* name = "turn";
 
+  // Whatever ends the turn (including a kill at shutdown) ends its stream and confirmation.
+  ~turn_state() {
+    if (stream) stream->cancel();
+    if (confirmation) caf::anon_send_exit(confirmation, caf::exit_reason::user_shutdown);
+  }
+
   const std::string& rid() const { return spec.request.request_id; }
   std::int64_t now_ms() const { return spec.svc->clock->now_ms(); }
   void send(std::string json) const { sink->push(net::make_frame(std::move(json))); }
@@ -71,8 +77,15 @@ void finish_with(self_ptr self, std::string terminal) {
   if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
   auto frame = net::make_frame(std::move(terminal));
   self->request(st.spec.session, std::chrono::seconds(10), turn_end_atom::value)
-      .then([self, frame](caf::ok_atom) { self->state.sink->push(frame); self->quit(); },
-            [self, frame](caf::error&) { self->state.sink->push(frame); self->quit(); });
+      .then(
+          [self, frame](caf::ok_atom) {
+            self->state.sink->push(frame);
+            self->quit();
+          },
+          [self, frame](caf::error&) {
+            self->state.sink->push(frame);
+            self->quit();
+          });
 }
 
 std::string agent_error(const turn_state& st, const std::string& message) {
@@ -105,8 +118,8 @@ void complete(self_ptr self) {
   if (st.usage_seen) usage = st.usage;
   auto respond = [self, citations, usage](const std::string& message_id) {
     auto& s = self->state;
-    finish_with(self, ev::eventual_response(s.rid(), message_id, s.reply, citations, usage,
-                                            s.now_ms()));
+    finish_with(self,
+                ev::eventual_response(s.rid(), message_id, s.reply, citations, usage, s.now_ms()));
   };
   if (st.reply.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
   protocol::message out;
@@ -294,8 +307,8 @@ void begin(self_ptr self, turn_prelude& pre) {
 
   llm::chat_message system;
   system.role = llm::role::system;
-  auto persona = svc.persona ? svc.persona->persona_for(st.spec.record.organization_id)
-                             : std::nullopt;
+  auto persona =
+      svc.persona ? svc.persona->persona_for(st.spec.record.organization_id) : std::nullopt;
   system.content = persona ? *persona : std::string(llm::default_system_prompt);
   st.conversation.push_back(std::move(system));
   for (auto& m : llm::replay_history(pre.history)) st.conversation.push_back(std::move(m));
@@ -357,12 +370,6 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
   st.spec = std::move(spec);
   st.sink = st.spec.request.sink;
   self->set_default_handler(caf::drop);
-  // Whatever ends the turn (including a kill at shutdown) ends its confirmation and stream.
-  self->attach_functor([self](const caf::error&) {
-    auto& s = self->state;
-    if (s.stream) s.stream->cancel();
-    if (s.confirmation) caf::anon_send_exit(s.confirmation, caf::exit_reason::user_shutdown);
-  });
   self->send(self, begin_atom::value);
   return {
       [self](begin_atom) { start(self); },
