@@ -14,11 +14,11 @@
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/tools/knowledge_search_tool.hpp"
 #include "adapters/tools/tools_file.hpp"
+#include "net/io_timer.hpp"
 #include "net/listener.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -137,12 +137,7 @@ void server::impl::boot() {
     adapters::llm::gateway_options g;
     g.base_url = cfg.gateway_url;
     g.api_key = cfg.gateway_key;
-    auto* ioc = io.get();
-    auto timer = [ioc](std::chrono::milliseconds delay, std::function<void()> fn) {
-      auto t = std::make_shared<asio::steady_timer>(*ioc, delay);
-      t->async_wait([t, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
-    };
-    llm = adapters::llm::make_gateway_provider(http, timer, std::move(g));
+    llm = adapters::llm::make_gateway_provider(http, make_io_timer(*io), std::move(g));
   }
 
   // ---- actors (stack.md §4.5: few workers, `sharing` scheduler) ----

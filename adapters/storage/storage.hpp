@@ -28,6 +28,13 @@ struct storage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A write that reuses an existing primary id (decisions.md: every adapter
+/// reports it the same way). Still a storage_error, so callers that only catch
+/// storage_error keep working.
+struct storage_conflict : storage_error {
+  using storage_error::storage_error;
+};
+
 /// Present fields replace the stored ones (storage-backplane.md §1.9).
 struct conversation_update {
   std::optional<std::string> name;
@@ -63,6 +70,7 @@ class storage {
 
   // ---- conversations --------------------------------------------------------
   /// Idempotent on (organizationId, idempotencyKey): returns the existing row unchanged.
+  /// A new key with an existing id is a conflict (storage_conflict).
   virtual conversation create_conversation(conversation c) = 0;
   virtual std::optional<conversation> get_conversation(const std::string& id) = 0;
   /// Newest `createdAt` first.
@@ -71,7 +79,7 @@ class storage {
   virtual conversation update_conversation(const std::string& id, const conversation_update& u) = 0;
 
   // ---- participants ---------------------------------------------------------
-  /// A duplicate id is a conflict (storage_error), in every adapter (decisions.md).
+  /// A duplicate id is a conflict (storage_conflict), in every adapter (decisions.md).
   virtual participant add_participant(participant p) = 0;
   virtual std::optional<participant> get_participant(const std::string& id) = 0;
   /// Oldest `createdAt` first, ties by id.
@@ -80,13 +88,13 @@ class storage {
       const std::string& conv, const std::string& external_id) = 0;
 
   // ---- messages ---------------------------------------------------------------
-  /// Appends in order; a duplicate id is a conflict (storage_error).
+  /// Appends in order; a duplicate id is a conflict (storage_conflict).
   virtual message append_message(message m) = 0;
   virtual std::optional<message> get_message(const std::string& id) = 0;
   virtual message_page list_messages(const message_query& q) = 0;
 
   // ---- sessions ----------------------------------------------------------------
-  /// A duplicate id is a conflict (storage_error).
+  /// A duplicate id is a conflict (storage_conflict).
   virtual session create_session(session s) = 0;
   virtual std::optional<session> get_session(const std::string& id) = 0;
   /// Unknown id → storage_error.

@@ -1,10 +1,14 @@
-// tests/support/fake_gateway.hpp — an OpenAI-compatible gateway that streams scripts as SSE.
+// tests/support/net/fake_gateway.hpp — an OpenAI-compatible gateway that streams scripts as SSE.
 //
 // Serves POST /chat/completions (any path ending in it) on 127.0.0.1 (plain or
 // TLS with a self-signed certificate), popping one scripted entry per request
 // exactly like `scripted_provider`, so every scenario can also run through the
 // real HTTP client. Faults are injectable per request. Records every request
-// (headers and JSON body) for assertions. Runs on its own thread.
+// (headers and JSON body) for assertions. Runs on its own threads (one
+// acceptor thread, one per connection). A `failure` script entry is answered
+// with HTTP 400 and `{"error":{"message":...}}` (an HTTP gateway has no other
+// way to fail a call before streaming).
+// Thread-safety: every public member may be called from any thread.
 #pragma once
 
 #include "adapters/llm/scripted_provider.hpp"
@@ -14,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace so::test {
@@ -25,7 +30,7 @@ struct gateway_fault {
     http_status,        ///< respond with `status` and `body`, no stream
     malformed_line,     ///< inject a non-JSON `data:` line before the entry's events
     drop_mid_stream,    ///< send the first delta then close the socket without finishing
-    stall,              ///< send the first delta then go silent for `delay`
+    stall,              ///< send the first delta, then silence for `delay` or until release()
   };
   kind what = kind::none;
   int status = 500;
@@ -38,12 +43,17 @@ struct recorded_request {
   std::string target;
   std::string authorization;
   std::string body;  ///< the JSON request body
+  std::string method;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< every request header, in order
 };
 
 struct fake_gateway_options {
   bool tls = false;  ///< serve HTTPS with a fresh self-signed cert for "localhost"
   /// Pause between SSE events (lets tests see tokens arrive before the end).
   std::chrono::milliseconds chunk_delay{0};
+  /// Hold each stream's last SSE event (`data: [DONE]`) until `release()`, so a
+  /// test can observe earlier tokens before the stream can possibly end.
+  bool hold_last = false;
 };
 
 class fake_gateway {
@@ -68,7 +78,8 @@ class fake_gateway {
   std::size_t events_sent() const;
   /// Blocks until the gateway sent `n` events or the timeout elapsed.
   bool wait_events_sent(std::size_t n, std::chrono::milliseconds timeout);
-  /// Lets a stalled or paused stream continue.
+  /// Lets a stalled or held stream continue. Releases are counted: one call
+  /// releases one hold, even if it comes before the stream reaches it.
   void release();
 
  private:

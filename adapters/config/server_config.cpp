@@ -1,0 +1,335 @@
+// adapters/config/server_config.cpp — see server_config.hpp.
+//
+// Reference variables (storage-backplane.md §8.1, protocol.md §1.8,
+// admin-auth.md §1.2) keep their lenient parse rules: values are trimmed, an
+// empty value counts as unset, and most bad values fall back to the default.
+// Variables we own are strict: a bad value is a config_error naming it.
+#include "adapters/config/server_config.hpp"
+
+#include <arpa/inet.h>
+
+#include <netinet/in.h>
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <limits>
+#include <string_view>
+
+namespace so::adapters {
+
+namespace {
+
+constexpr std::string_view kSpaces = " \t\r\n\v\f";
+
+std::string_view trim(std::string_view s) {
+  const auto begin = s.find_first_not_of(kSpaces);
+  if (begin == std::string_view::npos) return {};
+  const auto end = s.find_last_not_of(kSpaces);
+  return s.substr(begin, end - begin + 1);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  });
+  return out;
+}
+
+/// The trimmed value; nullopt when unset or blank.
+std::optional<std::string> get(const env_lookup& env, const char* name) {
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  auto t = trim(*v);
+  if (t.empty()) return std::nullopt;
+  return std::string(t);
+}
+
+/// The untrimmed value (for variables the reference uses verbatim); nullopt
+/// when unset or blank.
+std::optional<std::string> get_verbatim(const env_lookup& env, const char* name) {
+  auto v = env(name);
+  if (!v || trim(*v).empty()) return std::nullopt;
+  return v;
+}
+
+/// An unsigned integer of type T; an optional leading '+' is accepted as Rust's
+/// integer parser does. nullopt on anything else or overflow.
+template <class T>
+std::optional<T> parse_unsigned(std::string_view s) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
+  T value{};
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+bool is_ip_literal(const std::string& s) {
+  in_addr v4{};
+  in6_addr v6{};
+  return inet_pton(AF_INET, s.c_str(), &v4) == 1 || inet_pton(AF_INET6, s.c_str(), &v6) == 1;
+}
+
+[[noreturn]] void invalid(const char* name, const std::string& value, const char* expected) {
+  throw config_error(std::string("invalid ") + name + " '" + value + "': expected " + expected);
+}
+
+/// A variable we own holding an unsigned integer in [min, max].
+template <class T>
+std::optional<T> owned_unsigned(const env_lookup& env, const char* name, T min, T max,
+                                const char* expected) {
+  auto v = get(env, name);
+  if (!v) return std::nullopt;
+  auto parsed = parse_unsigned<T>(*v);
+  if (!parsed || *parsed < min || *parsed > max) invalid(name, *v, expected);
+  return parsed;
+}
+
+/// A reference u32 that must be > 0, else the default.
+unsigned positive_u32_or(const env_lookup& env, const char* name, unsigned fallback) {
+  auto v = get(env, name);
+  if (!v) return fallback;
+  auto parsed = parse_unsigned<std::uint32_t>(*v);
+  return parsed && *parsed > 0 ? *parsed : fallback;
+}
+
+void load_listener(const env_lookup& env, server_config& c) {
+  if (auto bind = get(env, "SMOOTH_AGENT_BIND")) {
+    c.bind = is_ip_literal(*bind) ? *bind : "127.0.0.1";  // non-IP: silently the default
+  }
+  if (auto port = get(env, "SMOOTH_AGENT_PORT")) {
+    c.port = parse_unsigned<std::uint16_t>(*port).value_or(8787);
+  }
+}
+
+void load_llm(const env_lookup& env, server_config& c) {
+  if (auto v = get(env, "SMOOAI_GATEWAY_URL")) c.gateway_url = *v;
+  c.gateway_key = get(env, "SMOOAI_GATEWAY_KEY").value_or("");
+  if (auto v = get(env, "SMOOTH_AGENT_MODEL")) c.model = *v;
+  c.max_iterations = positive_u32_or(env, "SMOOTH_AGENT_MAX_ITERATIONS", c.max_iterations);
+  c.max_tokens = positive_u32_or(env, "SMOOTH_AGENT_MAX_TOKENS", c.max_tokens);
+  c.rerank = get(env, "SMOOTH_AGENT_RERANK").value_or("");
+  if (auto v = get(env, "SMOOTH_AGENT_CONFIRM_TOOLS")) {
+    std::string_view rest = *v;
+    while (true) {
+      const auto comma = rest.find(',');
+      const auto item = trim(rest.substr(0, comma));
+      if (!item.empty()) c.confirm_tools.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  c.seed_kb = env("SMOOTH_AGENT_SEED_KB") == std::optional<std::string>("1");  // exact, no trim
+}
+
+void load_storage(const env_lookup& env, server_config& c) {
+  if (auto v = get(env, "SMOOTH_AGENT_STORAGE")) {
+    const auto kind = lower(*v);
+    if (kind == "postgres" || kind == "pg" || kind == "postgresql") {
+      c.storage = storage_backend::postgres;
+    } else if (kind == "dynamodb" || kind == "ddb" || kind == "dynamo") {
+      c.storage = storage_backend::dynamodb;
+    }  // anything else: silently memory, as the reference does
+  }
+  c.database_url = get_verbatim(env, "SMOOTH_AGENT_DATABASE_URL");
+  if (!c.database_url) c.database_url = get_verbatim(env, "DATABASE_URL");
+  if (c.storage == storage_backend::postgres && !c.database_url) {
+    throw config_error(
+        "SMOOTH_AGENT_STORAGE selects postgres but neither SMOOTH_AGENT_DATABASE_URL nor "
+        "DATABASE_URL is set");
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_DDB_TABLE")) c.ddb_table = *v;
+}
+
+void load_backplane(const env_lookup& env, server_config& c) {
+  const auto raw = env("SMOOTH_AGENT_BACKPLANE");
+  const auto kind = lower(trim(raw.value_or("")));
+  const char* fallback_var = nullptr;
+  if (kind.empty() || kind == "memory" || kind == "inmemory") {
+    c.backplane = backplane_backend::memory;
+  } else if (kind == "redis" || kind == "valkey") {
+    c.backplane = backplane_backend::redis;
+    fallback_var = "SMOOTH_AGENT_REDIS_URL";
+  } else if (kind == "nats") {
+    c.backplane = backplane_backend::nats;
+    fallback_var = "SMOOTH_AGENT_NATS_URL";
+  } else {
+    throw config_error("unknown SMOOTH_AGENT_BACKPLANE '" + kind +
+                       "' (expected: memory | redis | valkey | nats)");
+  }
+  c.backplane_url = get_verbatim(env, "SMOOTH_AGENT_BACKPLANE_URL");
+  if (!c.backplane_url && fallback_var != nullptr)
+    c.backplane_url = get_verbatim(env, fallback_var);
+  if (fallback_var != nullptr && !c.backplane_url) {
+    throw config_error("SMOOTH_AGENT_BACKPLANE '" + kind +
+                       "' needs a bus URL: set SMOOTH_AGENT_BACKPLANE_URL or " + fallback_var);
+  }
+}
+
+void load_widget_auth(const env_lookup& env, server_config& c) {
+  if (auto v = get(env, "WIDGET_AUTH_STRICT")) {
+    const auto s = lower(*v);
+    c.widget_auth_strict = s == "1" || s == "true" || s == "yes";
+  }
+  c.widget_auth_url = get(env, "WIDGET_AUTH_URL");
+  c.widget_auth_bearer = get(env, "WIDGET_AUTH_BEARER");
+  if (auto v = get(env, "WIDGET_AUTH_TTL_SECS")) {
+    c.widget_auth_ttl_secs = parse_unsigned<std::uint64_t>(*v).value_or(60);
+  }
+}
+
+void load_auth(const env_lookup& env, server_config& c) {
+  if (auto v = get(env, "AUTH_MODE")) {
+    auto mode = lower(*v);
+    if (mode != "jwt" && mode != "smoo" && mode != "trusted" && mode != "none") {
+      throw config_error("auth configuration error: unknown AUTH_MODE '" + *v +
+                         "' (expected jwt | smoo | trusted | none)");
+    }
+    c.auth_mode = std::move(mode);
+  }
+  c.auth_jwt_hs256_secret = get(env, "AUTH_JWT_HS256_SECRET");
+  c.auth_jwt_rs256_public_key = get(env, "AUTH_JWT_RS256_PUBLIC_KEY");
+  c.auth_jwt_issuer = get(env, "AUTH_JWT_ISSUER");
+  c.auth_jwt_audience = get(env, "AUTH_JWT_AUDIENCE");
+  if (auto v = get(env, "AUTH_DEV_ORG_ID")) c.auth_dev_org_id = *v;
+}
+
+void load_ours(const env_lookup& env, server_config& c) {
+  constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
+  constexpr std::uint32_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_DRAIN_TIMEOUT_SECS", 0, 86'400,
+                                             "whole seconds from 0 to 86400")) {
+    c.drain_timeout = std::chrono::seconds(*v);
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_FRAME_BYTES", 1024, kMaxU64,
+                                             "an integer >= 1024")) {
+    c.max_frame_bytes = static_cast<std::size_t>(*v);
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_OUTBOUND_BYTES", 1024, kMaxU64,
+                                             "an integer >= 1024")) {
+    c.max_outbound_bytes = static_cast<std::size_t>(*v);
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_CONFIRM_TIMEOUT_SECS", 1, kMaxU32,
+                                             "whole seconds > 0")) {
+    c.confirm_timeout = std::chrono::seconds(*v);
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_NATS_LEGACY_SUBJECT")) {
+    const auto s = lower(*v);
+    if (s == "1" || s == "true") {
+      c.nats_legacy_subject = true;
+    } else if (s == "0" || s == "false") {
+      c.nats_legacy_subject = false;
+    } else {
+      invalid("SMOOTH_AGENT_NATS_LEGACY_SUBJECT", *v, "0, 1, true or false");
+    }
+  }
+  c.knowledge_file = get(env, "SMOOTH_AGENT_KNOWLEDGE_FILE");
+  c.tools_file = get(env, "SMOOTH_AGENT_TOOLS_FILE");
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_WORKER_THREADS", 1, 64,
+                                             "an integer from 1 to 64")) {
+    c.worker_threads = *v;
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
+                                             "whole seconds > 0")) {
+    c.session_idle_timeout = std::chrono::seconds(*v);
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_LOG_LEVEL")) {
+    const auto level = lower(*v);
+    constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
+                                            "error", "critical", "off"};
+    if (std::find(std::begin(kLevels), std::end(kLevels), level) == std::end(kLevels)) {
+      invalid("SMOOTH_AGENT_LOG_LEVEL", *v, "trace | debug | info | warn | error | critical | off");
+    }
+    c.log_level = level;
+  }
+}
+
+}  // namespace
+
+env_lookup process_env() {
+  return [](const char* name) -> std::optional<std::string> {
+    // getenv is safe here: the server never calls setenv after startup.
+    if (const char* v = std::getenv(name)) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+server_config load_config(const env_lookup& env) {
+  server_config c;
+  load_listener(env, c);
+  load_llm(env, c);
+  load_auth(env, c);
+  load_storage(env, c);
+  load_backplane(env, c);
+  load_widget_auth(env, c);
+  load_ours(env, c);
+  return c;
+}
+
+const std::vector<config_variable>& config_variables() {
+  // Immutable after first use (thread-safe static initialisation).
+  static const std::vector<config_variable> kVariables = {
+      {"SMOOTH_AGENT_BIND", "127.0.0.1",
+       "Bind IP address. A value that is not an IP literal silently becomes 127.0.0.1."},
+      {"SMOOTH_AGENT_PORT", "8787", "Listen port (0 = ephemeral). Unparseable → 8787."},
+      {"SMOOAI_GATEWAY_URL", "https://llm.smoo.ai/v1",
+       "OpenAI-compatible LLM gateway base URL (includes /v1)."},
+      {"SMOOAI_GATEWAY_KEY", "(unset)",
+       "Gateway API key. Unset → every send_message ends in LLM_UNAVAILABLE."},
+      {"SMOOTH_AGENT_MODEL", "claude-haiku-4-5", "Chat model id."},
+      {"SMOOTH_AGENT_MAX_ITERATIONS", "6", "Agent loop cap per turn; u32 > 0, else the default."},
+      {"SMOOTH_AGENT_MAX_TOKENS", "512", "max_tokens per LLM call; u32 > 0, else the default."},
+      {"SMOOTH_AGENT_RERANK", "off",
+       "Reranker for the knowledge_search tool: off | lexical | gateway (on, 1, true)."},
+      {"SMOOTH_AGENT_CONFIRM_TOOLS", "(empty)",
+       "Comma list of tool-name substrings that need human confirmation (HITL)."},
+      {"SMOOTH_AGENT_SEED_KB", "off",
+       "Exactly \"1\" seeds two demo policy documents (in-memory storage only)."},
+      {"SMOOTH_AGENT_STORAGE", "memory",
+       "memory | postgres (pg, postgresql) | dynamodb (ddb, dynamo); case-insensitive; anything "
+       "else → memory."},
+      {"SMOOTH_AGENT_DATABASE_URL", "(unset)",
+       "Postgres connection string (used verbatim). Required when storage is postgres."},
+      {"DATABASE_URL", "(unset)", "Fallback for SMOOTH_AGENT_DATABASE_URL."},
+      {"SMOOTH_AGENT_DDB_TABLE", "smooth-operator", "DynamoDB table name."},
+      {"SMOOTH_AGENT_BACKPLANE", "memory",
+       "memory (inmemory) | redis (valkey) | nats; anything else is a startup error."},
+      {"SMOOTH_AGENT_BACKPLANE_URL", "(unset)",
+       "Bus URL (nats://…, redis://…). Required for nats and redis."},
+      {"SMOOTH_AGENT_NATS_URL", "(unset)", "Fallback bus URL when the backplane is nats."},
+      {"SMOOTH_AGENT_REDIS_URL", "(unset)", "Fallback bus URL when the backplane is redis."},
+      {"WIDGET_AUTH_STRICT", "false",
+       "1 | true | yes (case-insensitive): agents without an embed policy are rejected."},
+      {"WIDGET_AUTH_URL", "(unset)", "Enables the HTTP embed-policy provider at {url}/{agentId}."},
+      {"WIDGET_AUTH_BEARER", "(unset)", "Bearer token for the embed-policy provider."},
+      {"WIDGET_AUTH_TTL_SECS", "60", "Embed-policy cache TTL in seconds; unparseable → 60."},
+      {"AUTH_MODE", "(unset → implicit jwt)",
+       "jwt | smoo | trusted | none; anything else is a startup error."},
+      {"AUTH_JWT_HS256_SECRET", "(unset)", "HS256 shared secret (raw bytes of the value)."},
+      {"AUTH_JWT_RS256_PUBLIC_KEY", "(unset)", "RS256 public key PEM; wins over HS256."},
+      {"AUTH_JWT_ISSUER", "(unset)", "Expected JWT iss (required for smoo)."},
+      {"AUTH_JWT_AUDIENCE", "(unset)", "Expected JWT aud."},
+      {"AUTH_DEV_ORG_ID", "dev-org", "Principal org in AUTH_MODE=none."},
+      {"SMOOTH_AGENT_DRAIN_TIMEOUT_SECS", "25",
+       "On SIGTERM/SIGINT, how long in-flight turns may finish (0–86400 s)."},
+      {"SMOOTH_AGENT_MAX_FRAME_BYTES", "1048576",
+       "Largest inbound WebSocket frame (>= 1024); larger → close 1009."},
+      {"SMOOTH_AGENT_MAX_OUTBOUND_BYTES", "4194304",
+       "Per-connection outbound queue bound (>= 1024); over → close 4008 \"slow consumer\"."},
+      {"SMOOTH_AGENT_CONFIRM_TIMEOUT_SECS", "300",
+       "How long a gated tool call waits for confirm_tool_action (> 0 s)."},
+      {"SMOOTH_AGENT_NATS_LEGACY_SUBJECT", "0",
+       "0 | 1 | true | false: also speak the reference envelope on smooth-operator.backplane."},
+      {"SMOOTH_AGENT_KNOWLEDGE_FILE", "(unset)",
+       "JSON array of documents {source, content, ...} ingested at startup."},
+      {"SMOOTH_AGENT_TOOLS_FILE", "(unset)", "JSON file of extra tools offered to the model."},
+      {"SMOOTH_AGENT_WORKER_THREADS", "2", "Actor scheduler worker threads (1–64)."},
+      {"SMOOTH_AGENT_SESSION_IDLE_SECS", "1800",
+       "Idle time after which an in-process session is evicted (> 0 s)."},
+      {"SMOOTH_AGENT_LOG_LEVEL", "info", "trace | debug | info | warn | error | critical | off."},
+  };
+  return kVariables;
+}
+
+}  // namespace so::adapters

@@ -1,0 +1,195 @@
+// adapters/llm/sse_decoder.cpp — see sse_decoder.hpp.
+#include "adapters/llm/sse_decoder.hpp"
+
+#include "protocol/json.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace so::adapters::llm {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+std::string_view trim(std::string_view s) {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is not one.
+std::size_t valid_sequence_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return len;
+}
+
+// A line is decoded as UTF-8 with invalid bytes replaced by U+FFFD (engine.md §2.5),
+// so one bad byte costs one character rather than the whole chunk.
+std::string repair_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = valid_sequence_length(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
+  const rapidjson::Value* v = protocol::get_member(obj, key);
+  return (v == nullptr || v->IsNull()) ? nullptr : v;
+}
+
+std::string_view string_member(const rapidjson::Value& obj, const char* key) {
+  const rapidjson::Value* v = member(obj, key);
+  if (v == nullptr || !v->IsString()) return {};
+  return {v->GetString(), v->GetStringLength()};
+}
+
+// Lenient count: any non-negative number (providers differ on int vs float).
+std::optional<std::uint64_t> count_member(const rapidjson::Value& obj, const char* key) {
+  const rapidjson::Value* v = member(obj, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->IsUint64()) return v->GetUint64();
+  if (v->IsNumber() && v->GetDouble() >= 0) return static_cast<std::uint64_t>(v->GetDouble());
+  return std::nullopt;
+}
+
+void decode_tool_calls(const rapidjson::Value& calls, std::vector<stream_event>& out) {
+  if (!calls.IsArray()) return;
+  for (const auto& call : calls.GetArray()) {
+    if (!call.IsObject()) continue;
+    const std::size_t index = count_member(call, "index").value_or(0);
+    const rapidjson::Value* fn = member(call, "function");
+    if (fn == nullptr || !fn->IsObject()) continue;
+    // An empty name counts as absent: some gateways repeat `"name": ""` on
+    // continuation chunks, and a start would wipe the arguments gathered so far.
+    const std::string_view name = string_member(*fn, "name");
+    if (!name.empty()) {
+      std::string id(string_member(call, "id"));
+      if (id.empty()) id = "call_" + std::to_string(index);
+      out.emplace_back(tool_call_start{index, std::move(id), std::string(name)});
+    }
+    const std::string_view args = string_member(*fn, "arguments");
+    if (!args.empty()) out.emplace_back(tool_arguments_delta{index, std::string(args)});
+  }
+}
+
+void decode_chunk(const rapidjson::Value& chunk, std::vector<stream_event>& out) {
+  if (const rapidjson::Value* choices = member(chunk, "choices");
+      choices != nullptr && choices->IsArray()) {
+    for (const auto& choice : choices->GetArray()) {
+      if (!choice.IsObject()) continue;
+      if (const rapidjson::Value* delta = member(choice, "delta");
+          delta != nullptr && delta->IsObject()) {
+        if (auto s = string_member(*delta, "content"); !s.empty())
+          out.emplace_back(content_delta{std::string(s)});
+        if (auto s = string_member(*delta, "reasoning_content"); !s.empty())
+          out.emplace_back(reasoning_delta{std::string(s)});
+        if (auto s = string_member(*delta, "reasoning"); !s.empty())
+          out.emplace_back(reasoning_delta{std::string(s)});
+        if (const rapidjson::Value* calls = member(*delta, "tool_calls"))
+          decode_tool_calls(*calls, out);
+      }
+      if (auto reason = string_member(choice, "finish_reason"); !reason.empty())
+        out.emplace_back(finish_seen{std::string(reason)});
+    }
+  }
+  if (const rapidjson::Value* usage = member(chunk, "usage");
+      usage != nullptr && usage->IsObject()) {
+    const auto prompt = count_member(*usage, "prompt_tokens");
+    const auto completion = count_member(*usage, "completion_tokens");
+    const auto total = count_member(*usage, "total_tokens");
+    if (prompt || completion || total) {
+      token_usage u;
+      u.prompt_tokens = prompt.value_or(0);
+      u.completion_tokens = completion.value_or(0);
+      u.total_tokens = total.value_or(u.prompt_tokens + u.completion_tokens);
+      out.emplace_back(usage_report{u});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<stream_event> decode_sse_line(std::string_view raw) {
+  std::vector<stream_event> out;
+  const std::string_view line = trim(raw);
+  constexpr std::string_view kData = "data:";
+  if (line.substr(0, kData.size()) != kData)
+    return out;  // blank, ':' comment, 'event:', other fields
+  const std::string_view payload = trim(line.substr(kData.size()));
+  if (payload == "[DONE]") {
+    out.emplace_back(finish_seen{"stop"});
+    return out;
+  }
+  if (payload.empty()) return out;
+  const std::string text = repair_utf8(payload);
+  rapidjson::Document doc;
+  if (const auto r = protocol::parse_untrusted(doc, text); !r.ok) {
+    constexpr std::size_t kShown = 200;
+    spdlog::warn("LLM stream: skipping malformed SSE data line ({}): {}", r.error,
+                 std::string_view(text).substr(0, kShown));
+    return out;
+  }
+  if (doc.IsObject()) decode_chunk(doc, out);
+  return out;
+}
+
+void sse_decoder::decode_into(std::string_view line, std::vector<stream_event>& out) {
+  for (auto& e : decode_sse_line(line)) {
+    if (std::holds_alternative<finish_seen>(e)) saw_finish_ = true;
+    out.push_back(std::move(e));
+  }
+}
+
+std::vector<stream_event> sse_decoder::feed(std::string_view bytes) {
+  std::vector<stream_event> out;
+  pending_.append(bytes);
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
+    decode_into(std::string_view(pending_).substr(start, nl - start), out);
+  }
+  pending_.erase(0, start);
+  return out;
+}
+
+std::vector<stream_event> sse_decoder::finish() {
+  std::vector<stream_event> out;
+  if (!pending_.empty()) decode_into(pending_, out);
+  pending_.clear();
+  return out;
+}
+
+}  // namespace so::adapters::llm

@@ -1,0 +1,234 @@
+// adapters/storage/memory_storage.cpp — see memory_storage.hpp.
+#include "adapters/storage/memory_storage.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace so::adapters {
+
+namespace {
+
+std::string quoted(const std::string& id) {
+  return "'" + id + "'";
+}
+
+[[noreturn]] void throw_conflict(const char* kind, const std::string& id) {
+  throw storage_conflict(std::string("conflict: ") + kind + " id " + quoted(id) +
+                         " already exists");
+}
+
+[[noreturn]] void throw_not_found(const char* kind, const std::string& id) {
+  throw storage_error(std::string(kind) + " " + quoted(id) + " not found");
+}
+
+}  // namespace
+
+memory_storage::memory_storage(protocol::clock_ptr clock)
+    : clock_(clock ? std::move(clock) : std::make_shared<protocol::system_clock>()) {}
+
+// ---- conversations ----------------------------------------------------------------------
+
+conversation memory_storage::create_conversation(conversation c) {
+  std::lock_guard lock(mutex_);
+  auto key = std::make_pair(c.organization_id, c.idempotency_key);
+  if (auto hit = idempotency_.find(key); hit != idempotency_.end()) {
+    return conversations_.at(hit->second).value;  // idempotent: the stored row, input discarded
+  }
+  if (conversations_.count(c.id) != 0) throw_conflict("conversation", c.id);
+  idempotency_.emplace(std::move(key), c.id);
+  message_order_.try_emplace(c.id);
+  // Copy the key first: the row is built from `c` before emplace reads the key.
+  std::string id = c.id;
+  auto [it, inserted] =
+      conversations_.emplace(std::move(id), conversation_row{std::move(c), next_seq_++});
+  return it->second.value;
+}
+
+std::optional<conversation> memory_storage::get_conversation(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = conversations_.find(id);
+  if (it == conversations_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+std::vector<conversation> memory_storage::list_conversations_by_org(const std::string& org) {
+  std::lock_guard lock(mutex_);
+  std::vector<const conversation_row*> rows;
+  for (const auto& [id, row] : conversations_) {
+    if (row.value.organization_id == org) rows.push_back(&row);
+  }
+  // Newest createdAt first; among equal timestamps the later insert first.
+  std::sort(rows.begin(), rows.end(), [](const conversation_row* a, const conversation_row* b) {
+    if (a->value.created_at != b->value.created_at)
+      return a->value.created_at > b->value.created_at;
+    return a->seq > b->seq;
+  });
+  std::vector<conversation> out;
+  out.reserve(rows.size());
+  for (const auto* row : rows) out.push_back(row->value);
+  return out;
+}
+
+conversation memory_storage::update_conversation(const std::string& id,
+                                                 const conversation_update& u) {
+  std::lock_guard lock(mutex_);
+  auto it = conversations_.find(id);
+  if (it == conversations_.end()) throw_not_found("conversation", id);
+  auto& c = it->second.value;
+  if (u.name) c.name = *u.name;
+  if (u.metadata_json) c.metadata_json = u.metadata_json;
+  if (u.analytics_json) c.analytics_json = u.analytics_json;
+  c.updated_at = clock_->now();
+  return c;
+}
+
+// ---- participants -----------------------------------------------------------------------
+
+participant memory_storage::add_participant(participant p) {
+  std::lock_guard lock(mutex_);
+  if (participants_.count(p.id) != 0) throw_conflict("participant", p.id);
+  std::string id = p.id;
+  auto [it, inserted] =
+      participants_.emplace(std::move(id), participant_row{std::move(p), next_seq_++});
+  return it->second.value;
+}
+
+std::optional<participant> memory_storage::get_participant(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+std::vector<participant> memory_storage::list_participants_by_conversation(
+    const std::string& conv) {
+  std::lock_guard lock(mutex_);
+  std::vector<participant> out;
+  for (const auto& [id, row] : participants_) {
+    if (row.value.conversation_id == conv) out.push_back(row.value);
+  }
+  std::sort(out.begin(), out.end(), [](const participant& a, const participant& b) {
+    if (a.created_at != b.created_at) return a.created_at < b.created_at;
+    return a.id < b.id;
+  });
+  return out;
+}
+
+std::optional<participant> memory_storage::resolve_participant_by_external_id(
+    const std::string& conv, const std::string& external_id) {
+  std::lock_guard lock(mutex_);
+  // Several matches: the earliest createdAt wins (as Postgres does), then the earliest insert.
+  const participant_row* best = nullptr;
+  for (const auto& [id, row] : participants_) {
+    const auto& p = row.value;
+    if (p.conversation_id != conv || p.external_id != external_id) continue;
+    if (best == nullptr || p.created_at < best->value.created_at ||
+        (p.created_at == best->value.created_at && row.seq < best->seq)) {
+      best = &row;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->value;
+}
+
+// ---- messages -----------------------------------------------------------------------------
+
+message memory_storage::append_message(message m) {
+  std::lock_guard lock(mutex_);
+  if (messages_.count(m.id) != 0) throw_conflict("message", m.id);
+  std::size_t position = 0;
+  // A message without a conversation is stored but never listed (§1.4).
+  if (m.conversation_id) {
+    auto& order = message_order_[*m.conversation_id];
+    position = order.size();
+    order.push_back(m.id);
+  }
+  std::string id = m.id;
+  auto [it, inserted] = messages_.emplace(std::move(id), message_row{std::move(m), position});
+  return it->second.value;
+}
+
+std::optional<message> memory_storage::get_message(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = messages_.find(id);
+  if (it == messages_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+message_page memory_storage::list_messages(const message_query& q) {
+  std::lock_guard lock(mutex_);
+  message_page page;
+  if (q.limit == 0) return page;
+  auto order_it = message_order_.find(q.conversation_id);
+  if (order_it == message_order_.end()) return page;
+  const auto& order = order_it->second;
+  const std::size_t n = order.size();
+
+  // `start` counts positions in the requested direction: step k maps to
+  // order[k] ascending and order[n-1-k] descending. A cursor that is not a
+  // message of this conversation restarts from the beginning (§2.3).
+  std::size_t start = 0;
+  if (q.cursor) {
+    auto cur = messages_.find(*q.cursor);
+    if (cur != messages_.end() && cur->second.value.conversation_id == q.conversation_id) {
+      const std::size_t pos = cur->second.position;
+      start = q.descending ? n - pos : pos + 1;
+    }
+  }
+  if (start >= n) return page;
+  const std::size_t take = std::min(q.limit, n - start);
+  page.messages.reserve(take);
+  for (std::size_t k = start; k < start + take; ++k) {
+    const std::size_t index = q.descending ? n - 1 - k : k;
+    page.messages.push_back(messages_.at(order[index]).value);
+  }
+  if (start + take < n) page.next_cursor = page.messages.back().id;
+  return page;
+}
+
+// ---- sessions -----------------------------------------------------------------------------
+
+session memory_storage::create_session(session s) {
+  std::lock_guard lock(mutex_);
+  if (sessions_.count(s.session_id) != 0) throw_conflict("session", s.session_id);
+  std::string id = s.session_id;
+  auto [it, inserted] = sessions_.emplace(std::move(id), std::move(s));
+  return it->second;
+}
+
+std::optional<session> memory_storage::get_session(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  return it->second;
+}
+
+session memory_storage::update_session(const std::string& id, const session_update& u) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) throw_not_found("session", id);
+  auto& s = it->second;
+  if (u.status) s.status = u.status;
+  if (u.token_count) s.token_count = u.token_count;
+  if (u.message_count) s.message_count = u.message_count;
+  if (u.last_activity_at) s.last_activity_at = u.last_activity_at;
+  if (u.ended_at) s.ended_at = u.ended_at;
+  s.updated_at = clock_->now();
+  return s;
+}
+
+std::vector<session> memory_storage::list_sessions_by_conversation(const std::string& conv) {
+  std::lock_guard lock(mutex_);
+  std::vector<session> out;
+  for (const auto& [id, s] : sessions_) {
+    if (s.conversation_id == conv) out.push_back(s);
+  }
+  // Oldest createdAt first; a missing createdAt sorts first (§2.4, memory); ties by id.
+  std::sort(out.begin(), out.end(), [](const session& a, const session& b) {
+    if (a.created_at != b.created_at) return a.created_at < b.created_at;
+    return a.session_id < b.session_id;
+  });
+  return out;
+}
+
+}  // namespace so::adapters

@@ -1,0 +1,78 @@
+// adapters/storage/memory_storage.hpp — the in-memory storage adapter (storage-backplane.md §3.1).
+//
+// Semantics follow storage-backplane.md §2 with the decisions.md fix that a
+// reused primary id is a conflict (storage_conflict) rather than a silent
+// overwrite. Data lives only as long as the object.
+//
+// Thread-safety: every operation takes one internal mutex, so the object may be
+// shared between threads (tests call it directly; the server calls it from the
+// storage actor only).
+#pragma once
+
+#include "adapters/storage/storage.hpp"
+#include "protocol/clock.hpp"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace so::adapters {
+
+class memory_storage final : public storage {
+ public:
+  /// `clock` stamps `updatedAt` on updates; defaults to the system clock.
+  explicit memory_storage(protocol::clock_ptr clock = nullptr);
+
+  conversation create_conversation(conversation c) override;
+  std::optional<conversation> get_conversation(const std::string& id) override;
+  std::vector<conversation> list_conversations_by_org(const std::string& org) override;
+  conversation update_conversation(const std::string& id, const conversation_update& u) override;
+
+  participant add_participant(participant p) override;
+  std::optional<participant> get_participant(const std::string& id) override;
+  std::vector<participant> list_participants_by_conversation(const std::string& conv) override;
+  std::optional<participant> resolve_participant_by_external_id(
+      const std::string& conv, const std::string& external_id) override;
+
+  message append_message(message m) override;
+  std::optional<message> get_message(const std::string& id) override;
+  message_page list_messages(const message_query& q) override;
+
+  session create_session(session s) override;
+  std::optional<session> get_session(const std::string& id) override;
+  session update_session(const std::string& id, const session_update& u) override;
+  std::vector<session> list_sessions_by_conversation(const std::string& conv) override;
+
+ private:
+  // Each row remembers its insertion sequence so ties in the ordered listings
+  // resolve deterministically (the reference leaves them arbitrary).
+  struct conversation_row {
+    conversation value;
+    std::uint64_t seq;
+  };
+  struct participant_row {
+    participant value;
+    std::uint64_t seq;
+  };
+  struct message_row {
+    message value;
+    std::size_t position;  ///< index in its conversation's order list (if it has one)
+  };
+
+  protocol::clock_ptr clock_;
+  std::mutex mutex_;
+  std::uint64_t next_seq_ = 0;
+  std::unordered_map<std::string, conversation_row> conversations_;
+  /// (organizationId, idempotencyKey) → conversation id.
+  std::map<std::pair<std::string, std::string>, std::string> idempotency_;
+  std::unordered_map<std::string, participant_row> participants_;
+  std::unordered_map<std::string, message_row> messages_;
+  /// conversation id → message ids in append order (the paging order).
+  std::unordered_map<std::string, std::vector<std::string>> message_order_;
+  std::unordered_map<std::string, session> sessions_;
+};
+
+}  // namespace so::adapters

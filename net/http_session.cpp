@@ -1,0 +1,189 @@
+// net/http_session.cpp — see http_session.hpp.
+#include "net/http_session.hpp"
+
+#include "net/request_target.hpp"
+#include "net/websocket_session.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace so::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+// How long a keep-alive connection may sit between requests (and a request or a
+// response may take).
+constexpr std::chrono::seconds kIoTimeout{30};
+// Nothing we serve takes a body; a small cap keeps a hostile POST from buffering much.
+constexpr std::uint64_t kBodyLimit = 64 * 1024;
+
+std::string format_endpoint(const asio::ip::tcp::endpoint& ep) {
+  const auto addr = ep.address();
+  std::string host = addr.to_string();
+  if (addr.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+// The Origin header, kept only when it is visible ASCII (the reference keeps it only
+// when it converts to a string, which excludes control and non-ASCII bytes).
+std::optional<std::string> origin_of(const http::request<http::string_body>& req) {
+  const auto it = req.find(http::field::origin);
+  if (it == req.end()) return std::nullopt;
+  const auto value = it->value();
+  const bool visible = std::all_of(value.begin(), value.end(), [](unsigned char c) {
+    return c == '\t' || (c >= 0x20 && c < 0x7f);
+  });
+  if (!visible) return std::nullopt;
+  return std::string(value);
+}
+
+}  // namespace
+
+void http_session::start(asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry) {
+  std::shared_ptr<http_session> self(new http_session(std::move(socket), std::move(registry)));
+  self->registry_->add(self->id_, self);
+  asio::dispatch(self->stream_.get_executor(), [self] { self->do_read(); });
+}
+
+http_session::http_session(asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry)
+    : stream_(std::move(socket)), registry_(std::move(registry)), id_(registry_->next_id()) {
+  beast::error_code ec;
+  const auto ep = stream_.socket().remote_endpoint(ec);
+  remote_ = ec ? std::string("unknown") : format_endpoint(ep);
+}
+
+http_session::~http_session() {
+  registry_->remove(id_);
+}
+
+void http_session::shut_down(std::uint16_t, const std::string&) {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    // Idle between requests: cut now. Mid-write: on_write closes after the response.
+    if (self->reading_ && !self->handed_over_) self->do_close();
+  });
+}
+
+void http_session::do_read() {
+  if (closing_) return do_close();
+  parser_.emplace();
+  parser_->body_limit(kBodyLimit);
+  stream_.expires_after(kIoTimeout);
+  reading_ = true;
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  reading_ = false;
+  if (ec == http::error::end_of_stream) return do_close();
+  if (ec) {
+    if (ec != asio::error::operation_aborted && ec != beast::error::timeout) {
+      spdlog::debug("http {}: read failed: {}", remote_, ec.message());
+    }
+    return do_close();
+  }
+  if (closing_) return do_close();
+  handle_request();
+}
+
+void http_session::handle_request() {
+  const auto& req = parser_->get();
+  const auto [path, query] =
+      split_target(std::string_view(req.target().data(), req.target().size()));
+  const auto make = [&req](http::status status) {
+    response res{status, req.version()};
+    res.set(http::field::server, "smooth-operator-cpp");
+    res.keep_alive(req.keep_alive());
+    return res;
+  };
+
+  if (path == "/ws") {
+    if (req.method() != http::verb::get) {
+      auto res = make(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET");
+      res.prepare_payload();
+      return send(std::move(res));
+    }
+    if (!beast::websocket::is_upgrade(req)) {
+      auto res = make(http::status::bad_request);
+      res.prepare_payload();
+      return send(std::move(res));
+    }
+    return upgrade();
+  }
+
+  if (path == "/health") {
+    if (req.method() != http::verb::get) {
+      auto res = make(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET");
+      res.prepare_payload();
+      return send(std::move(res));
+    }
+    auto res = make(http::status::ok);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "ok";
+    res.prepare_payload();
+    return send(std::move(res));
+  }
+
+  spdlog::debug("http {}: {} {} -> 404", remote_, std::string(req.method_string()),
+                redact_target(std::string_view(req.target().data(), req.target().size())));
+  auto res = make(http::status::not_found);
+  res.prepare_payload();
+  send(std::move(res));
+}
+
+void http_session::upgrade() {
+  auto req = parser_->release();
+  const auto [path, query] =
+      split_target(std::string_view(req.target().data(), req.target().size()));
+  upgrade_info info;
+  info.token = query_token(query);
+  info.origin = origin_of(req);
+  info.remote_endpoint = remote_;
+  spdlog::debug("http {}: upgrade {}", remote_,
+                redact_target(std::string_view(req.target().data(), req.target().size())));
+  handed_over_ = true;
+  // The WebSocket stream keeps its own timeouts; the HTTP read timer must not follow it.
+  stream_.expires_never();
+  websocket_session::start(stream_.release_socket(), registry_, std::move(info), std::move(req));
+  // Bytes already buffered past the upgrade request would be a protocol violation by
+  // the client (it must wait for 101), so dropping buffer_ here is safe.
+}
+
+void http_session::send(response res) {
+  res_ = std::move(res);
+  stream_.expires_after(kIoTimeout);
+  const bool keep_alive = res_.keep_alive();
+  http::async_write(
+      stream_, res_,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) {
+    spdlog::debug("http {}: write failed: {}", remote_, ec.message());
+    return do_close();
+  }
+  if (!keep_alive || closing_) return do_close();
+  do_read();
+}
+
+void http_session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace so::net

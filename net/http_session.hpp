@@ -1,0 +1,62 @@
+// net/http_session.hpp — one accepted TCP connection speaking plain HTTP/1.1: serves
+// `GET /health`, answers 404/405/400, and hands a valid `/ws` upgrade to a
+// websocket_session.
+//
+// Private to net/ (includes Beast). Lifetime: owned by its pending async operation
+// (shared_from_this); the registry holds a weak_ptr so close_all can end idle
+// keep-alive connections instead of waiting out their read timeout (stack.md §4.4 item 6).
+// Thread-safety: all state lives on the connection's strand; `start` and `shut_down`
+// may be called from any thread.
+#pragma once
+
+#include "net/session_registry.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace so::net {
+
+class http_session final : public tracked_session,
+                           public std::enable_shared_from_this<http_session> {
+ public:
+  /// Serves `socket` (its executor must be a strand) until it closes or upgrades.
+  static void start(boost::asio::ip::tcp::socket socket,
+                    std::shared_ptr<session_registry> registry);
+
+  ~http_session() override;
+
+  void shut_down(std::uint16_t code, const std::string& reason) override;
+
+ private:
+  using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry);
+
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void handle_request();
+  void upgrade();
+  void send(response res);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<request_parser> parser_;  // fresh per request (a parser is single-use)
+  response res_;                          // the response being written
+  std::shared_ptr<session_registry> registry_;
+  const std::uint64_t id_;
+  std::string remote_;
+  bool reading_ = false;
+  bool closing_ = false;      // close_all ran: finish the current write, then close
+  bool handed_over_ = false;  // the socket now belongs to a websocket_session
+};
+
+}  // namespace so::net

@@ -1,0 +1,153 @@
+// net/listener.cpp — the acceptor half of net/listener.hpp; sessions live in
+// http_session / websocket_session, the live set in session_registry.
+//
+// The acceptor runs on the registry's strand, so accepting, stop_accepting and the
+// session set never race; each accepted socket gets its own strand.
+#include "net/listener.hpp"
+
+#include "net/http_session.hpp"
+#include "net/session_registry.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <utility>
+
+namespace so::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// After an accept error such as EMFILE, retrying at once would spin the I/O thread.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
+std::string format_host_port(const std::string& host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// Accepts "::1" and "[::1]" alike.
+std::string strip_brackets(const std::string& host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+}  // namespace
+
+struct listener::impl : std::enable_shared_from_this<listener::impl> {
+  impl(asio::io_context& io, listener_options options, connection_factory factory)
+      : registry(std::make_shared<session_registry>(io, std::move(options), std::move(factory))),
+        acceptor(registry->strand()),
+        retry_timer(registry->strand()) {}
+
+  void bind() {
+    const auto& options = registry->options();
+    const std::string host = strip_brackets(options.bind_address);
+    const auto fail = [&](const std::string& reason) {
+      throw std::runtime_error("bind " + format_host_port(host, options.port) + ": " + reason);
+    };
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (ec) fail("invalid address");
+    const tcp::endpoint endpoint{address, options.port};
+    if (acceptor.open(endpoint.protocol(), ec); ec) fail(ec.message());
+    // Lets a restarted server rebind while old connections sit in TIME_WAIT; on Linux
+    // it does not allow two live listeners on one port.
+    if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) fail(ec.message());
+    if (acceptor.bind(endpoint, ec); ec) fail(ec.message());
+    if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) fail(ec.message());
+    const auto local = acceptor.local_endpoint(ec);
+    if (ec) fail(ec.message());
+    port = local.port();
+    bound = format_host_port(local.address().to_string(), port);
+  }
+
+  // Strand only from here on.
+  void do_accept() {
+    acceptor.async_accept(asio::make_strand(registry->io()),
+                          boost::beast::bind_front_handler(&impl::on_accept, shared_from_this()));
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (stopped) return;
+    if (ec) {
+      spdlog::warn("accept on {}: {}", bound, ec.message());
+      retry_timer.expires_after(kAcceptRetryDelay);
+      retry_timer.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+        if (!wait_ec && !self->stopped) self->do_accept();
+      });
+      return;
+    }
+    http_session::start(std::move(socket), registry);
+    do_accept();
+  }
+
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    retry_timer.cancel();
+  }
+
+  std::shared_ptr<session_registry> registry;
+  tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;
+  std::uint16_t port = 0;  // immutable after bind()
+  std::string bound;       // immutable after bind()
+  bool started = false;    // strand only
+  bool stopped = false;    // strand only
+};
+
+listener::listener(asio::io_context& io, listener_options options, connection_factory factory)
+    : impl_(std::make_shared<impl>(io, std::move(options), std::move(factory))) {
+  impl_->bind();
+}
+
+listener::~listener() {
+  stop_accepting();
+}
+
+std::uint16_t listener::port() const {
+  return impl_->port;
+}
+
+std::string listener::bound_address() const {
+  return impl_->bound;
+}
+
+void listener::start() {
+  asio::post(impl_->registry->strand(), [self = impl_] {
+    if (self->started || self->stopped) return;
+    self->started = true;
+    spdlog::debug("listening on {}", self->bound);
+    self->do_accept();
+  });
+}
+
+void listener::stop_accepting() {
+  asio::post(impl_->registry->strand(), [self = impl_] { self->stop(); });
+}
+
+void listener::stop_reading() {
+  impl_->registry->stop_reading();
+}
+
+void listener::close_all(std::uint16_t code, std::string reason, std::function<void()> done) {
+  impl_->registry->close_all(code, std::move(reason), std::move(done));
+}
+
+const listener_stats& listener::stats() const {
+  return impl_->registry->stats();
+}
+
+}  // namespace so::net

@@ -1,0 +1,171 @@
+// protocol/action.cpp — one inbound text frame to one typed `action`.
+//
+// Validation order, codes and texts: protocol.md §3.0, §3.3–§3.6, §5, §9.1 and
+// decisions.md. Contract: pure, never throws on bad input; safe from any thread.
+#include "protocol/action.hpp"
+
+#include "protocol/error_codes.hpp"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace so::protocol {
+namespace {
+
+// Decodes the code point at `i` of valid UTF-8 (parse_untrusted validated it)
+// and advances `i`.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
+  if (i + len > s.size()) len = s.size() - i;  // defensive: never read past the end
+  char32_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+  for (std::size_t k = 1; k < len; ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  }
+  i += len;
+  return cp;
+}
+
+// Unicode White_Space, the set Rust's `str::trim` (the reference's blank test) uses.
+bool is_unicode_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+bool is_blank(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (!is_unicode_space(next_code_point(s, i))) return false;
+  }
+  return true;
+}
+
+action_error fail(request_id rid, std::string_view code, std::string message) {
+  return action_error{std::move(rid), code, std::move(message)};
+}
+
+// ---- per-action parsers (the frame is a JSON object; `rid` already extracted) ---------
+
+action parse_create_session(const rapidjson::Value& frame, request_id rid) {
+  create_session_action a;
+  auto agent_id = get_string(frame, "agentId");
+  // decisions.md: required (the reference invented a random id); blank counts as missing.
+  if (!agent_id || is_blank(*agent_id)) {
+    return fail(std::move(rid), codes::validation_error, std::string(texts::missing_agent_id));
+  }
+  a.agent_id = std::move(*agent_id);
+  a.user_name = get_string(frame, "userName");
+  a.user_email = get_string(frame, "userEmail");
+  a.browser_fingerprint = get_string(frame, "browserFingerprint");
+  // Any JSON value is kept verbatim; an explicit null means absent.
+  if (const rapidjson::Value* m = get_member(frame, "metadata"); m != nullptr && !m->IsNull()) {
+    a.metadata_json = to_compact_json(*m);
+  }
+  // Presence alone matters to the embed policy (rule 4 of §3.2.2): even `null`
+  // is kept (as the text "null") so the verifier can reject it.
+  if (const rapidjson::Value* ac = get_member(frame, "authContext"); ac != nullptr) {
+    a.has_auth_context = true;
+    a.auth_context_json = to_compact_json(*ac);
+  }
+  a.rid = std::move(rid);
+  return a;
+}
+
+action parse_get_session(const rapidjson::Value& frame, request_id rid) {
+  auto session_id = get_string(frame, "sessionId");
+  if (!session_id) {
+    return fail(std::move(rid), codes::validation_error, std::string(texts::missing_session_id));
+  }
+  return get_session_action{std::move(rid), std::move(*session_id)};
+}
+
+// `limit`: a positive JSON integer; anything else (0, negative, 5.0, "5") is the default.
+std::size_t parse_limit(const rapidjson::Value& frame) {
+  constexpr std::size_t kDefault = 50;
+  const rapidjson::Value* v = get_member(frame, "limit");
+  if (v == nullptr || !v->IsUint64()) return kDefault;  // IsUint64 is false for doubles
+  const std::uint64_t n = v->GetUint64();
+  return n == 0 ? kDefault : static_cast<std::size_t>(n);
+}
+
+action parse_get_messages(const rapidjson::Value& frame, request_id rid) {
+  auto session_id = get_string(frame, "sessionId");
+  if (!session_id) {
+    return fail(std::move(rid), codes::validation_error, std::string(texts::missing_session_id));
+  }
+  get_messages_action a;
+  a.session_id = std::move(*session_id);
+  a.limit = parse_limit(frame);
+  a.cursor = get_string(frame, "cursor");
+  a.rid = std::move(rid);
+  return a;
+}
+
+action parse_send_message(const rapidjson::Value& frame, request_id rid,
+                          const action_limits& limits) {
+  // The turn's events are correlated by requestId, so it is mandatory; the error
+  // has nothing to echo.
+  if (!rid) {
+    return fail(std::nullopt, codes::validation_error,
+                std::string(texts::send_requires_request_id));
+  }
+  auto session_id = get_string(frame, "sessionId");
+  if (!session_id) {
+    return fail(std::move(rid), codes::validation_error, std::string(texts::missing_session_id));
+  }
+  auto message = get_string(frame, "message");
+  if (!message || is_blank(*message)) {
+    return fail(std::move(rid), codes::validation_error, std::string(texts::missing_message));
+  }
+  if (utf8_length(*message) > limits.max_message_chars) {
+    return fail(std::move(rid), codes::validation_error,
+                "'message' exceeds " + std::to_string(limits.max_message_chars) + " characters");
+  }
+  return send_message_action{std::move(*rid), std::move(*session_id), std::move(*message)};
+}
+
+action parse_confirm(const rapidjson::Value& frame, request_id rid) {
+  auto session_id = get_string(frame, "sessionId");
+  if (!session_id) {
+    return fail(std::move(rid), codes::validation_error,
+                std::string(texts::confirm_requires_session));
+  }
+  // Fail closed: only a JSON boolean is a verdict ("true", 1 and missing are not).
+  auto approved = get_bool(frame, "approved");
+  if (!approved) {
+    return fail(std::move(rid), codes::validation_error, std::string(texts::confirm_requires_bool));
+  }
+  return confirm_tool_action{std::move(rid), std::move(*session_id), *approved};
+}
+
+}  // namespace
+
+action parse_action(std::string_view frame, const action_limits& limits) {
+  rapidjson::Document doc;
+  const json_parse_result parsed = parse_untrusted(doc, frame, limits.json);
+  if (!parsed.ok) {
+    return fail(std::nullopt, codes::validation_error, "invalid JSON frame: " + parsed.error);
+  }
+  // get_string yields nullopt on non-objects too: an array or number has neither field.
+  request_id rid = get_string(doc, "requestId");
+  const auto name = get_string(doc, "action");
+  if (!name)
+    return fail(std::move(rid), codes::validation_error, std::string(texts::missing_action));
+
+  if (*name == "ping") return ping_action{std::move(rid)};
+  if (*name == "create_conversation_session") return parse_create_session(doc, std::move(rid));
+  if (*name == "get_session") return parse_get_session(doc, std::move(rid));
+  if (*name == "get_conversation_messages") return parse_get_messages(doc, std::move(rid));
+  if (*name == "send_message") return parse_send_message(doc, std::move(rid), limits);
+  if (*name == "confirm_tool_action") return parse_confirm(doc, std::move(rid));
+  if (*name == "cancel") return cancel_action{std::move(rid), get_string(doc, "sessionId")};
+  return fail(std::move(rid), codes::unsupported_action,
+              "action '" + *name + "' is not supported by this server");
+}
+
+action_error binary_frame_error() {
+  return action_error{std::nullopt, codes::validation_error, std::string(texts::binary_frame)};
+}
+
+}  // namespace so::protocol

@@ -1,0 +1,185 @@
+// protocol/json.cpp — hardened parsing of untrusted JSON and small UTF-8 helpers.
+//
+// Contract: pure functions, no shared state; safe from any thread.
+#include "protocol/json.hpp"
+
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <string>
+
+namespace so::protocol {
+namespace {
+
+// Forwards SAX events to the Document while counting nesting. RapidJSON has no
+// depth limit of its own, and its recursive Writer/Accept would overflow the
+// stack on input the iterative parser happily accepts, so we stop early.
+class depth_limited_handler {
+ public:
+  depth_limited_handler(rapidjson::Document& inner, std::size_t max_depth)
+      : inner_(inner), max_depth_(max_depth) {}
+
+  bool Null() { return inner_.Null(); }
+  bool Bool(bool b) { return inner_.Bool(b); }
+  bool Int(int i) { return inner_.Int(i); }
+  bool Uint(unsigned u) { return inner_.Uint(u); }
+  bool Int64(int64_t i) { return inner_.Int64(i); }
+  bool Uint64(uint64_t u) { return inner_.Uint64(u); }
+  bool Double(double d) { return inner_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return inner_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return valid_scalars(s, n) && inner_.String(s, n, copy);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    return valid_scalars(s, n) && inner_.Key(s, n, copy);
+  }
+  bool StartObject() { return enter() && inner_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth_;
+    return inner_.EndObject(n);
+  }
+  bool StartArray() { return enter() && inner_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return inner_.EndArray(n);
+  }
+
+  bool too_deep() const { return too_deep_; }
+  bool lone_surrogate() const { return lone_surrogate_; }
+
+ private:
+  // The raw bytes were validated, but RapidJSON 1.1.0 checks only *high*
+  // surrogate escapes: "\ude00" is decoded into the invalid UTF-8 ED B8 80.
+  // Decoded surrogates are always ED A0..BF xx, so that pair is the whole test.
+  bool valid_scalars(const char* s, rapidjson::SizeType n) {
+    for (rapidjson::SizeType i = 0; i + 1 < n; ++i) {
+      if (static_cast<unsigned char>(s[i]) == 0xED &&
+          static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+        lone_surrogate_ = true;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool enter() {
+    if (++depth_ > max_depth_) {
+      too_deep_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  rapidjson::Document& inner_;
+  std::size_t max_depth_;
+  std::size_t depth_ = 0;
+  bool too_deep_ = false;
+  bool lone_surrogate_ = false;
+};
+
+// Full precision so opaque client JSON (e.g. `metadata`) keeps its exact numbers
+// when it is re-serialized for storage.
+constexpr unsigned kUntrustedFlags = rapidjson::kParseValidateEncodingFlag |
+                                     rapidjson::kParseIterativeFlag |
+                                     rapidjson::kParseFullPrecisionFlag;
+
+using input_stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
+// The generator `Document::Populate` drives: runs the reader into the handler
+// and remembers how the parse ended.
+struct limited_generator {
+  std::string_view text;
+  std::size_t max_depth;
+  json_parse_result result;
+
+  bool operator()(rapidjson::Document& doc) {
+    rapidjson::MemoryStream ms(text.data(), text.size());
+    input_stream is(ms);
+    depth_limited_handler handler(doc, max_depth);
+    rapidjson::Reader reader;
+    const rapidjson::ParseResult pr = reader.Parse<kUntrustedFlags>(is, handler);
+    if (pr.IsError()) {
+      if (handler.too_deep()) {
+        result.error = "JSON nested deeper than " + std::to_string(max_depth) +
+                       " levels at offset " + std::to_string(pr.Offset());
+      } else if (handler.lone_surrogate()) {
+        result.error =
+            "The surrogate pair in string is invalid. at offset " + std::to_string(pr.Offset());
+      } else {
+        result.error = std::string(rapidjson::GetParseError_En(pr.Code())) + " at offset " +
+                       std::to_string(pr.Offset());
+      }
+      return false;
+    }
+    // MemoryStream reports a NUL byte exactly like the end of input, so
+    // `{"a":1}\0junk` would otherwise pass: demand that every byte was consumed.
+    if (is.Tell() != text.size()) {
+      result.error =
+          "unexpected NUL byte after the JSON value at offset " + std::to_string(is.Tell());
+      return false;
+    }
+    result.ok = true;
+    return true;
+  }
+};
+
+}  // namespace
+
+json_parse_result parse_untrusted(rapidjson::Document& doc, std::string_view text,
+                                  const json_limits& limits) {
+  limited_generator gen{text, limits.max_depth, {}};
+  doc.SetNull();
+  doc.Populate(gen);
+  if (!gen.result.ok) doc.SetNull();  // never hand out a half-built value
+  return gen.result;
+}
+
+const rapidjson::Value* get_member(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return nullptr;
+  auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+std::optional<std::string> get_string(const rapidjson::Value& obj, const char* key) {
+  const rapidjson::Value* v = get_member(obj, key);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return std::string(v->GetString(), v->GetStringLength());
+}
+
+std::optional<bool> get_bool(const rapidjson::Value& obj, const char* key) {
+  const rapidjson::Value* v = get_member(obj, key);
+  if (v == nullptr || !v->IsBool()) return std::nullopt;
+  return v->GetBool();
+}
+
+std::string to_compact_json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer sb;
+  json_writer w(sb);
+  value.Accept(w);
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;  // every byte that is not a continuation starts a code point
+  }
+  return n;
+}
+
+std::string_view utf8_prefix(std::string_view s, std::size_t max_chars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) == 0x80) continue;
+    if (chars == max_chars) return s.substr(0, i);  // cut before the (max_chars+1)-th code point
+    ++chars;
+  }
+  return s;
+}
+
+}  // namespace so::protocol

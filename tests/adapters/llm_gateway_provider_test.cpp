@@ -1,0 +1,436 @@
+// Tests for the gateway provider through the real HTTP client and the fake gateway
+// (engine.md §2, decisions.md on retries and malformed SSE).
+#include "adapters/llm/gateway_provider.hpp"
+#include "adapters/llm/response_accumulator.hpp"
+#include "tests/support/net/background_io.hpp"
+#include "tests/support/net/fake_gateway.hpp"
+
+#include <rapidjson/document.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace so;
+using namespace so::adapters::llm;
+using namespace std::chrono_literals;
+using test::gateway_fault;
+
+namespace {
+
+// Collects one stream's events; the test thread waits for its terminal event.
+class collector {
+ public:
+  stream_sink sink() {
+    return [this](stream_event e) {
+      std::lock_guard lock(mu_);
+      events_.push_back(std::move(e));
+      cv_.notify_all();
+    };
+  }
+  std::vector<stream_event> wait_terminal(std::chrono::milliseconds t = 10s) {
+    std::unique_lock lock(mu_);
+    REQUIRE(cv_.wait_for(lock, t, [&] { return !events_.empty() && is_terminal(events_.back()); }));
+    return events_;
+  }
+  bool wait_content(const std::string& text, std::chrono::milliseconds t = 10s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, t, [&] { return content_locked() == text; });
+  }
+  std::vector<stream_event> events() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+
+ private:
+  std::string content_locked() const {
+    std::string s;
+    for (const auto& e : events_) {
+      if (auto* c = std::get_if<content_delta>(&e)) s += c->text;
+    }
+    return s;
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<stream_event> events_;
+};
+
+accumulated_response accumulate(const std::vector<stream_event>& events) {
+  response_accumulator acc;
+  for (const auto& e : events) acc.add(e);
+  return acc.finish();
+}
+
+std::size_t terminal_count(const std::vector<stream_event>& events) {
+  std::size_t n = 0;
+  for (const auto& e : events) n += is_terminal(e) ? 1 : 0;
+  return n;
+}
+
+std::string failure_of(const std::vector<stream_event>& events) {
+  REQUIRE_FALSE(events.empty());
+  const auto* f = std::get_if<stream_failed>(&events.back());
+  REQUIRE(f != nullptr);
+  return f->message;
+}
+
+script_entry text_entry(std::string text) {
+  script_entry e;
+  e.text = std::move(text);
+  return e;
+}
+
+script_entry tool_entry(std::string name, std::string args, std::string id = "call-1") {
+  script_entry e;
+  e.what = script_entry::kind::tool_call;
+  e.name = std::move(name);
+  e.arguments = std::move(args);
+  e.id = std::move(id);
+  return e;
+}
+
+chat_request simple_request(std::vector<tool_spec> tools = {}) {
+  chat_request r;
+  r.model = "test-model";
+  r.messages.push_back({role::user, "hi", {}, "", "", ""});
+  r.tools = std::move(tools);
+  return r;
+}
+
+gateway_options fast_options(const test::fake_gateway& gw) {
+  gateway_options o;
+  o.base_url = gw.base_url();
+  o.api_key = "sk-test";
+  o.backoff = [](unsigned, std::optional<double>) { return 1ms; };
+  return o;
+}
+
+gateway_fault status_fault(int status, std::optional<std::string> retry_after = std::nullopt) {
+  gateway_fault f;
+  f.what = gateway_fault::kind::http_status;
+  f.status = status;
+  f.retry_after = std::move(retry_after);
+  return f;
+}
+
+gateway_fault kind_fault(gateway_fault::kind k, std::chrono::milliseconds delay = 0ms) {
+  gateway_fault f;
+  f.what = k;
+  f.delay = delay;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("gateway: a text reply streams, with usage and completion", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("Hello from the engine!")});
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(std::holds_alternative<stream_complete>(events.back()));
+  CHECK(terminal_count(events) == 1);
+  const auto r = accumulate(events);
+  CHECK(r.content == "Hello from the engine!");
+  CHECK(r.usage_reported);
+  CHECK(r.usage.prompt_tokens == 10);
+  CHECK(r.usage.completion_tokens == 5);
+  CHECK(r.usage.total_tokens == 15);
+  CHECK(r.finish_reason == "stop");
+}
+
+TEST_CASE("gateway: the request carries auth, accept and the JSON body", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("ok")});
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request({{"lookup_order", "Look up an order", R"({"type":"object"})"}}),
+                     c.sink());
+  c.wait_terminal();
+  const auto reqs = gw.requests();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].method == "POST");
+  CHECK(reqs[0].target == "/v1/chat/completions");
+  CHECK(reqs[0].authorization == "Bearer sk-test");
+  bool accept_sse = false, json_type = false;
+  for (const auto& [k, v] : reqs[0].headers) {
+    if (k == "Accept" && v == "text/event-stream") accept_sse = true;
+    if (k == "Content-Type" && v == "application/json") json_type = true;
+  }
+  CHECK(accept_sse);
+  CHECK(json_type);
+  rapidjson::Document d;
+  d.Parse(reqs[0].body.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  CHECK(std::string(d["model"].GetString()) == "test-model");
+  CHECK(d["stream"].GetBool());
+  CHECK(d["stream_options"]["include_usage"].GetBool());
+  CHECK(std::string(d["tools"][0]["function"]["name"].GetString()) == "lookup_order");
+  CHECK(std::string(d["tool_choice"].GetString()) == "auto");
+  CHECK(std::string(d["messages"][0]["content"].GetString()) == "hi");
+}
+
+TEST_CASE("gateway: a tool call streams as start + arguments, finish tool_calls",
+          "[llm][gateway]") {
+  test::fake_gateway gw({tool_entry("lookup_order", R"({"id": "123"})", "call-7")});
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(std::holds_alternative<stream_complete>(events.back()));
+  const auto r = accumulate(events);
+  REQUIRE(r.tool_calls.size() == 1);
+  CHECK(r.tool_calls[0].id == "call-7");
+  CHECK(r.tool_calls[0].name == "lookup_order");
+  CHECK(r.tool_calls[0].arguments_json == R"({"id":"123"})");
+  // [DONE] counts as a later finish "stop" (engine.md §2.5), so look at the events.
+  bool saw_tool_calls_finish = false;
+  for (const auto& e : events) {
+    if (auto* f = std::get_if<finish_seen>(&e)) saw_tool_calls_finish |= f->reason == "tool_calls";
+  }
+  CHECK(saw_tool_calls_finish);
+  CHECK(r.usage.total_tokens == 15);
+}
+
+TEST_CASE("gateway: tokens arrive before the stream ends", "[llm][gateway]") {
+  test::fake_gateway_options opts;
+  opts.hold_last = true;
+  test::fake_gateway gw({text_entry("Hello from the engine!")}, opts);
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  REQUIRE(c.wait_content("Hello from the engine!"));
+  CHECK(terminal_count(c.events()) == 0);  // [DONE] is still held by the gateway
+  gw.release();
+  CHECK(std::holds_alternative<stream_complete>(c.wait_terminal().back()));
+}
+
+TEST_CASE("gateway: a drained script is an empty, complete response", "[llm][gateway]") {
+  test::fake_gateway gw;
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(std::holds_alternative<stream_complete>(events.back()));
+  const auto r = accumulate(events);
+  CHECK(r.content.empty());
+  CHECK(r.tool_calls.empty());
+  CHECK_FALSE(r.usage_reported);
+}
+
+TEST_CASE("gateway: 500s are retried, then fail with the API error text", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("never")});
+  for (int i = 0; i < 4; ++i) gw.push_fault(status_fault(500));
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(failure_of(events) == R"(LLM API error 500 Internal Server Error: {"error":"boom"})");
+  CHECK(events.size() == 1);
+  CHECK(gw.requests().size() == 4);  // the first try and 3 retries
+}
+
+TEST_CASE("gateway: 429 with Retry-After is honoured, then succeeds", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("after the wait")});
+  gw.push_fault(status_fault(429, "0.01"));
+  test::background_io io;
+  auto opts = fast_options(gw);
+  std::mutex mu;
+  std::vector<std::optional<double>> seen;
+  opts.backoff = [&](unsigned attempt, std::optional<double> ra) {
+    std::lock_guard lock(mu);
+    CHECK(attempt == 0);
+    seen.push_back(ra);
+    return 1ms;
+  };
+  auto p = make_gateway_provider(io.http(), io.timer(), opts);
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(accumulate(events).content == "after the wait");
+  std::lock_guard lock(mu);
+  REQUIRE(seen.size() == 1);
+  REQUIRE(seen[0]);
+  CHECK(*seen[0] == Approx(0.01));
+}
+
+TEST_CASE("gateway: the default backoff uses Retry-After", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("ok")});
+  gw.push_fault(status_fault(503, "0"));
+  test::background_io io;
+  auto opts = fast_options(gw);
+  opts.backoff = nullptr;  // Retry-After 0 → no wait, not 1 s of exponential backoff
+  auto p = make_gateway_provider(io.http(), io.timer(), opts);
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  CHECK(accumulate(c.wait_terminal(900ms)).content == "ok");
+}
+
+TEST_CASE("gateway: a non-retryable status fails at once", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("never")});
+  gateway_fault f = status_fault(401);
+  f.body = R"({"error":"bad key"})";
+  gw.push_fault(f);
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  CHECK(failure_of(c.wait_terminal()) == R"(LLM API error 401 Unauthorized: {"error":"bad key"})");
+  CHECK(gw.requests().size() == 1);
+}
+
+TEST_CASE("gateway: a scripted failure arrives as a 400", "[llm][gateway]") {
+  script_entry e;
+  e.what = script_entry::kind::failure;
+  e.text = "model overloaded";
+  test::fake_gateway gw({e});
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  CHECK(failure_of(c.wait_terminal()) ==
+        R"(LLM API error 400 Bad Request: {"error":{"message":"model overloaded"}})");
+}
+
+TEST_CASE("gateway: a malformed SSE line is skipped", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("still fine")});
+  gw.push_fault(kind_fault(gateway_fault::kind::malformed_line));
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(std::holds_alternative<stream_complete>(events.back()));
+  CHECK(accumulate(events).content == "still fine");
+}
+
+TEST_CASE("gateway: a stream dropped mid-way fails after its first token, without retry",
+          "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("Hello from the engine!"), text_entry("unused")});
+  gw.push_fault(kind_fault(gateway_fault::kind::drop_mid_stream));
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK_THAT(failure_of(events), Catch::StartsWith("stream read error: "));
+  CHECK(accumulate(events).content == "Hello fr");
+  CHECK(gw.requests().size() == 1);
+}
+
+TEST_CASE("gateway: a stalled body trips the idle timeout", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("Hello from the engine!")});
+  gw.push_fault(kind_fault(gateway_fault::kind::stall, 10s));
+  test::background_io io;
+  auto opts = fast_options(gw);
+  opts.idle_timeout = 200ms;
+  auto p = make_gateway_provider(io.http(), io.timer(), opts);
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(failure_of(events) == "stream idle timeout: no data for 0.2s");
+  gw.release();
+}
+
+TEST_CASE("gateway: a refused port fails with HTTP request failed after retries",
+          "[llm][gateway]") {
+  std::string base_url;
+  {
+    test::fake_gateway gone;
+    base_url = gone.base_url();
+  }
+  test::background_io io;
+  gateway_options o;
+  o.base_url = base_url;
+  o.api_key = "k";
+  o.max_retries = 2;
+  std::atomic<int> backoffs{0};
+  o.backoff = [&](unsigned, std::optional<double>) {
+    ++backoffs;
+    return 1ms;
+  };
+  auto p = make_gateway_provider(io.http(), io.timer(), o);
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto msg = failure_of(c.wait_terminal());
+  CHECK_THAT(msg, Catch::StartsWith("HTTP request failed: ") && Catch::Contains("refused"));
+  CHECK(backoffs.load() == 2);
+}
+
+TEST_CASE("gateway: an ending without a finish fails", "[llm][gateway]") {
+  // A 200 whose body holds no finish and no [DONE]: the fake gateway's 2xx
+  // http_status fault answers with a plain JSON body.
+  test::fake_gateway gw;
+  gateway_fault f = status_fault(200);
+  f.body = "data: {\"choices\":[{\"delta\":{\"content\":\"partial\"}}]}\n";
+  gw.push_fault(f);
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  const auto events = c.wait_terminal();
+  CHECK(failure_of(events) == "stream ended before the model finished");
+  CHECK(accumulate(events).content == "partial");
+}
+
+TEST_CASE("gateway: cancel stops every further event", "[llm][gateway]") {
+  test::fake_gateway_options gopts;
+  gopts.hold_last = true;
+  test::fake_gateway gw({text_entry("Hello from the engine!")}, gopts);
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  REQUIRE(c.wait_content("Hello from the engine!"));
+  h->cancel();
+  const std::size_t before = c.events().size();
+  gw.release();  // the gateway now finishes the cancelled stream (or fails writing it)
+  gw.release();  // and, in advance, the next one
+  // Run another stream to completion: by then the I/O thread has handled the
+  // cancelled call's socket, and nothing more may have been delivered for it.
+  gw.push(text_entry("second"));
+  collector c2;
+  auto h2 = p->stream(simple_request(), c2.sink());
+  c2.wait_terminal();
+  CHECK(c.events().size() == before);
+  CHECK(terminal_count(c.events()) == 0);
+}
+
+TEST_CASE("gateway: cancel during a retry backoff stops the call", "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("never")});
+  gw.push_fault(status_fault(503));
+  test::background_io io;
+  auto opts = fast_options(gw);
+  std::atomic<bool> backing_off{false};
+  opts.backoff = [&](unsigned, std::optional<double>) {
+    backing_off = true;
+    return 200ms;
+  };
+  auto p = make_gateway_provider(io.http(), io.timer(), opts);
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  for (int i = 0; i < 2500 && !backing_off; ++i) std::this_thread::sleep_for(2ms);
+  REQUIRE(backing_off);
+  h->cancel();
+  std::this_thread::sleep_for(400ms);  // past the backoff: a retry would have been sent
+  CHECK(gw.requests().size() == 1);
+  CHECK(c.events().empty());
+}
+
+TEST_CASE("gateway: TLS with the fake gateway's certificate", "[llm][gateway][tls]") {
+  test::fake_gateway_options gopts;
+  gopts.tls = true;
+  test::fake_gateway gw({text_entry("over TLS")}, gopts);
+  test::background_io io({gw.ca_file()});
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  collector c;
+  auto h = p->stream(simple_request(), c.sink());
+  CHECK(accumulate(c.wait_terminal()).content == "over TLS");
+}

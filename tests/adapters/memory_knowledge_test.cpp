@@ -1,0 +1,332 @@
+// tests/adapters/memory_knowledge_test.cpp — chunking, lexical scoring, visibility
+// (org, ACL, document sets) and re-ingest of memory_knowledge (engine.md §7.2).
+#include "adapters/knowledge/memory_knowledge.hpp"
+#include "adapters/knowledge/chunking.hpp"
+#include "adapters/knowledge/knowledge_file.hpp"
+#include "adapters/knowledge/unicode_text.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace so::adapters;
+
+namespace {
+
+document doc(std::string id, std::string content, std::string org = "org-1") {
+  document d;
+  d.id = id;
+  d.source = "src/" + id;
+  d.content = std::move(content);
+  d.organization_id = std::move(org);
+  return d;
+}
+
+access_context anonymous(std::optional<std::string> org = std::nullopt) {
+  access_context a;
+  a.organization_id = std::move(org);
+  return a;
+}
+
+access_context user(std::string id, std::vector<std::string> groups = {},
+                    std::optional<std::string> org = std::nullopt) {
+  access_context a;
+  a.user_id = std::move(id);
+  a.groups = std::move(groups);
+  a.organization_id = std::move(org);
+  return a;
+}
+
+std::vector<std::string> ids(const std::vector<knowledge_result>& rs) {
+  std::vector<std::string> out;
+  for (const auto& r : rs) out.push_back(r.document_id);
+  return out;
+}
+
+std::shared_ptr<memory_knowledge> seeded() {
+  auto kb = std::make_shared<memory_knowledge>();
+  for (const auto& d : seed_documents()) kb->ingest(d);
+  return kb;
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("knowledge: worked examples of engine.md §7.2 on the seeded KB", "[knowledge]") {
+  auto kb = seeded();
+
+  auto r1 = kb->query("What is SmooAI's return window? Search the knowledge base.", 5, anonymous());
+  REQUIRE(r1.size() == 1);
+  CHECK(r1[0].document_id == "policies/returns.md");
+  CHECK(r1[0].source == "policies/returns.md");
+  CHECK(r1[0].score == 3.0f / 16.0f);
+  CHECK(r1[0].chunk ==
+        "SmooAI's return window is exactly 17 days from delivery. Returns after 17 days are not "
+        "accepted.");
+
+  auto r2 = kb->query("return window policy", 5, anonymous());
+  REQUIRE(r2.size() == 1);
+  CHECK(r2[0].document_id == "policies/returns.md");
+  CHECK(r2[0].score == 0.125f);
+
+  auto r3 = kb->query("How long does shipping take?", 5, anonymous());
+  REQUIRE(r3.size() == 1);
+  CHECK(r3[0].document_id == "policies/shipping.md");
+  CHECK(r3[0].score == 1.0f / 15.0f);
+
+  CHECK(kb->query("hello", 5, anonymous()).empty());
+}
+
+TEST_CASE("knowledge: the citations example scores 1/13", "[knowledge]") {
+  memory_knowledge kb;
+  auto d = doc("returns.md",
+               "SmooAI returns are accepted within 30 days of delivery for a full refund.");
+  kb.ingest(d);
+  auto r = kb.query("what is the return policy?", 3, anonymous());
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].score == 1.0f / 13.0f);
+}
+
+TEST_CASE("knowledge: query word rules", "[knowledge]") {
+  memory_knowledge kb;
+  kb.ingest(doc("d", "alpha beta"));
+  SECTION("substring of a chunk word matches; punctuation is kept") {
+    CHECK(kb.query("alp", 5, anonymous()).size() == 1);
+    CHECK(kb.query("alpha?", 5, anonymous()).empty());
+  }
+  SECTION("duplicates count, so scores can exceed 1") {
+    auto r = kb.query("a a a", 5, anonymous());
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].score == 1.5f);  // 3 matches / 2 words
+  }
+  SECTION("no words or limit 0 gives nothing") {
+    CHECK(kb.query("", 5, anonymous()).empty());
+    CHECK(kb.query(" \t\n\u3000", 5, anonymous()).empty());
+    CHECK(kb.query("alpha", 0, anonymous()).empty());
+  }
+  SECTION("matching is case-insensitive both ways") {
+    CHECK(kb.query("ALPHA", 5, anonymous()).size() == 1);
+    memory_knowledge upper;
+    upper.ingest(doc("u", "GAMMA Delta"));
+    CHECK(upper.query("gamma delta", 5, anonymous())[0].score == 1.0f);
+  }
+}
+
+TEST_CASE("knowledge: Unicode lower-casing", "[knowledge]") {
+  memory_knowledge kb;
+  kb.ingest(doc("fr", "une école primaire"));
+  kb.ingest(doc("gr", "ΟΔΟΣ ΜΕΓΑΛΗ"));
+  kb.ingest(doc("de", "STRAẞE"));
+  CHECK(ids(kb.query("ÉCOLE", 5, anonymous())) == V{"fr"});
+  CHECK(ids(kb.query("École", 5, anonymous())) == V{"fr"});
+  CHECK(ids(kb.query("μεγαλη", 5, anonymous())) == V{"gr"});
+  CHECK(ids(kb.query("straße", 5, anonymous())) == V{"de"});
+
+  unicode_lowercaser lc;
+  CHECK(lc.lower("ÉCOLE Ünïcödé ДОМ") == "école ünïcödé дом");
+  // Final sigma: ς only at the end of a cased run, σ elsewhere and when alone.
+  CHECK(lc.lower("ΟΔΟΣ") == "\u03bf\u03b4\u03bf\u03c2");
+  CHECK(lc.lower("ΣΑΣ ΟΣΑ Σ") == "\u03c3\u03b1\u03c2 \u03bf\u03c3\u03b1 \u03c3");
+  // U+0130 lower-cases to two code points.
+  CHECK(lc.lower("\u0130") == "i\u0307");
+  // Invalid UTF-8 passes through untouched rather than failing.
+  CHECK(lc.lower("A\xff\xc3"
+                 "B") ==
+        "a\xff\xc3"
+        "b");
+}
+
+TEST_CASE("knowledge: Unicode whitespace helpers", "[knowledge]") {
+  CHECK(is_unicode_whitespace(U'\u00a0'));
+  CHECK(is_unicode_whitespace(U'\u3000'));
+  CHECK(is_unicode_whitespace(U'\u2009'));
+  CHECK(is_unicode_whitespace(U'\u0085'));
+  CHECK_FALSE(is_unicode_whitespace(U'\u200b'));  // zero-width space is not White_Space
+  CHECK_FALSE(is_unicode_whitespace(U'x'));
+  CHECK(trim_unicode_whitespace("\u3000 a b\u00a0\n") == "a b");
+  CHECK(trim_unicode_whitespace(" \u2028 ").empty());
+  CHECK(split_unicode_whitespace("a\u2003b  c\td\u00a0") ==
+        std::vector<std::string_view>{"a", "b", "c", "d"});
+  CHECK(split_unicode_whitespace("x\xff y") == std::vector<std::string_view>{"x\xff", "y"});
+}
+
+TEST_CASE("knowledge: chunking", "[knowledge]") {
+  SECTION("sections split on the exact \\n\\n, trimmed, empties skipped") {
+    CHECK(chunk_content("First section about Rust.\n\nSecond section about Python.\n\nThird "
+                        "section about Go.") == V{"First section about Rust.",
+                                                  "Second section about Python.",
+                                                  "Third section about Go."});
+    CHECK(chunk_content("a\n\n\n\n \t \n\nb\n\n\nc") == V{"a", "b", "c"});
+    // "\r\n\r\n" holds no "\n\n", so CRLF blank lines do not split (as the reference).
+    CHECK(chunk_content("one\ntwo\r\n\r\nthree") == V{"one\ntwo\r\n\r\nthree"});
+    CHECK(chunk_content("\u3000padded\u00a0") == V{"padded"});
+    CHECK(chunk_content("").empty());
+    CHECK(chunk_content("\n\n  \n\n").empty());
+  }
+  SECTION("a section of exactly 500 bytes is one chunk, with its inner whitespace kept") {
+    std::string section = std::string(249, 'a') + "\n\t" + std::string(249, 'b');
+    REQUIRE(section.size() == 500);
+    CHECK(chunk_content(section) == V{section});
+  }
+  SECTION("the limit counts UTF-8 bytes, not characters") {
+    std::string e250;
+    for (int i = 0; i < 250; ++i) e250 += "é";  // 500 bytes
+    CHECK(chunk_content(e250) == V{e250});
+    std::string e251 = e250 + "é";  // 502 bytes, one word: its own oversize chunk
+    CHECK(chunk_content(e251) == V{e251});
+  }
+  SECTION("a longer section is re-flowed greedily with single spaces") {
+    // 100 words of 9 bytes: "wordNNNNN". 50 words + 49 spaces = 499 bytes fit; 51 would not.
+    std::string section;
+    V words;
+    for (int i = 0; i < 100; ++i) {
+      auto w = "word" + std::to_string(10000 + i);
+      words.push_back(w);
+      section += w + (i % 7 == 0 ? "\n  " : " ");
+    }
+    auto chunks = chunk_content(section);
+    REQUIRE(chunks.size() == 2);
+    std::string first, second;
+    for (int i = 0; i < 50; ++i) first += (i ? " " : "") + words[i];
+    for (int i = 50; i < 100; ++i) second += (i > 50 ? " " : "") + words[i];
+    CHECK(chunks[0] == first);
+    CHECK(chunks[0].size() == 499);
+    CHECK(chunks[1] == second);
+  }
+  SECTION("a chunk may reach exactly 500 bytes when re-flowed") {
+    std::string section = std::string(250, 'x') + " " + std::string(249, 'y') + " z";
+    auto chunks = chunk_content(section);
+    CHECK(chunks == V{std::string(250, 'x') + " " + std::string(249, 'y'), "z"});
+  }
+  SECTION("a word longer than 500 bytes becomes its own chunk") {
+    const std::string huge(600, 'h');
+    auto chunks = chunk_content("before " + huge + " after");
+    CHECK(chunks == V{"before", huge, "after"});
+  }
+  SECTION("ingest stores every chunk as its own result") {
+    memory_knowledge kb;
+    kb.ingest(doc("multi", "apple one\n\napple two three\n\npear"));
+    auto r = kb.query("apple", 10, anonymous());
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].chunk == "apple one");
+    CHECK(r[0].score == 0.5f);
+    CHECK(r[1].chunk == "apple two three");
+    CHECK(r[1].score == 1.0f / 3.0f);
+  }
+}
+
+TEST_CASE("knowledge: ranking is a stable sort by score, then truncation", "[knowledge]") {
+  memory_knowledge kb;
+  kb.ingest(doc("tie-1", "alpha x"));
+  kb.ingest(doc("best", "alpha"));
+  kb.ingest(doc("tie-2", "alpha y"));
+  kb.ingest(doc("low", "alpha y z w"));
+  kb.ingest(doc("tie-3", "y alpha"));
+  CHECK(ids(kb.query("alpha", 10, anonymous())) == V{"best", "tie-1", "tie-2", "tie-3", "low"});
+  CHECK(ids(kb.query("alpha", 3, anonymous())) == V{"best", "tie-1", "tie-2"});
+}
+
+TEST_CASE("knowledge: re-ingesting a document id replaces its chunks", "[knowledge]") {
+  memory_knowledge kb;
+  kb.ingest(doc("d1", "old words here\n\nmore old words"));
+  kb.ingest(doc("d2", "other old"));
+  kb.ingest(doc("d1", "new text"));
+  CHECK(ids(kb.query("old", 10, anonymous())) == V{"d2"});
+  auto r = kb.query("new", 10, anonymous());
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].chunk == "new text");
+
+  // The same id in another org is a different document.
+  kb.ingest(doc("d1", "new text elsewhere", "org-2"));
+  CHECK(kb.query("new", 10, anonymous()).size() == 2);
+  CHECK(kb.query("new", 10, anonymous("org-1")).size() == 1);
+}
+
+TEST_CASE("knowledge: org isolation", "[knowledge]") {
+  memory_knowledge kb;
+  kb.ingest(doc("a", "shared topic", "org-a"));
+  kb.ingest(doc("b", "shared topic", "org-b"));
+  CHECK(ids(kb.query("topic", 10, anonymous("org-a"))) == V{"a"});
+  CHECK(ids(kb.query("topic", 10, user("u", {}, "org-b"))) == V{"b"});
+  CHECK(ids(kb.query("topic", 10, anonymous())) == V{"a", "b"});  // no org = unscoped
+  CHECK(kb.query("topic", 10, anonymous("org-c")).empty());
+  access_context admin_a = user("boss", {}, "org-a");
+  admin_a.is_admin = true;
+  CHECK(ids(kb.query("topic", 10, admin_a)) == V{"a"});  // admins stay inside their org
+}
+
+TEST_CASE("knowledge: document ACLs", "[knowledge]") {
+  memory_knowledge kb;
+  // Every document has two words, so all score 0.5 and results keep ingest order.
+  auto open = doc("no-acl", "alpha open");
+  auto pub = doc("public", "alpha public");
+  pub.acl = doc_acl{true, {}, {}};
+  auto by_user = doc("user-only", "alpha alice");
+  by_user.acl = doc_acl{false, {"alice"}, {}};
+  auto by_group = doc("group-only", "alpha secret");
+  by_group.acl = doc_acl{false, {}, {"github:acme/secret"}};
+  auto locked = doc("locked", "alpha locked");
+  locked.acl = doc_acl{};
+  auto broken = doc("malformed", "alpha broken");
+  broken.acl_malformed = true;
+  for (const auto& d : {open, pub, by_user, by_group, locked, broken}) kb.ingest(d);
+
+  SECTION("anonymous sees only no-ACL and public documents") {
+    CHECK(ids(kb.query("alpha", 10, anonymous())) == V{"no-acl", "public"});
+  }
+  SECTION("a listed user sees their documents; an unlisted one does not") {
+    CHECK(ids(kb.query("alpha", 10, user("alice"))) == V{"no-acl", "public", "user-only"});
+    CHECK(ids(kb.query("alpha", 10, user("random-user", {"eng"}))) == V{"no-acl", "public"});
+  }
+  SECTION("any listed group grants access") {
+    CHECK(ids(kb.query("alpha", 10, user("bob", {"eng", "github:acme/secret"}))) ==
+          V{"no-acl", "public", "group-only"});
+    CHECK(ids(kb.query("alpha", 10, user("", {"github:acme/secret"}))) ==
+          V{"no-acl", "public", "group-only"});
+  }
+  SECTION("matches are exact and case-sensitive") {
+    CHECK(ids(kb.query("alpha", 10, user("Alice", {"GITHUB:acme/secret"}))) ==
+          V{"no-acl", "public"});
+  }
+  SECTION("an empty ACL is locked and a malformed one fails closed, except for admins") {
+    access_context admin = user("root", {}, "org-1");
+    admin.is_admin = true;
+    CHECK(ids(kb.query("alpha", 10, admin)) ==
+          V{"no-acl", "public", "user-only", "group-only", "locked", "malformed"});
+  }
+  SECTION("filters apply before truncation") {
+    memory_knowledge k2;
+    auto hidden = doc("hidden-top", "beta");
+    hidden.acl = doc_acl{false, {"alice"}, {}};
+    k2.ingest(hidden);
+    k2.ingest(doc("visible", "beta gamma"));
+    auto r = k2.query("beta", 1, anonymous());
+    CHECK(ids(r) == V{"visible"});
+    CHECK(ids(k2.query("beta", 1, user("alice"))) == V{"hidden-top"});
+  }
+}
+
+TEST_CASE("knowledge: document sets", "[knowledge]") {
+  memory_knowledge kb;
+  auto p = doc("p", "alpha policy");
+  p.document_sets = {"policies"};
+  auto f = doc("f", "alpha faq");
+  f.document_sets = {"faq", "public-docs"};
+  auto none = doc("none", "alpha loose");
+  for (const auto& d : {p, f, none}) kb.ingest(d);
+  using sets = std::optional<std::vector<std::string>>;
+  CHECK(ids(kb.query("alpha", 10, anonymous(), std::nullopt)) == V{"p", "f", "none"});
+  CHECK(kb.query("alpha", 10, anonymous(), sets(std::vector<std::string>{})).empty());
+  CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"policies"}))) == V{"p"});
+  CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"public-docs", "policies"}))) == V{"p", "f"});
+  CHECK(kb.query("alpha", 10, anonymous(), sets({"unknown"})).empty());
+
+  // Sets compose with the ACL: a set never widens visibility.
+  auto secret = doc("s", "alpha secret");
+  secret.document_sets = {"policies"};
+  secret.acl = doc_acl{};
+  kb.ingest(secret);
+  CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"policies"}))) == V{"p"});
+}

@@ -1,0 +1,71 @@
+// tests/adapters/memory_storage_test.cpp — memory_storage against the shared storage
+// contract, plus what only the in-memory adapter promises.
+#include "adapters/storage/memory_storage.hpp"
+#include "tests/adapters/storage_contract.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace so::adapters;
+using so::adapters::contract::at_ms;
+
+TEST_CASE("memory_storage satisfies the storage contract", "[storage]") {
+  contract::run_storage_contract([] { return std::make_shared<memory_storage>(); });
+}
+
+TEST_CASE("memory_storage stamps updatedAt from its clock", "[storage]") {
+  auto clock = std::make_shared<so::protocol::manual_clock>(at_ms(0));
+  memory_storage s(clock);
+  s.create_conversation(contract::make_conversation("conv-1", "org-1", "k"));
+  s.create_session(contract::make_session("sess-1", "conv-1", 0));
+
+  clock->advance(std::chrono::milliseconds(1500));
+  conversation_update cu;
+  cu.name = "n";
+  CHECK(s.update_conversation("conv-1", cu).updated_at == at_ms(1500));
+  CHECK(s.get_conversation("conv-1")->created_at == at_ms(0));
+
+  clock->advance(std::chrono::milliseconds(500));
+  session_update su;
+  su.status = "idle";
+  CHECK(s.update_session("sess-1", su).updated_at == std::optional(at_ms(2000)));
+  CHECK(s.get_session("sess-1")->updated_at == std::optional(at_ms(2000)));
+}
+
+TEST_CASE("memory_storage lists a session without createdAt first", "[storage]") {
+  memory_storage s;
+  s.create_session(contract::make_session("s-dated", "conv-1", 100));
+  s.create_session(contract::make_session("s-undated", "conv-1", std::nullopt));
+  auto list = s.list_sessions_by_conversation("conv-1");
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].session_id == "s-undated");
+  CHECK(list[1].session_id == "s-dated");
+}
+
+TEST_CASE("memory_storage conflict messages name the kind and the id", "[storage]") {
+  memory_storage s;
+  s.add_participant(contract::make_participant("p-1", "c", "user"));
+  CHECK_THROWS_WITH(s.add_participant(contract::make_participant("p-1", "c", "user")),
+                    "conflict: participant id 'p-1' already exists");
+}
+
+TEST_CASE("memory_storage is safe to share between threads", "[storage]") {
+  memory_storage s;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&s, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        s.append_message(contract::make_message("t" + std::to_string(t) + "-" + std::to_string(i),
+                                                std::string("conv-shared"), "x"));
+        s.list_messages(contract::page_query("conv-shared", 5, std::nullopt, true));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto all = s.list_messages(contract::page_query("conv-shared", 10'000));
+  CHECK(all.messages.size() == kThreads * kPerThread);
+  CHECK_FALSE(all.next_cursor);
+}

@@ -1,0 +1,503 @@
+// tests/adapters/storage_contract.hpp — the behaviour every storage adapter must show
+// (storage-backplane.md §2, §12 M1–M9, decisions.md "duplicate ids").
+//
+// Usage: inside a TEST_CASE, call `run_storage_contract(factory)`. Each SECTION
+// runs against a fresh adapter from the factory, which must return an EMPTY
+// store (a database-backed factory truncates its tables). Timestamps used here
+// are whole milliseconds so a Postgres round trip (microseconds) is lossless.
+#pragma once
+
+#include "adapters/storage/storage.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace so::adapters::contract {
+
+using storage_factory = std::function<std::shared_ptr<storage>()>;
+
+/// A fixed instant `offset_ms` after 2024-01-01T00:00:00Z.
+inline protocol::time_point at_ms(std::int64_t offset_ms) {
+  return protocol::time_point(std::chrono::milliseconds(1'704'067'200'000LL + offset_ms));
+}
+
+inline conversation make_conversation(std::string id, std::string org, std::string key,
+                                      std::int64_t created_ms = 0) {
+  conversation c;
+  c.id = std::move(id);
+  c.name = "Session " + c.id;
+  c.organization_id = std::move(org);
+  c.idempotency_key = std::move(key);
+  c.created_at = at_ms(created_ms);
+  c.updated_at = at_ms(created_ms);
+  return c;
+}
+
+inline participant make_participant(std::string id, std::string conv, std::string type,
+                                    std::int64_t created_ms = 0) {
+  participant p;
+  p.id = std::move(id);
+  p.conversation_id = std::move(conv);
+  p.organization_id = "org-1";
+  p.type = std::move(type);
+  p.name = "name-" + p.id;
+  p.created_at = at_ms(created_ms);
+  p.updated_at = at_ms(created_ms);
+  return p;
+}
+
+inline message make_message(std::string id, std::optional<std::string> conv, std::string text,
+                            protocol::direction dir = protocol::direction::inbound,
+                            std::int64_t created_ms = 0) {
+  message m;
+  m.id = std::move(id);
+  m.conversation_id = std::move(conv);
+  m.direction = dir;
+  m.content = protocol::message_content::from_text(std::move(text));
+  m.created_at = at_ms(created_ms);
+  return m;
+}
+
+inline session make_session(std::string id, std::string conv,
+                            std::optional<std::int64_t> created_ms = 0) {
+  session s;
+  s.session_id = std::move(id);
+  s.conversation_id = std::move(conv);
+  s.organization_id = "org-1";
+  s.agent_id = "agent-1";
+  s.user_participant_id = "part-user";
+  s.agent_participant_id = "part-agent";
+  s.thread_id = "thread-abc";
+  s.status = "active";
+  s.token_count = 0;
+  s.message_count = 0;
+  if (created_ms) {
+    s.created_at = at_ms(*created_ms);
+    s.updated_at = at_ms(*created_ms);
+  }
+  return s;
+}
+
+inline std::vector<std::string> ids_of(const std::vector<message>& ms) {
+  std::vector<std::string> out;
+  for (const auto& m : ms) out.push_back(m.id);
+  return out;
+}
+
+inline std::vector<std::string> ids_of(const message_page& page) {
+  return ids_of(page.messages);
+}
+
+inline message_query page_query(std::string conv, std::size_t limit,
+                                std::optional<std::string> cursor = std::nullopt,
+                                bool descending = false) {
+  message_query q;
+  q.conversation_id = std::move(conv);
+  q.limit = limit;
+  q.cursor = std::move(cursor);
+  q.descending = descending;
+  return q;
+}
+
+/// Appends msg-1..msg-n (in that order) to `conv`.
+inline void append_n(storage& s, const std::string& conv, int n) {
+  for (int i = 1; i <= n; ++i) {
+    s.append_message(make_message("msg-" + std::to_string(i), conv, "text " + std::to_string(i),
+                                  protocol::direction::inbound, i));
+  }
+}
+
+inline void run_storage_contract(const storage_factory& make) {
+  using V = std::vector<std::string>;
+
+  SECTION("M1-M3: conversation create, idempotent replay, get") {
+    auto s = make();
+    auto created = s->create_conversation(make_conversation("conv-1", "org-1", "idem-conv-1"));
+    CHECK(created.id == "conv-1");
+    CHECK(created.organization_id == "org-1");
+    CHECK(created.name == "Session conv-1");
+
+    auto again = make_conversation("conv-1", "org-1", "idem-conv-1");
+    again.name = "other name";
+    auto replay = s->create_conversation(again);
+    CHECK(replay.id == "conv-1");
+    CHECK(replay.name == "Session conv-1");  // the existing row, unchanged
+    CHECK(s->list_conversations_by_org("org-1").size() == 1);
+
+    auto got = s->get_conversation("conv-1");
+    REQUIRE(got);
+    CHECK(got->organization_id == "org-1");
+    CHECK_FALSE(s->get_conversation("nope"));
+  }
+
+  SECTION("P1: a different id with an existing (org, key) returns the original row") {
+    auto s = make();
+    s->create_conversation(make_conversation("conv-1", "org-1", "idem-conv-1"));
+    auto replay = s->create_conversation(make_conversation("conv-2", "org-1", "idem-conv-1"));
+    CHECK(replay.id == "conv-1");
+    CHECK_FALSE(s->get_conversation("conv-2"));
+    CHECK(s->list_conversations_by_org("org-1").size() == 1);
+  }
+
+  SECTION("the idempotency key is scoped by organization") {
+    auto s = make();
+    s->create_conversation(make_conversation("conv-1", "org-1", "same-key"));
+    auto other = s->create_conversation(make_conversation("conv-2", "org-2", "same-key"));
+    CHECK(other.id == "conv-2");
+    CHECK(s->list_conversations_by_org("org-2").size() == 1);
+  }
+
+  SECTION("quirk fix: a new key with an existing conversation id is a conflict") {
+    auto s = make();
+    s->create_conversation(make_conversation("conv-1", "org-1", "key-a"));
+    CHECK_THROWS_AS(s->create_conversation(make_conversation("conv-1", "org-1", "key-b")),
+                    storage_conflict);
+    CHECK_THROWS_AS(s->create_conversation(make_conversation("conv-1", "org-1", "key-b")),
+                    storage_error);
+    auto kept = s->get_conversation("conv-1");
+    REQUIRE(kept);
+    CHECK(kept->idempotency_key == "key-a");  // not overwritten
+  }
+
+  SECTION("conversations by org: newest createdAt first, other orgs excluded") {
+    auto s = make();
+    s->create_conversation(make_conversation("c-old", "org-1", "k1", 1000));
+    s->create_conversation(make_conversation("c-new", "org-1", "k2", 3000));
+    s->create_conversation(make_conversation("c-mid", "org-1", "k3", 2000));
+    s->create_conversation(make_conversation("c-other", "org-2", "k4", 5000));
+    auto list = s->list_conversations_by_org("org-1");
+    V ids;
+    for (const auto& c : list) ids.push_back(c.id);
+    CHECK(ids == V{"c-new", "c-mid", "c-old"});
+    CHECK(s->list_conversations_by_org("org-none").empty());
+  }
+
+  SECTION("M4: update_conversation replaces present fields and stamps updatedAt") {
+    auto s = make();
+    auto c = make_conversation("conv-1", "org-1", "idem-conv-1");
+    c.metadata_json = R"({"a":1})";
+    s->create_conversation(c);
+    conversation_update u;
+    u.name = "Renamed";
+    auto updated = s->update_conversation("conv-1", u);
+    CHECK(updated.name == "Renamed");
+    CHECK(updated.metadata_json == std::optional<std::string>(R"({"a":1})"));  // absent = kept
+    CHECK(updated.updated_at > c.updated_at);
+    CHECK(updated.created_at == c.created_at);
+    auto got = s->get_conversation("conv-1");
+    REQUIRE(got);
+    CHECK(got->name == "Renamed");
+
+    conversation_update u2;
+    u2.metadata_json = R"({"b":2})";
+    u2.analytics_json = "[1,2]";
+    auto second = s->update_conversation("conv-1", u2);
+    CHECK(second.name == "Renamed");
+    CHECK(second.metadata_json == std::optional<std::string>(R"({"b":2})"));
+    CHECK(second.analytics_json == std::optional<std::string>("[1,2]"));
+  }
+
+  SECTION("update_conversation of an unknown id is an error naming the id") {
+    auto s = make();
+    conversation_update u;
+    u.name = "x";
+    CHECK_THROWS_WITH(s->update_conversation("conv-missing", u),
+                      Catch::Matchers::Contains("conv-missing"));
+    CHECK_THROWS_AS(s->update_conversation("conv-missing", u), storage_error);
+  }
+
+  SECTION("M5-M6: participants list and resolve by external id") {
+    auto s = make();
+    s->create_conversation(make_conversation("conv-1", "org-1", "idem-conv-1"));
+    auto user = make_participant("part-user", "conv-1", "user", 0);
+    user.external_id = "supabase-user-123";
+    user.email = "u@example.com";
+    s->add_participant(user);
+    auto agent = make_participant("part-agent", "conv-1", "ai-agent", 10);
+    agent.internal_id = "agent-uuid";
+    s->add_participant(agent);
+    s->add_participant(make_participant("part-elsewhere", "conv-2", "user", 5));
+
+    auto list = s->list_participants_by_conversation("conv-1");
+    REQUIRE(list.size() == 2);
+    CHECK(list[0].id == "part-user");
+    CHECK(list[0].type == "user");
+    CHECK(list[1].id == "part-agent");
+    CHECK(list[1].type == "ai-agent");
+    CHECK(list[1].internal_id == std::optional<std::string>("agent-uuid"));
+
+    auto resolved = s->resolve_participant_by_external_id("conv-1", "supabase-user-123");
+    REQUIRE(resolved);
+    CHECK(resolved->id == "part-user");
+    CHECK_FALSE(s->resolve_participant_by_external_id("conv-2", "supabase-user-123"));
+    CHECK_FALSE(s->resolve_participant_by_external_id("conv-1", "nobody"));
+
+    auto got = s->get_participant("part-user");
+    REQUIRE(got);
+    CHECK(got->email == std::optional<std::string>("u@example.com"));
+    CHECK_FALSE(s->get_participant("nope"));
+  }
+
+  SECTION("participants: oldest createdAt first, ties by id") {
+    auto s = make();
+    s->add_participant(make_participant("p-c", "conv-1", "user", 2000));
+    s->add_participant(make_participant("p-b", "conv-1", "user", 1000));
+    s->add_participant(make_participant("p-a", "conv-1", "user", 2000));
+    V ids;
+    for (const auto& p : s->list_participants_by_conversation("conv-1")) ids.push_back(p.id);
+    CHECK(ids == V{"p-b", "p-a", "p-c"});
+  }
+
+  SECTION("participants need no existing conversation; a duplicate id is a conflict") {
+    auto s = make();
+    s->add_participant(make_participant("p-1", "conv-ghost", "user"));
+    CHECK(s->list_participants_by_conversation("conv-ghost").size() == 1);
+    auto dup = make_participant("p-1", "conv-ghost", "ai-agent");
+    CHECK_THROWS_AS(s->add_participant(dup), storage_conflict);
+    auto kept = s->get_participant("p-1");
+    REQUIRE(kept);
+    CHECK(kept->type == "user");
+  }
+
+  SECTION("M7-M8 and the worked example of §2.3") {
+    auto s = make();
+    s->create_conversation(make_conversation("conv-1", "org-1", "idem-conv-1"));
+    auto m1 = make_message("msg-1", std::string("conv-1"), "hello");
+    auto m2 = make_message("msg-2", std::string("conv-1"), "hello!", protocol::direction::outbound);
+    auto stored = s->append_message(m1);
+    CHECK(stored.id == "msg-1");
+    CHECK(stored.content.text == std::optional<std::string>("hello"));
+    s->append_message(m2);
+
+    auto first = s->list_messages(page_query("conv-1", 1));
+    CHECK(ids_of(first) == V{"msg-1"});
+    CHECK(first.next_cursor == std::optional<std::string>("msg-1"));
+
+    auto second = s->list_messages(page_query("conv-1", 5, first.next_cursor));
+    CHECK(ids_of(second) == V{"msg-2"});
+    CHECK_FALSE(second.next_cursor);
+
+    auto desc = s->list_messages(page_query("conv-1", 5, std::nullopt, true));
+    CHECK(ids_of(desc) == V{"msg-2", "msg-1"});
+    CHECK_FALSE(desc.next_cursor);
+
+    auto got = s->get_message("msg-2");
+    REQUIRE(got);
+    CHECK(got->direction == protocol::direction::outbound);
+    CHECK(got->content.text == std::optional<std::string>("hello!"));
+    CHECK_FALSE(s->get_message("nope"));
+  }
+
+  SECTION("paging walks every message exactly once in both directions") {
+    auto s = make();
+    append_n(*s, "conv-1", 7);
+    for (bool descending : {false, true}) {
+      V seen;
+      std::optional<std::string> cursor;
+      int pages = 0;
+      do {
+        auto page = s->list_messages(page_query("conv-1", 3, cursor, descending));
+        REQUIRE_FALSE(page.messages.empty());
+        for (const auto& m : page.messages) seen.push_back(m.id);
+        if (page.next_cursor) CHECK(*page.next_cursor == page.messages.back().id);
+        cursor = page.next_cursor;
+        ++pages;
+      } while (cursor && pages < 10);
+      CHECK(pages == 3);
+      V expected{"msg-1", "msg-2", "msg-3", "msg-4", "msg-5", "msg-6", "msg-7"};
+      if (descending) std::reverse(expected.begin(), expected.end());
+      CHECK(seen == expected);
+    }
+  }
+
+  SECTION("next_cursor is absent when a page ends exactly at the last message") {
+    auto s = make();
+    append_n(*s, "conv-1", 4);
+    auto page = s->list_messages(page_query("conv-1", 4));
+    CHECK(page.messages.size() == 4);
+    CHECK_FALSE(page.next_cursor);
+    auto two = s->list_messages(page_query("conv-1", 2, std::string("msg-2")));
+    CHECK(ids_of(two) == V{"msg-3", "msg-4"});
+    CHECK_FALSE(two.next_cursor);
+    auto after_last = s->list_messages(page_query("conv-1", 2, std::string("msg-4")));
+    CHECK(after_last.messages.empty());
+    CHECK_FALSE(after_last.next_cursor);
+  }
+
+  SECTION("limit 0 gives an empty page without a cursor") {
+    auto s = make();
+    append_n(*s, "conv-1", 3);
+    for (bool descending : {false, true}) {
+      auto page = s->list_messages(page_query("conv-1", 0, std::nullopt, descending));
+      CHECK(page.messages.empty());
+      CHECK_FALSE(page.next_cursor);
+    }
+  }
+
+  SECTION("an unknown cursor restarts from the beginning") {
+    auto s = make();
+    append_n(*s, "conv-1", 3);
+    auto asc = s->list_messages(page_query("conv-1", 2, std::string("no-such-message")));
+    CHECK(ids_of(asc) == V{"msg-1", "msg-2"});
+    CHECK(asc.next_cursor == std::optional<std::string>("msg-2"));
+    auto desc = s->list_messages(page_query("conv-1", 2, std::string("no-such-message"), true));
+    CHECK(ids_of(desc) == V{"msg-3", "msg-2"});
+  }
+
+  SECTION("an ascending cursor used descending yields the older messages") {
+    auto s = make();
+    append_n(*s, "conv-1", 5);
+    auto asc = s->list_messages(page_query("conv-1", 3));
+    REQUIRE(asc.next_cursor == std::optional<std::string>("msg-3"));
+    auto older = s->list_messages(page_query("conv-1", 10, asc.next_cursor, true));
+    CHECK(ids_of(older) == V{"msg-2", "msg-1"});
+    CHECK_FALSE(older.next_cursor);
+    auto older_one = s->list_messages(page_query("conv-1", 1, asc.next_cursor, true));
+    CHECK(ids_of(older_one) == V{"msg-2"});
+    CHECK(older_one.next_cursor == std::optional<std::string>("msg-2"));
+  }
+
+  SECTION("paging follows append order, never createdAt") {
+    auto s = make();
+    s->append_message(
+        make_message("late", std::string("conv-1"), "a", protocol::direction::inbound, 9000));
+    s->append_message(
+        make_message("early", std::string("conv-1"), "b", protocol::direction::inbound, 1000));
+    CHECK(ids_of(s->list_messages(page_query("conv-1", 10))) == V{"late", "early"});
+  }
+
+  SECTION("messages are listed per conversation; one without a conversation is never listed") {
+    auto s = make();
+    s->append_message(make_message("a-1", std::string("conv-a"), "x"));
+    s->append_message(make_message("b-1", std::string("conv-b"), "y"));
+    s->append_message(make_message("orphan", std::nullopt, "z"));
+    s->append_message(make_message("a-2", std::string("conv-a"), "w"));
+    CHECK(ids_of(s->list_messages(page_query("conv-a", 10))) == V{"a-1", "a-2"});
+    CHECK(ids_of(s->list_messages(page_query("conv-b", 10))) == V{"b-1"});
+    CHECK(s->list_messages(page_query("conv-none", 10)).messages.empty());
+    CHECK(s->get_message("orphan"));
+  }
+
+  SECTION("quirk fix: a duplicate message id is a conflict and is not listed twice") {
+    auto s = make();
+    s->append_message(make_message("msg-1", std::string("conv-1"), "first"));
+    CHECK_THROWS_AS(s->append_message(make_message("msg-1", std::string("conv-1"), "second")),
+                    storage_conflict);
+    auto page = s->list_messages(page_query("conv-1", 10));
+    CHECK(ids_of(page) == V{"msg-1"});
+    CHECK(page.messages[0].content.text == std::optional<std::string>("first"));
+  }
+
+  SECTION("M9: sessions create, update, list") {
+    auto s = make();
+    auto created = s->create_session(make_session("sess-1", "conv-1", 0));
+    CHECK(created.thread_id == "thread-abc");
+    auto got = s->get_session("sess-1");
+    REQUIRE(got);
+    CHECK(got->thread_id == "thread-abc");
+    CHECK(got->status == std::optional<std::string>("active"));
+    CHECK_FALSE(s->get_session("nope"));
+
+    session_update u;
+    u.token_count = 42;
+    u.message_count = 2;
+    u.status = "idle";
+    u.last_activity_at = at_ms(5000);
+    auto updated = s->update_session("sess-1", u);
+    CHECK(updated.token_count == std::optional<std::uint64_t>(42));
+    CHECK(updated.message_count == std::optional<std::uint64_t>(2));
+    CHECK(updated.status == std::optional<std::string>("idle"));
+    CHECK(updated.last_activity_at == std::optional<protocol::time_point>(at_ms(5000)));
+    CHECK_FALSE(updated.ended_at);
+    REQUIRE(updated.updated_at);
+    CHECK(*updated.updated_at > at_ms(0));
+
+    session_update end;
+    end.status = "ended";
+    end.ended_at = at_ms(6000);
+    auto ended = s->update_session("sess-1", end);
+    CHECK(ended.token_count == std::optional<std::uint64_t>(42));  // absent = kept
+    CHECK(ended.ended_at == std::optional<protocol::time_point>(at_ms(6000)));
+
+    auto list = s->list_sessions_by_conversation("conv-1");
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].thread_id == "thread-abc");
+    CHECK(list[0].status == std::optional<std::string>("ended"));
+  }
+
+  SECTION("update_session of an unknown id is an error naming the id") {
+    auto s = make();
+    session_update u;
+    u.status = "idle";
+    CHECK_THROWS_WITH(s->update_session("sess-missing", u),
+                      Catch::Matchers::Contains("sess-missing"));
+    CHECK_THROWS_AS(s->update_session("sess-missing", u), storage_error);
+  }
+
+  SECTION("sessions: oldest createdAt first, ties by session id; duplicates conflict") {
+    auto s = make();
+    s->create_session(make_session("s-c", "conv-1", 2000));
+    s->create_session(make_session("s-b", "conv-1", 1000));
+    s->create_session(make_session("s-a", "conv-1", 2000));
+    s->create_session(make_session("s-x", "conv-2", 0));
+    V ids;
+    for (const auto& x : s->list_sessions_by_conversation("conv-1")) ids.push_back(x.session_id);
+    CHECK(ids == V{"s-b", "s-a", "s-c"});
+    CHECK_THROWS_AS(s->create_session(make_session("s-a", "conv-9", 0)), storage_conflict);
+    auto kept = s->get_session("s-a");
+    REQUIRE(kept);
+    CHECK(kept->conversation_id == "conv-1");
+  }
+
+  SECTION("records round-trip every field") {
+    auto s = make();
+    auto c = make_conversation("conv-rt", "org-rt", "key-rt", 123);
+    c.platform = "slack";
+    c.metadata_json = R"({"k":"v"})";
+    c.analytics_json = "42";
+    s->create_conversation(c);
+    auto gc = s->get_conversation("conv-rt");
+    REQUIRE(gc);
+    CHECK(protocol::to_json(*gc) == protocol::to_json(c));
+
+    auto p = make_participant("p-rt", "conv-rt", "human-agent", 77);
+    p.external_id = "ext";
+    p.browser_fingerprint = "fp";
+    p.browser_info_json = R"({"ua":"x"})";
+    p.phone = "+1";
+    p.crm_contact_id = "crm";
+    p.metadata_json = "{}";
+    s->add_participant(p);
+    auto gp = s->get_participant("p-rt");
+    REQUIRE(gp);
+    CHECK(protocol::to_json(*gp) == protocol::to_json(p));
+
+    auto m =
+        make_message("m-rt", std::string("conv-rt"), "héllo ✓", protocol::direction::outbound, 55);
+    m.external_id = "mx";
+    m.organization_id = "org-rt";
+    m.from = protocol::participant_ref{"p-rt", "human-agent", std::string("Ann")};
+    m.to = protocol::participant_ref{"p-2", "user", std::nullopt};
+    m.metadata_json = "[true]";
+    m.updated_at = at_ms(56);
+    s->append_message(m);
+    auto gm = s->get_message("m-rt");
+    REQUIRE(gm);
+    CHECK(protocol::to_json(*gm) == protocol::to_json(m));
+
+    auto se = make_session("s-rt", "conv-rt", 10);
+    se.metadata["otpVerified"] = "true";
+    se.ended_at = at_ms(99);
+    s->create_session(se);
+    auto gs = s->get_session("s-rt");
+    REQUIRE(gs);
+    CHECK(protocol::to_json(*gs) == protocol::to_json(se));
+  }
+}
+
+}  // namespace so::adapters::contract

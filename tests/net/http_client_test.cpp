@@ -1,0 +1,357 @@
+// Tests for the streaming HTTP client (net/http_client.hpp) against a hand-driven
+// TCP peer and the fake gateway (plain and TLS).
+#include "net/http_client.hpp"
+#include "tests/support/net/background_io.hpp"
+#include "tests/support/net/fake_gateway.hpp"
+#include "tests/support/net/raw_tcp_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <mutex>
+
+using namespace so;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Records one call's callbacks; the test thread waits on its conditions.
+class recorder {
+ public:
+  net::http_callbacks callbacks() {
+    net::http_callbacks cb;
+    cb.on_head = [this](const net::http_response_head& h) {
+      std::lock_guard lock(mu_);
+      head_ = h;
+      cv_.notify_all();
+    };
+    cb.on_body = [this](std::string_view chunk) {
+      std::lock_guard lock(mu_);
+      body_.append(chunk);
+      ++pieces_;
+      cv_.notify_all();
+    };
+    cb.on_complete = [this](const net::http_outcome& o) {
+      std::lock_guard lock(mu_);
+      outcomes_.push_back(o);
+      cv_.notify_all();
+    };
+    return cb;
+  }
+
+  bool wait_body(std::string_view text, std::chrono::milliseconds t = 5s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, t, [&] { return body_.find(text) != std::string::npos; });
+  }
+  bool wait_head(std::chrono::milliseconds t = 5s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, t, [&] { return head_.has_value(); });
+  }
+  net::http_outcome wait_complete(std::chrono::milliseconds t = 10s) {
+    std::unique_lock lock(mu_);
+    REQUIRE(cv_.wait_for(lock, t, [&] { return !outcomes_.empty(); }));
+    return outcomes_.front();
+  }
+  std::string body() {
+    std::lock_guard lock(mu_);
+    return body_;
+  }
+  std::optional<net::http_response_head> head() {
+    std::lock_guard lock(mu_);
+    return head_;
+  }
+  std::size_t completions() {
+    std::lock_guard lock(mu_);
+    return outcomes_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<net::http_response_head> head_;
+  std::string body_;
+  std::size_t pieces_ = 0;
+  std::vector<net::http_outcome> outcomes_;
+};
+
+net::http_request post(std::string url) {
+  net::http_request r;
+  r.url = std::move(url);
+  r.headers = {{"Content-Type", "application/json"}, {"X-Test", "yes"}};
+  r.body = R"({"hello":"world"})";
+  return r;
+}
+
+adapters::llm::script_entry text_entry(std::string text) {
+  adapters::llm::script_entry e;
+  e.text = std::move(text);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("http: request line, Host, headers and body reach the server", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url("/v1/chat?x=1")), rec.callbacks());
+  const auto req = server.accept_request();
+  REQUIRE(req);
+  CHECK(req->rfind("POST /v1/chat?x=1 HTTP/1.1\r\n", 0) == 0);
+  CHECK(req->find("Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n") !=
+        std::string::npos);
+  CHECK(req->find("X-Test: yes\r\n") != std::string::npos);
+  CHECK(req->find("Content-Type: application/json\r\n") != std::string::npos);
+  CHECK(req->find("Content-Length: 17\r\n") != std::string::npos);
+  CHECK(req->substr(req->size() - 17) == R"({"hello":"world"})");
+  server.send("HTTP/1.1 204 No Content\r\n\r\n");
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  REQUIRE(rec.head());
+  CHECK(rec.head()->status == 204);
+}
+
+TEST_CASE("http: chunked body streams incrementally", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url("/sse")), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(
+      server.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n"
+                  "d\r\ndata: first\n\n\r\n"));
+  // The handshake: the first chunk is observed while the server still holds the rest.
+  REQUIRE(rec.wait_body("data: first\n\n"));
+  CHECK(rec.completions() == 0);
+  REQUIRE(rec.head());
+  CHECK(rec.head()->status == 200);
+  CHECK(rec.head()->reason == "OK");
+  CHECK(rec.head()->header("content-type") == "text/event-stream");
+  REQUIRE(server.send("e\r\ndata: second\n\n\r\n0\r\n\r\n"));
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  CHECK_FALSE(o.cancelled);
+  CHECK(rec.body() == "data: first\n\ndata: second\n\n");
+}
+
+TEST_CASE("http: content-length body streams and completes without a close", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello"));
+  REQUIRE(rec.wait_body("hello"));
+  CHECK(rec.completions() == 0);
+  REQUIRE(server.send(" world"));
+  const auto o = rec.wait_complete();  // the server keeps the socket open
+  CHECK_FALSE(o.error);
+  CHECK(rec.body() == "hello world");
+}
+
+TEST_CASE("http: close-delimited body ends at EOF", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nabc"));
+  REQUIRE(rec.wait_body("abc"));
+  CHECK(rec.completions() == 0);
+  REQUIRE(server.send("def"));
+  REQUIRE(rec.wait_body("abcdef"));
+  server.close_client();
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  CHECK(rec.body() == "abcdef");
+}
+
+TEST_CASE("http: a body cut short is a read error after the head", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"));
+  REQUIRE(rec.wait_body("only this"));
+  server.close_client();
+  const auto o = rec.wait_complete();
+  REQUIRE(o.error);
+  CHECK_FALSE(o.before_head);
+  CHECK_FALSE(o.cancelled);
+}
+
+TEST_CASE("http: an empty reason phrase falls back to the standard one", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(server.send("HTTP/1.1 503 \r\nContent-Length: 2\r\nRetry-After: 1.5\r\n\r\nno"));
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  REQUIRE(rec.head());
+  CHECK(rec.head()->status == 503);
+  CHECK(rec.head()->reason == "Service Unavailable");
+  CHECK(rec.head()->header("retry-after") == "1.5");
+  CHECK(rec.body() == "no");
+}
+
+TEST_CASE("http: connection refused fails before the head", "[http]") {
+  std::uint16_t port = 0;
+  { port = test::raw_tcp_server().port(); }  // closed again: nothing listens there now
+  test::background_io io;
+  recorder rec;
+  auto call =
+      io.http()->start(post("http://127.0.0.1:" + std::to_string(port) + "/"), rec.callbacks());
+  const auto o = rec.wait_complete();
+  REQUIRE(o.error);
+  CHECK(o.before_head);
+  CHECK_THAT(*o.error, Catch::Contains("connect") && Catch::Contains("refused"));
+  CHECK_FALSE(rec.head());
+}
+
+TEST_CASE("http: a silent body trips the idle timeout", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto req = post(server.url());
+  req.idle_timeout = 200ms;
+  auto call = io.http()->start(std::move(req), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
+  const auto o = rec.wait_complete();
+  REQUIRE(o.error);
+  CHECK(*o.error == "stream idle timeout: no data for 0.2s");
+  CHECK_FALSE(o.before_head);
+  CHECK(rec.body() == "abc");
+}
+
+TEST_CASE("http: the total timeout bounds a server that never answers", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto req = post(server.url());
+  req.total_timeout = 300ms;
+  auto call = io.http()->start(std::move(req), rec.callbacks());
+  REQUIRE(server.accept_request());
+  const auto o = rec.wait_complete();
+  REQUIRE(o.error);
+  CHECK(o.before_head);
+  CHECK_THAT(*o.error, Catch::Contains("timed out"));
+}
+
+TEST_CASE("http: cancel mid-stream completes once with cancelled", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  REQUIRE(server.accept_request());
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
+  REQUIRE(rec.wait_body("abc"));
+  call->cancel();
+  const auto o = rec.wait_complete();
+  CHECK(o.cancelled);
+  CHECK_FALSE(o.before_head);
+  call->cancel();  // idempotent
+  server.send("3\r\ndef\r\n0\r\n\r\n");
+  // A request on a fresh call proves the I/O thread has processed everything
+  // queued before it; the cancelled call must not have completed again.
+  recorder probe;
+  auto second = io.http()->start(post(server.url()), probe.callbacks());
+  REQUIRE(server.accept_request());
+  server.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  probe.wait_complete();
+  CHECK(rec.completions() == 1);
+  CHECK(rec.body() == "abc");
+}
+
+TEST_CASE("http: cancel after completion changes nothing", "[http]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  REQUIRE(server.accept_request());
+  server.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  call->cancel();
+  recorder probe;
+  auto second = io.http()->start(post(server.url()), probe.callbacks());
+  REQUIRE(server.accept_request());
+  server.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  probe.wait_complete();
+  CHECK(rec.completions() == 1);
+}
+
+TEST_CASE("http: a bad URL completes with an error, never throws", "[http]") {
+  test::background_io io;
+  for (const char* url : {"ftp://example.com/", "http://", "http://host:99999/", "not a url"}) {
+    INFO(url);
+    recorder rec;
+    auto r = post(url);
+    std::shared_ptr<net::http_call> call;
+    REQUIRE_NOTHROW(call = io.http()->start(std::move(r), rec.callbacks()));
+    const auto o = rec.wait_complete();
+    REQUIRE(o.error);
+    CHECK(o.before_head);
+    CHECK_THAT(*o.error, Catch::Contains("invalid URL"));
+  }
+}
+
+TEST_CASE("http: streams SSE from the fake gateway", "[http]") {
+  test::fake_gateway_options opts;
+  opts.hold_last = true;
+  test::fake_gateway gw({text_entry("Hello from the engine!")}, opts);
+  test::background_io io;
+  recorder rec;
+  auto call = io.http()->start(post(gw.base_url() + "/chat/completions"), rec.callbacks());
+  // Every content chunk arrives while the gateway still holds [DONE].
+  REQUIRE(rec.wait_body("ngine!"));
+  CHECK(rec.completions() == 0);
+  CHECK(rec.body().find("[DONE]") == std::string::npos);
+  gw.release();
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  CHECK(rec.body().find("data: [DONE]") != std::string::npos);
+  REQUIRE(gw.requests().size() == 1);
+  CHECK(gw.requests()[0].body == R"({"hello":"world"})");
+}
+
+TEST_CASE("http: TLS to the fake gateway", "[http][tls]") {
+  test::fake_gateway_options opts;
+  opts.tls = true;
+  test::fake_gateway gw({text_entry("secure"), text_entry("unused")}, opts);
+  REQUIRE(gw.base_url().rfind("https://localhost:", 0) == 0);
+
+  SECTION("trusted via extra_ca_file: streams") {
+    test::background_io io({gw.ca_file()});
+    recorder rec;
+    auto call = io.http()->start(post(gw.base_url() + "/chat/completions"), rec.callbacks());
+    const auto o = rec.wait_complete();
+    CHECK_FALSE(o.error);
+    CHECK(rec.body().find(R"("content":"se")") != std::string::npos);  // "secure" in 3 pieces
+    CHECK(rec.body().find("data: [DONE]") != std::string::npos);
+  }
+  SECTION("without the CA: certificate verify failure") {
+    test::background_io io;
+    recorder rec;
+    auto call = io.http()->start(post(gw.base_url() + "/chat/completions"), rec.callbacks());
+    const auto o = rec.wait_complete();
+    REQUIRE(o.error);
+    CHECK(o.before_head);
+    CHECK_THAT(*o.error, Catch::Contains("certificate verify failed"));
+  }
+  SECTION("as 127.0.0.1: host name verification failure") {
+    test::background_io io({gw.ca_file()});
+    recorder rec;
+    const std::string url =
+        "https://127.0.0.1:" + std::to_string(gw.port()) + "/v1/chat/completions";
+    auto call = io.http()->start(post(url), rec.callbacks());
+    const auto o = rec.wait_complete();
+    REQUIRE(o.error);
+    CHECK(o.before_head);
+    CHECK_THAT(*o.error, Catch::Contains("host name mismatch"));
+  }
+}

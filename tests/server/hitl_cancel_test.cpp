@@ -1,0 +1,136 @@
+// tests/server/hitl_cancel_test.cpp — the `cancel` action through a whole server
+// (issue "Human in the loop"; protocol.md §9.1, engine.md §10, decisions.md cancel row).
+//
+// A cancelled turn ends with `cancelled` 499 instead of eventual_response,
+// persists nothing but the user message, consumes no further LLM calls, and
+// leaves no actor behind. A cancel with nothing to cancel emits nothing.
+#include "adapters/tools/fixed_result_tool.hpp"
+#include "tests/server/turn_test_support.hpp"
+#include "tests/support/net/http_test_server.hpp"
+
+namespace so::test::turns {
+namespace {
+
+struct parked_server {
+  std::shared_ptr<llm::scripted_provider> script =
+      std::make_shared<llm::scripted_provider>(std::vector<llm::script_entry>{
+          tool_call("delete_record", R"({"id":"42"})"), text("fresh turn")});
+  std::unique_ptr<net::server> server;
+
+  parked_server() {
+    auto o = base_options();
+    o.config.confirm_tools = {"delete"};
+    o.config.confirm_timeout = 30'000ms;
+    o.llm_override = script;
+    o.extra_tools.push_back(
+        std::make_shared<adapters::tools::fixed_result_tool>("delete_record", "deleted"));
+    server = std::make_unique<net::server>(std::move(o));
+  }
+};
+
+/// Starts a turn and waits until it is parked on the delete_record confirmation.
+void park(ws_client& ws, const std::string& sid, const std::string& rid) {
+  start_turn(ws, sid, rid, "delete record 42");
+  expect(ws, "write_confirmation_required");
+  expect(ws, "stream_chunk");
+}
+
+}  // namespace
+
+TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a reply",
+          "[hitl]") {
+  const bool with_session = GENERATE(true, false);
+  CAPTURE(with_session);
+  parked_server fx;
+  auto ws = connect(*fx.server);
+  const auto sid = create_session(*ws);
+  park(*ws, sid, "r-parked");
+
+  // Without a sessionId the connection's own turn is cancelled.
+  cancel(*ws, "r-stop", with_session ? std::optional<std::string>(sid) : std::nullopt);
+  auto frames = read_turn(*ws, "r-parked", 5s);
+  REQUIRE(frames.size() == 1);  // nothing of the turn before `cancelled`
+  require_cancelled(frames.back(), "r-parked");
+  require_quiescent(*fx.server);
+  // Nothing follows the cancelled event.
+  require_pong_next(*ws);
+
+  // The parked confirmation went with the turn.
+  confirm(*ws, sid, true, "r-too-late");
+  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION",
+                "no tool action is awaiting confirmation for session '" + sid + "'",
+                "r-too-late");
+  CHECK(stored_messages(*ws, sid) == stored{{"inbound", "delete record 42"}});
+  CHECK(fx.script->remaining() == 1);  // the cancelled turn made no further LLM call
+
+  // The session takes a new turn, which gets the next script entry.
+  start_turn(*ws, sid, "r-fresh", "hello again");
+  require_reply(read_turn(*ws, "r-fresh").back(), "r-fresh", "fresh turn");
+  require_quiescent(*fx.server);
+}
+
+TEST_CASE("cancel: with no active turn emits nothing at all", "[hitl]") {
+  parked_server fx;
+  auto ws = connect(*fx.server);
+  const auto sid = create_session(*ws);
+
+  cancel(*ws, "r-c1", sid);
+  cancel(*ws, "r-c2");
+  cancel(*ws, "r-c3", std::string("00000000-0000-0000-0000-000000000000"));
+  require_pong_next(*ws, "r-ping-1");
+
+  // Also after a turn has finished.
+  start_turn(*ws, sid, "r-turn", "delete record 42");
+  expect(*ws, "write_confirmation_required");
+  expect(*ws, "stream_chunk");
+  confirm(*ws, sid, true, "r-yes");
+  expect(*ws, "immediate_response");
+  require_reply(read_turn(*ws, "r-turn").back(), "r-turn", "fresh turn");
+  cancel(*ws, "r-c4");
+  cancel(*ws, "r-c5", sid);
+  require_pong_next(*ws, "r-ping-2");
+  require_quiescent(*fx.server);
+}
+
+TEST_CASE("cancel: during a slow webhook tool call ends the turn at once", "[hitl]") {
+  http_test_server hook([](const http_test_request&) {
+    http_test_response r;
+    r.body = "eventually";
+    r.delay = 4000ms;
+    return r;
+  });
+  // Through SMOOTH_AGENT_TOOLS_FILE, so the webhook uses the server's own HTTP
+  // client: the call abandoned by the cancel is torn down with the server.
+  temp_file tools_file(R"([{"name":"slow_hook","url":")" + hook.url("/hook") +
+                       R"(","timeoutMs":20000}])");
+  auto script = std::make_shared<llm::scripted_provider>(
+      std::vector<llm::script_entry>{tool_call("slow_hook"), text("unused"), text("next turn")});
+  auto o = base_options();
+  o.llm_override = script;
+  o.config.tools_file = tools_file.path();
+  net::server server(std::move(o));
+  auto ws = connect(server);
+  const auto sid = create_session(*ws);
+
+  start_turn(*ws, sid, "r-hook", "call the slow hook");
+  require_tool_call(expect(*ws, "stream_chunk"), "slow_hook", "{}");
+  // Wait until the webhook request is really in flight.
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (hook.requests().empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(hook.requests().size() == 1);
+
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  cancel(*ws, "r-stop", sid);
+  // Well before the 4 s handler answers: the tool wait was abandoned.
+  auto frames = read_turn(*ws, "r-hook", 2500ms);
+  CHECK(std::chrono::steady_clock::now() - cancelled_at < 2500ms);
+  REQUIRE(frames.size() == 1);
+  require_cancelled(frames.back(), "r-hook");
+  require_quiescent(server);
+  CHECK(script->remaining() == 2);
+  CHECK(stored_messages(*ws, sid) == stored{{"inbound", "call the slow hook"}});
+  require_pong_next(*ws);
+}
+
+}  // namespace so::test::turns
