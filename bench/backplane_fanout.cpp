@@ -128,7 +128,7 @@ int run(int argc, char** argv) {
     session = create_session(*conns[0], fail);
     if (session.empty()) return;
     for (std::size_t c = 1; c < connections; ++c)
-      if (!join_session(*conns[c], session, fail, "client " + std::to_string(c))) return;
+      if (!join_session(*conns[c], session, fail, numbered("client ", c))) return;
   });
   if (!joined || fail.count() > 0) {
     std::printf("RESULT: FAIL (setup)\n");
@@ -142,7 +142,7 @@ int run(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (std::size_t c = 0; c < connections; ++c) {
     threads.emplace_back([&, c] {
-      const std::string who = "client " + std::to_string(c);
+      const std::string who = numbered("client ", c);
       ready.arrive_and_wait();
       guarded(fail, who, [&] {
         receive(*conns[c], published, events, results[c], fail, who);

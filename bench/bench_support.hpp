@@ -172,6 +172,14 @@ bool guarded(failures& fail, const std::string& who, F&& body) {
   }
 }
 
+/// `prefix` followed by `n` ("client 3"). Built by appending because GCC 12 warns
+/// (-Wrestrict, a known false positive) on `"literal" + std::to_string(n)` once inlined.
+inline std::string numbered(std::string_view prefix, std::size_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
+
 // ---- JSON -----------------------------------------------------------------------------
 
 /// The string member `key` of a parsed object, or "" (absent / not a string).

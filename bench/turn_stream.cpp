@@ -158,7 +158,7 @@ int run(int argc, char** argv) {
   for (std::size_t c = 0; c < clients; ++c) {
     const std::size_t quota = turns / clients + (c < turns % clients ? 1 : 0);
     threads.emplace_back([&, c, quota] {
-      const std::string who = "client " + std::to_string(c);
+      const std::string who = numbered("client ", c);
       auto& out = results[c];
       out.samples.reserve(quota);
       std::unique_ptr<test::ws_client> ws;
@@ -169,15 +169,13 @@ int run(int argc, char** argv) {
         session = create_session(*ws, fail, who);
         ok = !session.empty();
         for (std::size_t i = 0; ok && i < kWarmupTurns; ++i)
-          ok = run_turn(*ws, session, "w" + std::to_string(c) + "-" + std::to_string(i), out, fail)
-                   .has_value();
+          ok = run_turn(*ws, session, numbered("w", c) + numbered("-", i), out, fail).has_value();
       });
       ready.arrive_and_wait();  // always reached: the main thread waits on it
       if (!ok) return;
       guarded(fail, who, [&] {
         for (std::size_t i = 0; i < quota && bench_clock::now() < stop_at; ++i) {
-          auto s =
-              run_turn(*ws, session, "t" + std::to_string(c) + "-" + std::to_string(i), out, fail);
+          auto s = run_turn(*ws, session, numbered("t", c) + numbered("-", i), out, fail);
           if (!s) break;
           out.samples.push_back(*s);
         }

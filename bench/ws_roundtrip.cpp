@@ -57,8 +57,8 @@ phase_result run_phase(net::server& server, std::size_t clients, std::size_t tot
       auto& ws = *conns[c];
       auto& mine = lat[c];
       mine.reserve(quota);
-      const std::string prefix = "c" + std::to_string(c) + "-";
-      const std::string who = "client " + std::to_string(c);
+      const std::string prefix = numbered("c", c) + "-";
+      const std::string who = numbered("client ", c);
       bool ok = true;
       const bool no_throw = guarded(fail, who, [&] {
         for (std::size_t i = 0; ok && i < kWarmup; ++i) ok = round_trip(ws, prefix + "w", fail);

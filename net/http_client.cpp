@@ -40,6 +40,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using tcp_proto = asio::ip::tcp;  // the protocol type (a member named tcp() shadows `tcp`)
 using strand_t = asio::strand<asio::io_context::executor_type>;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -139,6 +140,8 @@ class stream_call final : public http_call,
       return fail("connect: timed out after " + seconds_text(request_.connect_timeout));
     }
     if (ec) return fail("connect: " + ec.message());
+    beast::error_code opt_ec;  // small request, latency-bound: no Nagle delay
+    tcp().socket().set_option(tcp_proto::no_delay(true), opt_ec);
     tcp().expires_never();  // the total timer bounds the rest until the body starts
     if constexpr (is_tls_v<Stream>) {
       if (!is_ip_literal(url_.host) &&

@@ -87,6 +87,10 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
       });
       return;
     }
+    // Events are small and latency-bound: without NODELAY, Nagle holds the first
+    // stream_token behind the 202 ack until the client's delayed ACK (~40 ms).
+    boost::system::error_code opt_ec;
+    socket.set_option(tcp::no_delay(true), opt_ec);
     http_session::start(std::move(socket), registry);
     do_accept();
   }

@@ -17,15 +17,15 @@
 #include "net/io_timer.hpp"
 #include "net/listener.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <caf/all.hpp>
-#include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <csignal>
 #include <future>
 #include <mutex>
-#include <pthread.h>
 #include <thread>
 
 namespace so::net {
@@ -37,17 +37,23 @@ namespace {
 
 const char* backend_name(adapters::storage_backend b) {
   switch (b) {
-    case adapters::storage_backend::memory: return "memory";
-    case adapters::storage_backend::postgres: return "postgres";
-    case adapters::storage_backend::dynamodb: return "dynamodb";
+    case adapters::storage_backend::memory:
+      return "memory";
+    case adapters::storage_backend::postgres:
+      return "postgres";
+    case adapters::storage_backend::dynamodb:
+      return "dynamodb";
   }
   return "?";
 }
 const char* backend_name(adapters::backplane_backend b) {
   switch (b) {
-    case adapters::backplane_backend::memory: return "memory";
-    case adapters::backplane_backend::nats: return "nats";
-    case adapters::backplane_backend::redis: return "redis";
+    case adapters::backplane_backend::memory:
+      return "memory";
+    case adapters::backplane_backend::nats:
+      return "nats";
+    case adapters::backplane_backend::redis:
+      return "redis";
   }
   return "?";
 }
@@ -64,12 +70,11 @@ std::optional<actors::target_kind> parse_target_kind(const std::string& kind) {
 /// The built-in knowledge_search, answered by the storage actor's thread.
 adapters::tools::tool_ptr make_knowledge_search(caf::actor storage) {
   return std::make_shared<adapters::tools::knowledge_search_tool>(
-      [storage](std::string query, std::size_t limit, adapters::access_context access,
-                auto done) {
+      [storage](std::string query, std::size_t limit, adapters::access_context access, auto done) {
         caf::anon_send(
             storage, actors::run_atom::value,
-            actors::storage_job{[query = std::move(query), limit, access = std::move(access),
-                                 done](adapters::storage&, adapters::knowledge_base& kb) {
+            actors::storage_job{[query = std::move(query), limit, access = std::move(access), done](
+                                    adapters::storage&, adapters::knowledge_base& kb) {
               try {
                 done(kb.query(query, limit, access), std::nullopt);
               } catch (const std::exception& e) {
@@ -79,6 +84,17 @@ adapters::tools::tool_ptr make_knowledge_search(caf::actor storage) {
             }});
       });
 }
+
+/// CAF 0.17 pins its logger in a thread-local of every thread that spawns or
+/// creates a scoped_actor, and ~actor_system waits until the logger is gone.
+/// A foreign thread that touched the system must therefore let go before the
+/// system can be destroyed from any thread: this guard does it on scope exit.
+struct caf_thread_release {
+  caf_thread_release() = default;
+  caf_thread_release(const caf_thread_release&) = delete;
+  caf_thread_release& operator=(const caf_thread_release&) = delete;
+  ~caf_thread_release() { caf::logger::set_current_actor_system(nullptr); }
+};
 
 }  // namespace
 
@@ -94,6 +110,8 @@ struct server::impl {
   std::shared_ptr<actors::services> svc;
   std::unique_ptr<listener> lst;
   std::once_flag stopped;
+  std::uint16_t port = 0;  ///< kept: valid after shutdown too
+  std::string bound_address;
 
   explicit impl(server_options o) : opts(std::move(o)) {}
 
@@ -169,10 +187,13 @@ void server::impl::boot() {
   lo.max_outbound_bytes = cfg.max_outbound_bytes;
   lst = std::make_unique<listener>(*io, lo, actors::make_connection_factory(*sys, svc));
   lst->start();
+  port = lst->port();
+  bound_address = lst->bound_address();
   io_thread = std::thread([ioc = io.get()] { ioc->run(); });
 }
 
 void server::impl::drain_turns() {
+  caf_thread_release release;
   caf::scoped_actor self{*sys};
   self->request(svc->registry, opts.config.drain_timeout, actors::await_atom::value)
       .receive([](caf::ok_atom) {},
@@ -191,6 +212,7 @@ void server::impl::close_sockets() {
 
 void server::impl::stop() {
   std::call_once(stopped, [this] {
+    caf_thread_release release;
     if (!sys) return;
     lst->stop_accepting();
     lst->stop_reading();
@@ -212,6 +234,7 @@ void server::impl::stop() {
 }
 
 server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+  caf_thread_release release;
   try {
     impl_->boot();
   } catch (...) {
@@ -228,9 +251,15 @@ server::~server() {
   }
 }
 
-std::uint16_t server::port() const { return impl_->lst->port(); }
-std::string server::bound_address() const { return impl_->lst->bound_address(); }
-std::string server::ws_url() const { return "ws://" + bound_address() + "/ws"; }
+std::uint16_t server::port() const {
+  return impl_->port;
+}
+std::string server::bound_address() const {
+  return impl_->bound_address;
+}
+std::string server::ws_url() const {
+  return "ws://" + bound_address() + "/ws";
+}
 
 std::string server::startup_line() const {
   const auto& c = impl_->opts.config;
@@ -238,7 +267,9 @@ std::string server::startup_line() const {
          ", llm_enabled=" + (c.llm_enabled() ? "true" : "false") + ")";
 }
 
-void server::shutdown() { impl_->stop(); }
+void server::shutdown() {
+  impl_->stop();
+}
 
 void server::run_until_signal() {
   sigset_t set;
@@ -256,6 +287,7 @@ std::size_t server::publish(const std::string& kind, const std::string& id,
                             const std::string& json) {
   auto k = parse_target_kind(kind);
   if (!k) throw std::invalid_argument("unknown target kind '" + kind + "'");
+  caf_thread_release release;
   caf::scoped_actor self{*impl_->sys};
   std::size_t n = 0;
   self->request(impl_->svc->backplane, 5s, actors::publish_atom::value,
@@ -267,6 +299,7 @@ std::size_t server::publish(const std::string& kind, const std::string& id,
 
 server_stats server::stats() {
   server_stats out;
+  caf_thread_release release;
   caf::scoped_actor self{*impl_->sys};
   self->request(impl_->svc->registry, 5s, caf::get_atom::value)
       .receive(
@@ -281,6 +314,8 @@ server_stats server::stats() {
   return out;
 }
 
-caf::actor_system& server::system() { return *impl_->sys; }
+caf::actor_system& server::system() {
+  return *impl_->sys;
+}
 
 }  // namespace so::net

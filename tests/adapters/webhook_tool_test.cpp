@@ -1,7 +1,7 @@
 // tests/adapters/webhook_tool_test.cpp — webhook tools against a real local HTTP server.
 #include "adapters/tools/webhook_tool.hpp"
-#include "tests/support/net/http_test_server.hpp"
 #include "tests/support/net/background_io.hpp"
+#include "tests/support/net/http_test_server.hpp"
 
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>

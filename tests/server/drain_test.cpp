@@ -148,3 +148,10 @@ TEST_CASE("shutdown is idempotent and the destructor after it is a no-op", "[ser
   server.reset();
   CHECK(steady_clock::now() - t0 < 2s);
 }
+
+TEST_CASE("shutdown may be called from another thread (no clients)", "[server]") {
+  // server.hpp: every member but construction/destruction may be called from any thread.
+  so::net::server server(local_options());
+  auto stopped = std::async(std::launch::async, [&server] { server.shutdown(); });
+  REQUIRE(stopped.wait_for(5s) == std::future_status::ready);
+}

@@ -37,8 +37,7 @@ void park(ws_client& ws, const std::string& sid, const std::string& rid) {
 
 }  // namespace
 
-TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a reply",
-          "[hitl]") {
+TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a reply", "[hitl]") {
   const bool with_session = GENERATE(true, false);
   CAPTURE(with_session);
   parked_server fx;
@@ -58,8 +57,7 @@ TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a 
   // The parked confirmation went with the turn.
   confirm(*ws, sid, true, "r-too-late");
   require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION",
-                "no tool action is awaiting confirmation for session '" + sid + "'",
-                "r-too-late");
+                "no tool action is awaiting confirmation for session '" + sid + "'", "r-too-late");
   CHECK(stored_messages(*ws, sid) == stored{{"inbound", "delete record 42"}});
   CHECK(fx.script->remaining() == 1);  // the cancelled turn made no further LLM call
 

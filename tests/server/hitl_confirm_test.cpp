@@ -41,8 +41,9 @@ struct hitl_fixture {
   std::shared_ptr<llm::scripted_provider> script;
   std::unique_ptr<net::server> server;
 
-  explicit hitl_fixture(std::vector<llm::script_entry> entries = {
-                            tool_call("delete_record", R"({"id":"42"})"), text("Done.")},
+  explicit hitl_fixture(std::vector<llm::script_entry> entries = {tool_call("delete_record",
+                                                                            R"({"id":"42"})"),
+                                                                  text("Done.")},
                         std::chrono::milliseconds confirm_timeout = 30'000ms) {
     script = std::make_shared<llm::scripted_provider>(std::move(entries));
     auto o = base_options();
@@ -56,7 +57,8 @@ struct hitl_fixture {
 
 /// Asserts the park sequence (protocol.md §3.6.3): write_confirmation_required,
 /// then the held-back toolCall chunk, then silence.
-void require_parked(ws_client& ws, const std::string& rid, const std::string& tool = "delete_record",
+void require_parked(ws_client& ws, const std::string& rid,
+                    const std::string& tool = "delete_record",
                     const std::string& args = R"({"id":"42"})") {
   auto wcr = expect(ws, "write_confirmation_required");
   CHECK(wcr.rid() == rid);
@@ -117,11 +119,13 @@ TEST_CASE("hitl: approve — prompt, toolCall, ack, then the tool's result", "[h
   // The registration died with the turn (engine.md §5.8).
   confirm(*ws, sid, true, "r-late");
   require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-late");
-  CHECK(stored_messages(*ws, sid) == stored{{"inbound", "delete record 42"}, {"outbound", "Done."}});
+  CHECK(stored_messages(*ws, sid) ==
+        stored{{"inbound", "delete record 42"}, {"outbound", "Done."}});
 }
 
 TEST_CASE("hitl: deny — the tool does not run and the model sees the denial", "[hitl]") {
-  hitl_fixture fx({tool_call("delete_record", R"({"id":"42"})"), text("Okay, I did not delete it.")});
+  hitl_fixture fx(
+      {tool_call("delete_record", R"({"id":"42"})"), text("Okay, I did not delete it.")});
   auto ws = connect(*fx.server);
   const auto sid = create_session(*ws);
 
@@ -140,8 +144,7 @@ TEST_CASE("hitl: deny — the tool does not run and the model sees the denial", 
   require_quiescent(*fx.server);
 }
 
-TEST_CASE("hitl: a duplicate confirm for the same park gets NO_PENDING_CONFIRMATION",
-          "[hitl]") {
+TEST_CASE("hitl: a duplicate confirm for the same park gets NO_PENDING_CONFIRMATION", "[hitl]") {
   hitl_fixture fx;
   auto ws = connect(*fx.server);
   const auto sid = create_session(*ws);
@@ -166,8 +169,9 @@ TEST_CASE("hitl: a duplicate confirm for the same park gets NO_PENDING_CONFIRMAT
   require_quiescent(*fx.server);
 }
 
-TEST_CASE("hitl: no verdict before confirm_timeout blocks the call; a late confirm finds nothing",
-          "[hitl]") {
+TEST_CASE(
+    "hitl: no verdict before confirm_timeout blocks the call and a late confirm finds nothing",
+    "[hitl]") {
   hitl_fixture fx({tool_call("delete_record", R"({"id":"42"})"), text("It timed out.")}, 300ms);
   auto ws = connect(*fx.server);
   const auto sid = create_session(*ws);
@@ -226,7 +230,7 @@ TEST_CASE("hitl: two gated calls in one response park one after another", "[hitl
   require_quiescent(server);
 }
 
-TEST_CASE("hitl: a second connection can confirm; the ack goes to the confirmer", "[hitl]") {
+TEST_CASE("hitl: a second connection can confirm and the ack goes to the confirmer", "[hitl]") {
   const bool get_session_first = GENERATE(true, false);
   CAPTURE(get_session_first);
   hitl_fixture fx;
@@ -255,9 +259,10 @@ TEST_CASE("hitl: a second connection can confirm; the ack goes to the confirmer"
   require_quiescent(*fx.server);
 }
 
-TEST_CASE("hitl: after the parked turn's socket closes, a new connection confirms and "
-          "receives the rest of the turn",
-          "[hitl]") {
+TEST_CASE(
+    "hitl: after the parked turn's socket closes, a new connection confirms and "
+    "receives the rest of the turn",
+    "[hitl]") {
   hitl_fixture fx;
   std::string sid;
   {

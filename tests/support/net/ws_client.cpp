@@ -74,6 +74,8 @@ void connect_stream(asio::io_context& io, beast::tcp_stream& stream, const std::
   }
   stream.expires_never();
   if (ec) throw std::runtime_error("connect " + host_port(host, port) + ": " + ec.message());
+  beast::error_code opt_ec;  // request/response traffic: no Nagle delay on the client either
+  stream.socket().set_option(asio::ip::tcp::no_delay(true), opt_ec);
 }
 
 }  // namespace
