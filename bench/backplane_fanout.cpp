@@ -209,22 +209,12 @@ int run(int argc, char** argv) {
   print_latency("publish() call", summarize(std::move(publish_us)));
   print_latency("publish -> client read", summarize(std::move(latencies)));
 
-  if (fail.count() > 0) {
-    std::printf("RESULT: FAIL (%zu correctness failures)\n", fail.count());
-    return 1;
-  }
-  std::printf("RESULT: ok (every client got every event once, verbatim, in order)\n");
-  return 0;
+  return report(fail, "every client got every event once, verbatim, in order");
 }
 
 }  // namespace
 }  // namespace so::bench
 
 int main(int argc, char** argv) {
-  try {
-    return so::bench::run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "backplane_fanout: %s\n", e.what());
-    return 1;
-  }
+  return so::bench::bench_main("backplane_fanout", so::bench::run, argc, argv);
 }

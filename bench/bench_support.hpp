@@ -219,4 +219,26 @@ inline void print_header(const char* name, const net::server& server, const std:
               server.ws_url().c_str(), std::thread::hardware_concurrency());
 }
 
+/// Prints the verdict line every bench ends with; returns the exit code
+/// (0 ok, 1 correctness failure).
+inline int report(const failures& fail, const char* ok_detail) {
+  if (fail.count() > 0) {
+    std::printf("RESULT: FAIL (%zu correctness failures)\n", fail.count());
+    return 1;
+  }
+  std::printf("RESULT: ok (%s)\n", ok_detail);
+  return 0;
+}
+
+/// The whole of a bench's main(): an escaped exception is a failed run (exit 1).
+template <class Run>
+int bench_main(const char* name, Run run, int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 1;
+  }
+}
+
 }  // namespace so::bench

@@ -223,22 +223,12 @@ int run(int argc, char** argv) {
     std::printf("  ratio full-turn / first-token: p50 %.2fx  p90 %.2fx  p99 %.2fx\n",
                 pt.p50 / pf.p50, pt.p90 / pf.p90, pt.p99 / pf.p99);
 
-  if (fail.count() > 0) {
-    std::printf("RESULT: FAIL (%zu correctness failures)\n", fail.count());
-    return 1;
-  }
-  std::printf("RESULT: ok (each reply exactly once; tokens == responseParts[0])\n");
-  return 0;
+  return report(fail, "each reply exactly once; tokens == responseParts[0]");
 }
 
 }  // namespace
 }  // namespace so::bench
 
 int main(int argc, char** argv) {
-  try {
-    return so::bench::run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "turn_stream: %s\n", e.what());
-    return 1;
-  }
+  return so::bench::bench_main("turn_stream", so::bench::run, argc, argv);
 }

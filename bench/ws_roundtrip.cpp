@@ -118,22 +118,12 @@ int run(int argc, char** argv) {
   }
   server->shutdown();
 
-  if (fail.count() > 0) {
-    std::printf("RESULT: FAIL (%zu correctness failures)\n", fail.count());
-    return 1;
-  }
-  std::printf("RESULT: ok (every pong matched its ping, in order)\n");
-  return 0;
+  return report(fail, "every pong matched its ping, in order");
 }
 
 }  // namespace
 }  // namespace so::bench
 
 int main(int argc, char** argv) {
-  try {
-    return so::bench::run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ws_roundtrip: %s\n", e.what());
-    return 1;
-  }
+  return so::bench::bench_main("ws_roundtrip", so::bench::run, argc, argv);
 }
