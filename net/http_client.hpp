@@ -62,7 +62,9 @@ struct http_callbacks {
   std::function<void(const http_outcome&)> on_complete;
 };
 
-/// A call in flight.
+/// A call in flight. It keeps itself alive through its pending I/O: dropping the
+/// handle does not cancel it, and holding the handle from inside a callback's state
+/// would make a cycle.
 class http_call {
  public:
   virtual ~http_call() = default;

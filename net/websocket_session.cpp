@@ -31,23 +31,31 @@ constexpr std::size_t kMaxCloseReason = 123;
 
 /// The event_sink handed to the layer above. Holds the session weakly (no cycle through
 /// the handler's actors) and posts everything to the session's strand, which keeps the
-/// pushes of one thread in call order.
+/// pushes of one thread in call order. It holds no executor of its own: a sink kept
+/// after the io_context is gone (by a test, or an actor torn down late) must not own a
+/// strand whose service has already been destroyed.
 class websocket_sink final : public event_sink {
  public:
-  websocket_sink(std::weak_ptr<websocket_session> session, asio::any_io_executor strand)
-      : session_(std::move(session)), strand_(std::move(strand)) {}
+  explicit websocket_sink(std::weak_ptr<websocket_session> session)
+      : session_(std::move(session)) {}
 
   void push(frame f) override {
-    if (!f || !is_open()) return;  // cheap early drop; the strand re-checks
-    asio::post(strand_, [weak = session_, f = std::move(f)]() mutable {
-      if (auto s = weak.lock()) s->enqueue(std::move(f));
+    if (!f) return;
+    auto s = session_.lock();
+    if (!s || !s->open_.load()) return;  // cheap early drop; the strand re-checks
+    asio::post(s->ws_.get_executor(), [weak = session_, f = std::move(f)]() mutable {
+      if (auto live = weak.lock()) live->enqueue(std::move(f));
     });
   }
 
   void close(std::uint16_t code, std::string reason) override {
-    asio::post(strand_, [weak = session_, code, reason = std::move(reason)]() mutable {
-      if (auto s = weak.lock()) s->begin_close(code, std::move(reason), kCloseDeadline, false);
-    });
+    auto s = session_.lock();
+    if (!s) return;
+    asio::post(s->ws_.get_executor(),
+               [weak = session_, code, reason = std::move(reason)]() mutable {
+                 if (auto live = weak.lock())
+                   live->begin_close(code, std::move(reason), kCloseDeadline, false);
+               });
   }
 
   bool is_open() const override {
@@ -57,7 +65,6 @@ class websocket_sink final : public event_sink {
 
  private:
   std::weak_ptr<websocket_session> session_;
-  asio::any_io_executor strand_;
 };
 
 void websocket_session::start(asio::ip::tcp::socket socket,
@@ -136,7 +143,7 @@ void websocket_session::on_accept(beast::error_code ec) {
   registry_->stats().connections_open.fetch_add(1);
   spdlog::debug("ws {}: open", info_.remote_endpoint);
 
-  auto sink = std::make_shared<websocket_sink>(weak_from_this(), ws_.get_executor());
+  auto sink = std::make_shared<websocket_sink>(weak_from_this());
   try {
     handler_ = registry_->factory()(info_, std::move(sink));
   } catch (const std::exception& e) {

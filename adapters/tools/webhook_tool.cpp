@@ -40,12 +40,13 @@ std::string make_body(const std::string& name, const std::string& arguments_json
   return {sb.GetString(), sb.GetSize()};
 }
 
-/// State of one call, shared by the HTTP callbacks. It also keeps the call
-/// handle alive until completion (the cycle is broken in `finish`).
+/// State of one call, shared by the HTTP callbacks. It deliberately holds no
+/// handle to the call: the call keeps itself alive through its pending I/O, and a
+/// handle here would close a cycle (call -> callbacks -> state -> call) that leaks
+/// the call, and the turn behind `done`, when the I/O is torn down unfinished.
 struct call_state {
   std::mutex mutex;
   tool_done done;  ///< emptied when called: guarantees exactly once
-  std::shared_ptr<net::http_call> call;
   int status = 0;
   std::string body;
 
@@ -55,7 +56,6 @@ struct call_state {
       std::lock_guard lock(mutex);
       d = std::move(done);
       done = nullptr;
-      call.reset();
     }
     if (d) d(std::move(outcome));
   }
@@ -98,15 +98,11 @@ void webhook_tool::invoke(const std::string& arguments_json, const tool_context&
   cb.on_body = [state](std::string_view chunk) { state->body.append(chunk); };
   cb.on_complete = [state](const net::http_outcome& o) { state->finish(outcome_of(*state, o)); };
 
-  std::shared_ptr<net::http_call> call;
   try {
-    call = http_->start(std::move(req), std::move(cb));
+    http_->start(std::move(req), std::move(cb));  // the handle may go: the call owns itself
   } catch (const std::exception& e) {
     state->finish(tool_outcome::failure(std::string("webhook failed: ") + e.what()));
-    return;
   }
-  std::lock_guard lock(state->mutex);
-  if (state->done) state->call = std::move(call);  // still running: keep the handle alive
 }
 
 }  // namespace so::adapters::tools
