@@ -5,6 +5,7 @@
 #include "protocol/action.hpp"
 
 #include "protocol/error_codes.hpp"
+#include "protocol/utf8.hpp"
 
 #include <cstdint>
 #include <string>

@@ -5,6 +5,7 @@
 #include "protocol/events.hpp"
 
 #include "protocol/number_text.hpp"
+#include "protocol/utf8.hpp"
 
 namespace so::protocol::events {
 namespace {

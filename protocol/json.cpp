@@ -1,4 +1,4 @@
-// protocol/json.cpp — hardened parsing of untrusted JSON and small UTF-8 helpers.
+// protocol/json.cpp — hardened parsing of untrusted JSON.
 //
 // Contract: pure functions, no shared state; safe from any thread.
 #include "protocol/json.hpp"
@@ -161,25 +161,6 @@ std::string to_compact_json(const rapidjson::Value& value) {
   json_writer w(sb);
   value.Accept(w);
   return std::string(sb.GetString(), sb.GetSize());
-}
-
-std::size_t utf8_length(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;  // every byte that is not a continuation starts a code point
-  }
-  return n;
-}
-
-std::string_view utf8_prefix(std::string_view s, std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) == 0x80) continue;
-    if (chars == max_chars) return s.substr(0, i);  // cut before the (max_chars+1)-th code point
-    ++chars;
-  }
-  return s;
 }
 
 }  // namespace so::protocol

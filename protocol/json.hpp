@@ -64,9 +64,4 @@ inline void write_raw(json_writer& w, std::string_view json, rapidjson::Type typ
   w.RawValue(json.data(), json.size(), type);
 }
 
-/// Counts Unicode code points of valid UTF-8 text.
-std::size_t utf8_length(std::string_view s);
-/// The longest prefix of `s` holding at most `max_chars` code points.
-std::string_view utf8_prefix(std::string_view s, std::size_t max_chars);
-
 }  // namespace so::protocol

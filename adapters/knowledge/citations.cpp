@@ -2,6 +2,7 @@
 #include "adapters/knowledge/citations.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/utf8.hpp"
 
 #include <string_view>
 #include <unordered_set>

@@ -1,6 +1,8 @@
 // adapters/knowledge/unicode_text.cpp — see unicode_text.hpp.
 #include "adapters/knowledge/unicode_text.hpp"
 
+#include "protocol/utf8.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -19,49 +21,13 @@ struct decoded {
   std::size_t len;
 };
 
-/// Decodes one code point at `s[i]` (strict: no overlongs, no surrogates).
+/// Decodes one code point at `s[i]`; a malformed byte decodes as kInvalid, length 1.
 decoded decode_at(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t len;
-  char32_t cp;
-  char32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return {kInvalid, 1};
-  }
-  if (i + len > s.size()) return {kInvalid, 1};
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {kInvalid, 1};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {kInvalid, 1};
-  return {cp, len};
+  const auto d = protocol::decode_utf8_at(s, i);
+  return d.length == 0 ? decoded{kInvalid, 1} : decoded{d.code_point, d.length};
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+using protocol::append_utf8;
 
 /// Tries the usual spellings of a UTF-8 "C" locale; nullopt when none is installed.
 std::optional<std::locale> utf8_locale() {

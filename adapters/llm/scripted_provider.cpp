@@ -9,6 +9,7 @@
 #include "adapters/llm/scripted_provider.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/utf8.hpp"
 
 #include <stdexcept>
 

@@ -2,6 +2,7 @@
 #include "adapters/llm/sse_decoder.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/utf8.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -11,59 +12,11 @@
 namespace so::adapters::llm {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
 std::string_view trim(std::string_view s) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is not one.
-std::size_t valid_sequence_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
-
-// A line is decoded as UTF-8 with invalid bytes replaced by U+FFFD (engine.md §2.5),
-// so one bad byte costs one character rather than the whole chunk.
-std::string repair_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = valid_sequence_length(s, i);
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
 }
 
 const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
@@ -155,7 +108,9 @@ std::vector<stream_event> decode_sse_line(std::string_view raw) {
     return out;
   }
   if (payload.empty()) return out;
-  const std::string text = repair_utf8(payload);
+  // Invalid bytes become U+FFFD (engine.md §2.5): one bad byte costs one character,
+  // not the whole chunk.
+  const std::string text = protocol::repair_utf8(payload);
   rapidjson::Document doc;
   if (const auto r = protocol::parse_untrusted(doc, text); !r.ok) {
     constexpr std::size_t kShown = 200;

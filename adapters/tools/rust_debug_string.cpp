@@ -1,6 +1,8 @@
 // adapters/tools/rust_debug_string.cpp — see rust_debug_string.hpp.
 #include "adapters/tools/rust_debug_string.hpp"
 
+#include "protocol/utf8.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
@@ -221,59 +223,13 @@ bool needs_unicode_escape(char32_t c) {
 /// Decodes one code point at `i`, advancing `i`; malformed input yields U+FFFD
 /// and consumes one byte.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
+  const auto d = protocol::decode_utf8_at(s, i);
+  if (d.length == 0) {
     ++i;
     return 0xFFFD;
   }
-  if (i + len > s.size()) {
-    ++i;
-    return 0xFFFD;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return 0xFFFD;
-  }
-  i += len;
-  return cp;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  i += d.length;
+  return d.code_point;
 }
 
 void append_unicode_escape(std::string& out, char32_t cp) {
@@ -322,7 +278,7 @@ std::string rust_debug_string(std::string_view s) {
         if (needs_unicode_escape(c)) {
           append_unicode_escape(out, c);
         } else {
-          append_utf8(out, c);
+          protocol::append_utf8(out, c);
         }
     }
   }

@@ -2,6 +2,7 @@
 #include "adapters/tools/webhook_tool.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/utf8.hpp"
 
 #include <rapidjson/document.h>
 

@@ -1,6 +1,7 @@
 // tests/adapters/citations_test.cpp — build_citations (engine.md §1.13).
 #include "adapters/knowledge/citations.hpp"
 #include "protocol/json.hpp"
+#include "protocol/utf8.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -122,15 +122,25 @@ gateway_fault kind_fault(gateway_fault::kind k, std::chrono::milliseconds delay 
   return f;
 }
 
+// One provider stream through the real HTTP client. Declare it after the fake gateway:
+// it is torn down first, in the order stream handle, collector, provider, I/O thread.
+struct gateway_stream {
+  test::background_io io;
+  provider_ptr p;
+  collector c;
+  std::shared_ptr<stream_handle> h;
+
+  explicit gateway_stream(gateway_options o, const chat_request& req = simple_request())
+      : p(make_gateway_provider(io.http(), io.timer(), std::move(o))),
+        h(p->stream(req, c.sink())) {}
+};
+
 }  // namespace
 
 TEST_CASE("gateway: a text reply streams, with usage and completion", "[llm][gateway]") {
   test::fake_gateway gw({text_entry("Hello from the engine!")});
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK(std::holds_alternative<stream_complete>(events.back()));
   CHECK(terminal_count(events) == 1);
   const auto r = accumulate(events);
@@ -176,11 +186,8 @@ TEST_CASE("gateway: the request carries auth, accept and the JSON body", "[llm][
 TEST_CASE("gateway: a tool call streams as start + arguments, finish tool_calls",
           "[llm][gateway]") {
   test::fake_gateway gw({tool_entry("lookup_order", R"({"id": "123"})", "call-7")});
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK(std::holds_alternative<stream_complete>(events.back()));
   const auto r = accumulate(events);
   REQUIRE(r.tool_calls.size() == 1);
@@ -200,23 +207,17 @@ TEST_CASE("gateway: tokens arrive before the stream ends", "[llm][gateway]") {
   test::fake_gateway_options opts;
   opts.hold_last = true;
   test::fake_gateway gw({text_entry("Hello from the engine!")}, opts);
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  REQUIRE(c.wait_content("Hello from the engine!"));
-  CHECK(terminal_count(c.events()) == 0);  // [DONE] is still held by the gateway
+  gateway_stream s(fast_options(gw));
+  REQUIRE(s.c.wait_content("Hello from the engine!"));
+  CHECK(terminal_count(s.c.events()) == 0);  // [DONE] is still held by the gateway
   gw.release();
-  CHECK(std::holds_alternative<stream_complete>(c.wait_terminal().back()));
+  CHECK(std::holds_alternative<stream_complete>(s.c.wait_terminal().back()));
 }
 
 TEST_CASE("gateway: a drained script is an empty, complete response", "[llm][gateway]") {
   test::fake_gateway gw;
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK(std::holds_alternative<stream_complete>(events.back()));
   const auto r = accumulate(events);
   CHECK(r.content.empty());
@@ -227,11 +228,8 @@ TEST_CASE("gateway: a drained script is an empty, complete response", "[llm][gat
 TEST_CASE("gateway: 500s are retried, then fail with the API error text", "[llm][gateway]") {
   test::fake_gateway gw({text_entry("never")});
   for (int i = 0; i < 4; ++i) gw.push_fault(status_fault(500));
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK(failure_of(events) == R"(LLM API error 500 Internal Server Error: {"error":"boom"})");
   CHECK(events.size() == 1);
   CHECK(gw.requests().size() == 4);  // the first try and 3 retries
@@ -278,11 +276,9 @@ TEST_CASE("gateway: a non-retryable status fails at once", "[llm][gateway]") {
   gateway_fault f = status_fault(401);
   f.body = R"({"error":"bad key"})";
   gw.push_fault(f);
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  CHECK(failure_of(c.wait_terminal()) == R"(LLM API error 401 Unauthorized: {"error":"bad key"})");
+  gateway_stream s(fast_options(gw));
+  CHECK(failure_of(s.c.wait_terminal()) ==
+        R"(LLM API error 401 Unauthorized: {"error":"bad key"})");
   CHECK(gw.requests().size() == 1);
 }
 
@@ -291,22 +287,16 @@ TEST_CASE("gateway: a scripted failure arrives as a 400", "[llm][gateway]") {
   e.what = script_entry::kind::failure;
   e.text = "model overloaded";
   test::fake_gateway gw({e});
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  CHECK(failure_of(c.wait_terminal()) ==
+  gateway_stream s(fast_options(gw));
+  CHECK(failure_of(s.c.wait_terminal()) ==
         R"(LLM API error 400 Bad Request: {"error":{"message":"model overloaded"}})");
 }
 
 TEST_CASE("gateway: a malformed SSE line is skipped", "[llm][gateway]") {
   test::fake_gateway gw({text_entry("still fine")});
   gw.push_fault(kind_fault(gateway_fault::kind::malformed_line));
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK(std::holds_alternative<stream_complete>(events.back()));
   CHECK(accumulate(events).content == "still fine");
 }
@@ -315,11 +305,8 @@ TEST_CASE("gateway: a stream dropped mid-way fails after its first token, withou
           "[llm][gateway]") {
   test::fake_gateway gw({text_entry("Hello from the engine!"), text_entry("unused")});
   gw.push_fault(kind_fault(gateway_fault::kind::drop_mid_stream));
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK_THAT(failure_of(events), Catch::StartsWith("stream read error: "));
   CHECK(accumulate(events).content == "Hello fr");
   CHECK(gw.requests().size() == 1);
@@ -371,11 +358,8 @@ TEST_CASE("gateway: an ending without a finish fails", "[llm][gateway]") {
   gateway_fault f = status_fault(200);
   f.body = "data: {\"choices\":[{\"delta\":{\"content\":\"partial\"}}]}\n";
   gw.push_fault(f);
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  const auto events = c.wait_terminal();
+  gateway_stream s(fast_options(gw));
+  const auto events = s.c.wait_terminal();
   CHECK(failure_of(events) == "stream ended before the model finished");
   CHECK(accumulate(events).content == "partial");
 }
@@ -384,23 +368,20 @@ TEST_CASE("gateway: cancel stops every further event", "[llm][gateway]") {
   test::fake_gateway_options gopts;
   gopts.hold_last = true;
   test::fake_gateway gw({text_entry("Hello from the engine!")}, gopts);
-  test::background_io io;
-  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
-  collector c;
-  auto h = p->stream(simple_request(), c.sink());
-  REQUIRE(c.wait_content("Hello from the engine!"));
-  h->cancel();
-  const std::size_t before = c.events().size();
+  gateway_stream s(fast_options(gw));
+  REQUIRE(s.c.wait_content("Hello from the engine!"));
+  s.h->cancel();
+  const std::size_t before = s.c.events().size();
   gw.release();  // the gateway now finishes the cancelled stream (or fails writing it)
   gw.release();  // and, in advance, the next one
   // Run another stream to completion: by then the I/O thread has handled the
   // cancelled call's socket, and nothing more may have been delivered for it.
   gw.push(text_entry("second"));
   collector c2;
-  auto h2 = p->stream(simple_request(), c2.sink());
+  auto h2 = s.p->stream(simple_request(), c2.sink());
   c2.wait_terminal();
-  CHECK(c.events().size() == before);
-  CHECK(terminal_count(c.events()) == 0);
+  CHECK(s.c.events().size() == before);
+  CHECK(terminal_count(s.c.events()) == 0);
 }
 
 TEST_CASE("gateway: cancel during a retry backoff stops the call", "[llm][gateway]") {

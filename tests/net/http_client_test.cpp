@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 using namespace so;
 using namespace std::chrono_literals;
@@ -88,6 +89,29 @@ adapters::llm::script_entry text_entry(std::string text) {
   return e;
 }
 
+// One call against the hand-driven TCP peer; members in the order a test needs them
+// torn down (call, recorder, peer, I/O thread).
+struct raw_exchange {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder rec;
+  std::shared_ptr<net::http_call> call;
+
+  /// Starts `req` (default: a POST to the peer) and waits until the peer has read it.
+  void start(std::optional<net::http_request> req = std::nullopt) {
+    call = io.http()->start(req ? std::move(*req) : post(server.url()), rec.callbacks());
+    REQUIRE(server.accept_request());
+  }
+  /// A second call completed proves the I/O thread handled everything queued before.
+  void flush_io() {
+    recorder probe;
+    auto second = io.http()->start(post(server.url()), probe.callbacks());
+    REQUIRE(server.accept_request());
+    server.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    probe.wait_complete();
+  }
+};
+
 }  // namespace
 
 TEST_CASE("http: request line, Host, headers and body reach the server", "[http]") {
@@ -111,12 +135,8 @@ TEST_CASE("http: request line, Host, headers and body reach the server", "[http]
   CHECK(rec.head()->status == 204);
 }
 
-TEST_CASE("http: chunked body streams incrementally", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url("/sse")), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: chunked body streams incrementally", "[http]") {
+  start(post(server.url("/sse")));
   REQUIRE(
       server.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                   "Transfer-Encoding: chunked\r\n\r\n"
@@ -135,12 +155,9 @@ TEST_CASE("http: chunked body streams incrementally", "[http]") {
   CHECK(rec.body() == "data: first\n\ndata: second\n\n");
 }
 
-TEST_CASE("http: content-length body streams and completes without a close", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url()), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: content-length body streams and completes without a close",
+                 "[http]") {
+  start();
   REQUIRE(server.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello"));
   REQUIRE(rec.wait_body("hello"));
   CHECK(rec.completions() == 0);
@@ -150,12 +167,8 @@ TEST_CASE("http: content-length body streams and completes without a close", "[h
   CHECK(rec.body() == "hello world");
 }
 
-TEST_CASE("http: close-delimited body ends at EOF", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url()), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: close-delimited body ends at EOF", "[http]") {
+  start();
   REQUIRE(server.send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nabc"));
   REQUIRE(rec.wait_body("abc"));
   CHECK(rec.completions() == 0);
@@ -167,12 +180,8 @@ TEST_CASE("http: close-delimited body ends at EOF", "[http]") {
   CHECK(rec.body() == "abcdef");
 }
 
-TEST_CASE("http: a body cut short is a read error after the head", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url()), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: a body cut short is a read error after the head", "[http]") {
+  start();
   REQUIRE(server.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"));
   REQUIRE(rec.wait_body("only this"));
   server.close_client();
@@ -182,12 +191,9 @@ TEST_CASE("http: a body cut short is a read error after the head", "[http]") {
   CHECK_FALSE(o.cancelled);
 }
 
-TEST_CASE("http: an empty reason phrase falls back to the standard one", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url()), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: an empty reason phrase falls back to the standard one",
+                 "[http]") {
+  start();
   REQUIRE(server.send("HTTP/1.1 503 \r\nContent-Length: 2\r\nRetry-After: 1.5\r\n\r\nno"));
   const auto o = rec.wait_complete();
   CHECK_FALSE(o.error);
@@ -212,14 +218,10 @@ TEST_CASE("http: connection refused fails before the head", "[http]") {
   CHECK_FALSE(rec.head());
 }
 
-TEST_CASE("http: a silent body trips the idle timeout", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
+TEST_CASE_METHOD(raw_exchange, "http: a silent body trips the idle timeout", "[http]") {
   auto req = post(server.url());
   req.idle_timeout = 200ms;
-  auto call = io.http()->start(std::move(req), rec.callbacks());
-  REQUIRE(server.accept_request());
+  start(std::move(req));
   REQUIRE(server.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
   const auto o = rec.wait_complete();
   REQUIRE(o.error);
@@ -228,26 +230,19 @@ TEST_CASE("http: a silent body trips the idle timeout", "[http]") {
   CHECK(rec.body() == "abc");
 }
 
-TEST_CASE("http: the total timeout bounds a server that never answers", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
+TEST_CASE_METHOD(raw_exchange, "http: the total timeout bounds a server that never answers",
+                 "[http]") {
   auto req = post(server.url());
   req.total_timeout = 300ms;
-  auto call = io.http()->start(std::move(req), rec.callbacks());
-  REQUIRE(server.accept_request());
+  start(std::move(req));
   const auto o = rec.wait_complete();
   REQUIRE(o.error);
   CHECK(o.before_head);
   CHECK_THAT(*o.error, Catch::Contains("timed out"));
 }
 
-TEST_CASE("http: cancel mid-stream completes once with cancelled", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url()), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: cancel mid-stream completes once with cancelled", "[http]") {
+  start();
   REQUIRE(server.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
   REQUIRE(rec.wait_body("abc"));
   call->cancel();
@@ -256,32 +251,18 @@ TEST_CASE("http: cancel mid-stream completes once with cancelled", "[http]") {
   CHECK_FALSE(o.before_head);
   call->cancel();  // idempotent
   server.send("3\r\ndef\r\n0\r\n\r\n");
-  // A request on a fresh call proves the I/O thread has processed everything
-  // queued before it; the cancelled call must not have completed again.
-  recorder probe;
-  auto second = io.http()->start(post(server.url()), probe.callbacks());
-  REQUIRE(server.accept_request());
-  server.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-  probe.wait_complete();
+  flush_io();  // the cancelled call must not have completed again
   CHECK(rec.completions() == 1);
   CHECK(rec.body() == "abc");
 }
 
-TEST_CASE("http: cancel after completion changes nothing", "[http]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder rec;
-  auto call = io.http()->start(post(server.url()), rec.callbacks());
-  REQUIRE(server.accept_request());
+TEST_CASE_METHOD(raw_exchange, "http: cancel after completion changes nothing", "[http]") {
+  start();
   server.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
   const auto o = rec.wait_complete();
   CHECK_FALSE(o.error);
   call->cancel();
-  recorder probe;
-  auto second = io.http()->start(post(server.url()), probe.callbacks());
-  REQUIRE(server.accept_request());
-  server.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-  probe.wait_complete();
+  flush_io();
   CHECK(rec.completions() == 1);
 }
 

@@ -1,5 +1,6 @@
 // tests/protocol/events_test.cpp — every builder, parsed back and checked field by field.
 #include "protocol/events.hpp"
+#include "protocol/utf8.hpp"
 #include "tests/protocol/test_json.hpp"
 
 #include <catch2/catch.hpp>

@@ -167,23 +167,3 @@ TEST_CASE("to_compact_json re-serializes compactly", "[protocol][json]") {
   CHECK(to_compact_json(doc) == R"({"a":[1,2.5,"x\"y"],"b":null})");
   CHECK(to_compact_json(doc["b"]) == "null");
 }
-
-TEST_CASE("utf8_length counts code points", "[protocol][json]") {
-  CHECK(utf8_length("") == 0);
-  CHECK(utf8_length("abc") == 3);
-  CHECK(utf8_length("h\xC3\xA9") == 2);
-  CHECK(utf8_length("\xE2\x82\xAC") == 1);
-  CHECK(utf8_length("\xF0\x9F\x98\x80!") == 2);
-}
-
-TEST_CASE("utf8_prefix never splits a code point", "[protocol][json]") {
-  const std::string s = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";  // a é € 😀 z
-  CHECK(utf8_prefix(s, 0) == "");
-  CHECK(utf8_prefix(s, 1) == "a");
-  CHECK(utf8_prefix(s, 2) == "a\xC3\xA9");
-  CHECK(utf8_prefix(s, 3) == "a\xC3\xA9\xE2\x82\xAC");
-  CHECK(utf8_prefix(s, 4) == "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
-  CHECK(utf8_prefix(s, 5) == s);
-  CHECK(utf8_prefix(s, 500) == s);
-  CHECK(utf8_prefix("", 3) == "");
-}

@@ -6,6 +6,8 @@
 // OS level, unlike closing an Asio socket from another thread).
 #include "tests/support/net/fake_gateway.hpp"
 
+#include "tests/support/net/sync_io.hpp"
+
 #include "protocol/json.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -453,12 +455,7 @@ fake_gateway::fake_gateway(std::vector<script_entry> script, fake_gateway_option
     impl_->tls->use_private_key(asio::buffer(pem.key), ssl::context::pem);
     impl_->ca_path = write_temp_file(pem.cert);
   }
-  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
-  impl_->port = impl_->acceptor.local_endpoint().port();
+  impl_->port = listen_on_loopback(impl_->acceptor);
   impl_->accept_thread = std::thread([this] { impl_->accept_loop(); });
 }
 

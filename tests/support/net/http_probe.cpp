@@ -1,6 +1,8 @@
 // tests/support/net/http_probe.cpp — see http_probe.hpp.
 #include "tests/support/net/http_probe.hpp"
 
+#include "tests/support/net/sync_io.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,23 +24,6 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 namespace {
-
-template <class Pred>
-bool run_until(asio::io_context& io, Pred done, milliseconds timeout) {
-  const auto deadline = steady_clock::now() + timeout;
-  while (!done()) {
-    const auto now = steady_clock::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    if (io.run_one_for(deadline - now) == 0 && io.stopped()) return done();
-  }
-  return true;
-}
-
-std::string host_port(const std::string& host, std::uint16_t port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -70,12 +55,7 @@ http_connection::http_connection(const std::string& host, std::uint16_t port, mi
   impl_->host = host;
   impl_->port = port;
   impl_->timeout = timeout;
-  tcp::resolver resolver(impl_->io);
-  beast::error_code ec;
-  const auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec) throw std::runtime_error("resolve " + host_port(host, port) + ": " + ec.message());
-  impl_->stream.connect(results, ec);
-  if (ec) throw std::runtime_error("connect " + host_port(host, port) + ": " + ec.message());
+  connect_stream(impl_->io, impl_->stream, host, port, timeout);
 }
 
 http_connection::~http_connection() {

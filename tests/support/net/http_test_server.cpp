@@ -1,6 +1,8 @@
 // tests/support/net/http_test_server.cpp — see http_test_server.hpp.
 #include "tests/support/net/http_test_server.hpp"
 
+#include "tests/support/net/sync_io.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -113,12 +115,7 @@ struct http_test_server::impl {
 
 http_test_server::http_test_server(http_test_handler handler) : impl_(std::make_unique<impl>()) {
   impl_->handler = std::move(handler);
-  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
-  impl_->port = impl_->acceptor.local_endpoint().port();
+  impl_->port = listen_on_loopback(impl_->acceptor);
   impl_->accept();
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }

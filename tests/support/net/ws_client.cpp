@@ -6,6 +6,8 @@
 // the next `read`, which keeps the WebSocket stream usable after a timeout.
 #include "tests/support/net/ws_client.hpp"
 
+#include "tests/support/net/sync_io.hpp"
+
 #include <rapidjson/document.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,52 +33,6 @@ namespace {
 
 // 1006 is the conventional "closed without a Close frame" code (never sent on the wire).
 constexpr std::uint16_t kAbnormalClosure = 1006;
-
-// Runs `io` until `done()` or the deadline; true if `done()` holds.
-template <class Pred>
-bool run_until(asio::io_context& io, Pred done, milliseconds timeout) {
-  const auto deadline = steady_clock::now() + timeout;
-  while (!done()) {
-    const auto now = steady_clock::now();
-    if (now >= deadline) return false;
-    if (io.stopped()) io.restart();
-    // Returns 0 at once when nothing is pending: then nothing can change `done()`.
-    if (io.run_one_for(deadline - now) == 0 && io.stopped()) return done();
-  }
-  return true;
-}
-
-std::string host_port(const std::string& host, std::uint16_t port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-// Connects `stream` to host:port within `timeout`; throws on failure.
-void connect_stream(asio::io_context& io, beast::tcp_stream& stream, const std::string& host,
-                    std::uint16_t port, milliseconds timeout) {
-  tcp::resolver resolver(io);
-  beast::error_code ec;
-  const auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec) throw std::runtime_error("resolve " + host_port(host, port) + ": " + ec.message());
-  bool done = false;
-  stream.expires_after(timeout);
-  stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) {
-    ec = e;
-    done = true;
-  });
-  run_until(
-      io, [&] { return done; }, timeout + milliseconds(1000));
-  if (!done) {
-    stream.close();
-    run_until(
-        io, [&] { return done; }, milliseconds(1000));
-    throw std::runtime_error("connect " + host_port(host, port) + ": timed out");
-  }
-  stream.expires_never();
-  if (ec) throw std::runtime_error("connect " + host_port(host, port) + ": " + ec.message());
-  beast::error_code opt_ec;  // request/response traffic: no Nagle delay on the client either
-  stream.socket().set_option(asio::ip::tcp::no_delay(true), opt_ec);
-}
 
 }  // namespace
 
