@@ -16,18 +16,11 @@ namespace {
 /// Marks a byte that does not start a valid UTF-8 sequence.
 constexpr char32_t kInvalid = 0xFFFFFFFF;
 
-struct decoded {
-  char32_t cp;
-  std::size_t len;
-};
-
 /// Decodes one code point at `s[i]`; a malformed byte decodes as kInvalid, length 1.
-decoded decode_at(std::string_view s, std::size_t i) {
+protocol::utf8_sequence decode_at(std::string_view s, std::size_t i) {
   const auto d = protocol::decode_utf8_at(s, i);
-  return d.length == 0 ? decoded{kInvalid, 1} : decoded{d.code_point, d.length};
+  return d.length == 0 ? protocol::utf8_sequence{kInvalid, 1} : d;
 }
-
-using protocol::append_utf8;
 
 /// Tries the usual spellings of a UTF-8 "C" locale; nullopt when none is installed.
 std::optional<std::locale> utf8_locale() {
@@ -74,16 +67,16 @@ std::string_view trim_unicode_whitespace(std::string_view s) {
   std::size_t begin = 0;
   while (begin < s.size()) {
     const auto d = decode_at(s, begin);
-    if (!is_unicode_whitespace(d.cp)) break;
-    begin += d.len;
+    if (!is_unicode_whitespace(d.code_point)) break;
+    begin += d.length;
   }
   // Scan forward to find the end of the last non-whitespace character (UTF-8
   // cannot be decoded backwards safely when it may be invalid).
   std::size_t end = begin;
   for (std::size_t i = begin; i < s.size();) {
     const auto d = decode_at(s, i);
-    i += d.len;
-    if (!is_unicode_whitespace(d.cp)) end = i;
+    i += d.length;
+    if (!is_unicode_whitespace(d.code_point)) end = i;
   }
   return s.substr(begin, end - begin);
 }
@@ -93,13 +86,13 @@ std::vector<std::string_view> split_unicode_whitespace(std::string_view s) {
   std::size_t start = std::string_view::npos;
   for (std::size_t i = 0; i < s.size();) {
     const auto d = decode_at(s, i);
-    if (is_unicode_whitespace(d.cp)) {
+    if (is_unicode_whitespace(d.code_point)) {
       if (start != std::string_view::npos) words.push_back(s.substr(start, i - start));
       start = std::string_view::npos;
     } else if (start == std::string_view::npos) {
       start = i;
     }
-    i += d.len;
+    i += d.length;
   }
   if (start != std::string_view::npos) words.push_back(s.substr(start));
   return words;
@@ -132,18 +125,19 @@ std::string unicode_lowercaser::lower(std::string_view s) const {
   char32_t previous = kInvalid;
   for (std::size_t i = 0; i < s.size();) {
     const auto d = decode_at(s, i);
-    if (d.cp == kInvalid) {
+    if (d.code_point == kInvalid) {
       out.push_back(s[i]);  // opaque byte, copied through
-    } else if (d.cp == kCapitalIWithDot) {
+    } else if (d.code_point == kCapitalIWithDot) {
       out += "i\xCC\x87";  // SpecialCasing: U+0130 → U+0069 U+0307
-    } else if (d.cp == kCapitalSigma) {
-      const bool at_end = i + d.len >= s.size() || !is_cased(decode_at(s, i + d.len).cp);
-      append_utf8(out, is_cased(previous) && at_end ? kFinalSigma : kSmallSigma);
+    } else if (d.code_point == kCapitalSigma) {
+      const bool at_end =
+          i + d.length >= s.size() || !is_cased(decode_at(s, i + d.length).code_point);
+      protocol::append_utf8(out, is_cased(previous) && at_end ? kFinalSigma : kSmallSigma);
     } else {
-      append_utf8(out, lower_one(d.cp));
+      protocol::append_utf8(out, lower_one(d.code_point));
     }
-    previous = d.cp;
-    i += d.len;
+    previous = d.code_point;
+    i += d.length;
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // tests/protocol/schema_validator.cpp — see schema_validator.hpp.
 #include "tests/protocol/schema_validator.hpp"
 
+#include "protocol/utf8.hpp"
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/pointer.h>
 
@@ -38,11 +40,7 @@ bool type_matches(const rapidjson::Value& v, std::string_view type) {
 }
 
 std::size_t code_points(const rapidjson::Value& s) {
-  std::size_t n = 0;
-  for (rapidjson::SizeType i = 0; i < s.GetStringLength(); ++i) {
-    if ((static_cast<unsigned char>(s.GetString()[i]) & 0xC0) != 0x80) ++n;
-  }
-  return n;
+  return protocol::utf8_length({s.GetString(), s.GetStringLength()});
 }
 
 std::string describe(const rapidjson::Value& v) {
