@@ -230,6 +230,42 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "an integer from 1 to 64")) {
     c.worker_threads = *v;
   }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_IO_THREADS", 1, 64,
+                                             "an integer from 1 to 64")) {
+    c.io_threads = *v;
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_CONNECTIONS", 1, kMaxU64,
+                                             "an integer > 0")) {
+    c.max_connections = static_cast<std::size_t>(*v);
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_MAX_FRAMES_PER_SEC", 0, kMaxU32,
+                                             "an integer >= 0 (0 = unlimited)")) {
+    c.max_frames_per_sec = *v;
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_INBOUND_FRAMES", 1, 1 << 20,
+                                             "an integer from 1 to 1048576")) {
+    c.max_inbound_frames = static_cast<std::size_t>(*v);
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_INBOUND_BYTES", 1024, kMaxU64,
+                                             "an integer >= 1024")) {
+    c.max_inbound_bytes = static_cast<std::size_t>(*v);
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_STORAGE_WORKERS", 1, 256,
+                                             "an integer from 1 to 256")) {
+    c.storage_workers = *v;
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_STORAGE_QUEUE", 1, 1 << 24,
+                                             "an integer from 1 to 16777216")) {
+    c.storage_queue = static_cast<std::size_t>(*v);
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_STORAGE_TIMEOUT_MS", 1, kMaxU32,
+                                             "whole milliseconds > 0")) {
+    c.storage_timeout = std::chrono::milliseconds(*v);
+  }
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES", 1024,
+                                             kMaxU64, "an integer >= 1024")) {
+    c.max_tool_result_bytes = static_cast<std::size_t>(*v);
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -328,6 +364,24 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_SESSION_IDLE_SECS", "1800",
        "Idle time after which an in-process session is evicted (> 0 s)."},
       {"SMOOTH_AGENT_LOG_LEVEL", "info", "trace | debug | info | warn | error | critical | off."},
+      {"SMOOTH_AGENT_IO_THREADS", "(number of cores)",
+       "Threads that own sockets and run the actors homed on them (1–64)."},
+      {"SMOOTH_AGENT_MAX_CONNECTIONS", "50000",
+       "Open WebSocket connections; at the bound the upgrade is refused with HTTP 503."},
+      {"SMOOTH_AGENT_MAX_FRAMES_PER_SEC", "5000",
+       "Inbound frames per second per connection (0 = unlimited); over → RATE_LIMITED error."},
+      {"SMOOTH_AGENT_MAX_INBOUND_FRAMES", "64",
+       "Frames read but not yet handled per connection; at the bound the socket stops reading."},
+      {"SMOOTH_AGENT_MAX_INBOUND_BYTES", "1048576",
+       "Bytes read but not yet handled per connection (>= 1024); at the bound reading stops."},
+      {"SMOOTH_AGENT_STORAGE_WORKERS", "4",
+       "Storage worker threads (1–256), sharded by conversation id."},
+      {"SMOOTH_AGENT_STORAGE_QUEUE", "1024",
+       "Storage jobs queued across all workers; over → STORAGE_BUSY error at once."},
+      {"SMOOTH_AGENT_STORAGE_TIMEOUT_MS", "5000",
+       "Deadline of one storage job; a job not started by then is not run (STORAGE_TIMEOUT)."},
+      {"SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES", "262144",
+       "Largest webhook tool response body (>= 1024); over → the tool call fails."},
   };
   return kVariables;
 }

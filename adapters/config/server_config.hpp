@@ -70,8 +70,19 @@ struct server_config {
   std::optional<std::string> knowledge_file;           ///< SMOOTH_AGENT_KNOWLEDGE_FILE
   std::optional<std::string> tools_file;               ///< SMOOTH_AGENT_TOOLS_FILE
   unsigned worker_threads = 2;                         ///< SMOOTH_AGENT_WORKER_THREADS (CAF)
+  unsigned io_threads = 0;  ///< SMOOTH_AGENT_IO_THREADS; 0 = one per core (resolved at boot)
   std::chrono::seconds session_idle_timeout{1800};     ///< SMOOTH_AGENT_SESSION_IDLE_SECS
   std::string log_level = "info";                      ///< SMOOTH_AGENT_LOG_LEVEL
+
+  // ---- runtime limits (issue 7; each documented in README with its default) ----
+  std::size_t max_connections = 50'000;       ///< SMOOTH_AGENT_MAX_CONNECTIONS; full → HTTP 503
+  unsigned max_frames_per_sec = 5000;         ///< SMOOTH_AGENT_MAX_FRAMES_PER_SEC; 0 = unlimited
+  std::size_t max_inbound_frames = 64;        ///< SMOOTH_AGENT_MAX_INBOUND_FRAMES (in flight)
+  std::size_t max_inbound_bytes = 1 << 20;    ///< SMOOTH_AGENT_MAX_INBOUND_BYTES (in flight)
+  unsigned storage_workers = 4;               ///< SMOOTH_AGENT_STORAGE_WORKERS
+  std::size_t storage_queue = 1024;           ///< SMOOTH_AGENT_STORAGE_QUEUE (jobs, all workers)
+  std::chrono::milliseconds storage_timeout{5000};  ///< SMOOTH_AGENT_STORAGE_TIMEOUT_MS
+  std::size_t max_tool_result_bytes = 256 << 10;    ///< SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };
