@@ -17,6 +17,15 @@ inline constexpr std::string_view turn_in_progress = "TURN_IN_PROGRESS";
 inline constexpr std::string_view agent_not_authorized = "AGENT_NOT_AUTHORIZED";
 inline constexpr std::string_view origin_not_allowed = "ORIGIN_NOT_ALLOWED";
 inline constexpr std::string_view auth_context_invalid = "AUTH_CONTEXT_INVALID";
+// Runtime limits (issue 7; README's configuration table names the variable behind each).
+/// A connection sent more than SMOOTH_AGENT_MAX_FRAMES_PER_SEC frames in one second.
+inline constexpr std::string_view rate_limited = "RATE_LIMITED";
+/// The storage queue is full (SMOOTH_AGENT_STORAGE_QUEUE): refused at once, never queued.
+inline constexpr std::string_view storage_busy = "STORAGE_BUSY";
+/// A storage job was not started before its deadline (SMOOTH_AGENT_STORAGE_TIMEOUT_MS).
+inline constexpr std::string_view storage_timeout = "STORAGE_TIMEOUT";
+/// The server is draining (SIGTERM): no new turn starts.
+inline constexpr std::string_view server_draining = "SERVER_DRAINING";
 
 }  // namespace so::protocol::codes
 
@@ -37,5 +46,7 @@ inline constexpr std::string_view llm_unavailable =
     "send_message.";
 inline constexpr std::string_view turn_in_progress =
     "a turn is already in progress on this connection; cancel it or wait for it to complete";
+inline constexpr std::string_view server_draining =
+    "the server is shutting down and starts no new turns; reconnect and retry";
 
 }  // namespace so::protocol::texts
