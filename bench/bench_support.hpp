@@ -1,8 +1,9 @@
-// bench/bench_support.hpp — shared pieces of the benchmarks: argument parsing,
-// percentiles, deadlines, correctness bookkeeping and booting an in-process server.
+// bench/bench_support.hpp — pieces of the in-process benchmark (backplane_fanout):
+// argument parsing, percentiles, deadlines, correctness bookkeeping and booting an
+// in-process server. The scripts/bench programs (loadgen, floor_server, mock_gateway)
+// do not use it: they must not share code with the server they measure.
 //
-// Header-only on purpose: bench/CMakeLists.txt turns every bench/*.cpp into its own
-// executable, so shared code cannot live in a .cpp here.
+// Header-only on purpose: every bench/*.cpp is its own executable.
 // Thread-safety: `failures` and `watchdog` may be used from any thread; the rest are
 // plain functions.
 #pragma once
