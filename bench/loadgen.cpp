@@ -537,7 +537,8 @@ class client_loop {
       } else if (e & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
         read_ready(c);
       }
-      if (c.fd >= 0 && (e & EPOLLOUT)) flush(c);
+      // Not while connecting: a slot reopened by a handler above waits for its own EPOLLOUT.
+      if (c.fd >= 0 && c.state != conn_state::connecting && (e & EPOLLOUT)) flush(c);
     }
   }
 
