@@ -25,6 +25,13 @@ std::optional<verdict_kind> verdict_within(caf::scoped_actor& turn, std::chrono:
   return out;
 }
 
+/// Ends an actor when a test leaves (a failed test must not leave
+/// it parked for its whole timeout, holding the actor system's destructor).
+struct exit_on_scope_end {
+  caf::actor actor;
+  ~exit_on_scope_end() { caf::anon_send_exit(actor, caf::exit_reason::user_shutdown); }
+};
+
 }  // namespace
 
 TEST_CASE("confirmation: a confirmer that dies after its verdict does not strand the turn",
@@ -35,6 +42,8 @@ TEST_CASE("confirmation: a confirmer that dies after its verdict does not strand
   auto session = sys.spawn(quiet_session);
   auto conf = spawn_confirmation(
       sys, confirmation_spec{caf::actor_cast<caf::actor>(turn), session, "delete_record", 1h});
+  exit_on_scope_end conf_guard{conf};
+  exit_on_scope_end session_guard{session};
   {
     caf::scoped_actor confirmer{sys};
     bool accepted = false;
@@ -48,7 +57,6 @@ TEST_CASE("confirmation: a confirmer that dies after its verdict does not strand
   auto v = verdict_within(turn, 10s);
   REQUIRE(v.has_value());
   CHECK(*v == verdict_kind::approved);
-  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("confirmation: a live confirmer's verdict waits for its begin", "[actors][hitl]") {
@@ -58,6 +66,8 @@ TEST_CASE("confirmation: a live confirmer's verdict waits for its begin", "[acto
   auto session = sys.spawn(quiet_session);
   auto conf = spawn_confirmation(
       sys, confirmation_spec{caf::actor_cast<caf::actor>(turn), session, "delete_record", 1h});
+  exit_on_scope_end conf_guard{conf};
+  exit_on_scope_end session_guard{session};
   caf::scoped_actor confirmer{sys};
   confirmer
       ->request(conf, 5s, verdict_atom::value, confirmation_verdict{verdict_kind::denied, nullptr})
@@ -74,5 +84,4 @@ TEST_CASE("confirmation: a live confirmer's verdict waits for its begin", "[acto
   auto v = verdict_within(turn, 10s);
   REQUIRE(v.has_value());
   CHECK(*v == verdict_kind::denied);
-  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
 }
