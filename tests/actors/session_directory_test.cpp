@@ -16,9 +16,9 @@ std::size_t live_sessions(actor_world& w) {
   return n;
 }
 
-/// Polls the directory's count until it equals `n` (deadline 10 s).
+/// Polls the directory's count until it equals `n` (deadline 30 s).
 bool count_becomes(actor_world& w, std::size_t n) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (live_sessions(w) == n) return true;
     std::this_thread::sleep_for(5ms);
@@ -52,4 +52,23 @@ TEST_CASE("directory: exited sessions are forgotten, the others stay", "[actors]
   CHECK(again.actor != actors[0]);
   CHECK(again.snapshot.session_id == ids[0]);
   CHECK(live_sessions(w) == n / 2 + 1);
+}
+
+TEST_CASE("directory: forgetting exits stays cheap with many live sessions", "[actors][session]") {
+  // Measured on 2 cores (Release): 20,000 exits took 13-25 s with the former linear
+  // scan per down_msg (quadratic in total), 0.1-0.5 s with the reverse index.
+  actor_world w;
+  constexpr std::size_t n = 20000;
+  std::vector<caf::actor> actors;
+  actors.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    actors.push_back(w.lookup(w.store_session().session_id).actor);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  REQUIRE(count_becomes(w, 0));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  INFO("forgetting " << n << " exits took "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                     << " ms");
+  CHECK(took < 8s);  // generous for sanitizer builds; the linear scan needs far more
 }
