@@ -9,7 +9,9 @@ namespace so::actors {
 struct confirmation_state {
   confirmation_spec spec;
   std::optional<confirmation_verdict> decided;  ///< accepted, awaiting `begin`
-  bool taken = false;  ///< the session handed us to a confirmer before our timeout
+  caf::actor_addr confirmer;                    ///< who recorded `decided` (monitored)
+  bool taken = false;          ///< the session handed us to a confirmer before our timeout
+  bool begin_overdue = false;  ///< a timeout passed while `decided` waited for `begin`
   static inline const char* name = "confirmation";
 };
 
@@ -24,19 +26,38 @@ static caf::behavior confirmation_actor_behavior(caf::stateful_actor<confirmatio
     self->quit();
   };
 
+  // The confirmer died between `verdict` and `begin` (its ack is lost with it):
+  // the recorded verdict still goes to the turn, which must not park forever.
+  self->set_down_handler([self, release](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.decided && dm.source == st.confirmer) release(std::move(*st.decided));
+  });
+
   return {
       [self](verdict_atom, confirmation_verdict& v) -> caf::result<caf::ok_atom> {
-        if (self->state.decided)
-          return caf::make_error(caf::sec::request_receiver_down, "already decided");
-        self->state.decided = std::move(v);
+        auto& st = self->state;
+        if (st.decided) return caf::make_error(caf::sec::request_receiver_down, "already decided");
+        st.decided = std::move(v);
+        if (auto sender = self->current_sender()) {
+          st.confirmer = caf::actor_cast<caf::actor_addr>(sender);
+          self->monitor(sender);  // already dead: the down_msg comes at once
+        }
         return caf::ok_atom::value;
       },
       [self, release](begin_atom) {
         if (self->state.decided) release(std::move(*self->state.decided));
       },
       [self, release](timeout_atom) {
-        if (self->state.decided) return;  // a confirmer already holds the verdict
-        self->request(self->state.spec.session, std::chrono::seconds(10), retire_atom::value,
+        auto& st = self->state;
+        if (st.decided) {
+          // A live confirmer that never sends `begin` (stuck, or its request timed out):
+          // one grace period for it, then the recorded verdict goes to the turn anyway.
+          if (st.begin_overdue) return release(std::move(*st.decided));
+          st.begin_overdue = true;
+          self->delayed_send(self, std::chrono::seconds(10), timeout_atom::value);
+          return;
+        }
+        self->request(st.spec.session, std::chrono::seconds(10), retire_atom::value,
                       caf::actor_cast<caf::actor>(self))
             .then(
                 [self, release](bool retired) {

@@ -6,12 +6,16 @@
 // (protocol.md §3.6.3): the confirming connection first gets an `ok`, pushes its
 // 200 ack, and only then sends `begin`, which releases the verdict to the turn.
 // A timeout asks the session to retire the registration first, so a confirmer
-// that already took it is never overtaken.
+// that already took it is never overtaken. A recorded verdict never strands the
+// turn: the confirmer is monitored from `verdict` on, and if it dies before
+// `begin` (or stays silent past the timeout plus a grace period) the verdict is
+// released to the turn anyway.
 //
 // Messages:
 //   (verdict, confirmation_verdict) -> ok   from a confirmer (error once decided)
 //   (begin)                                  from the same confirmer: release it
 //   (timeout)                                self-scheduled
+//   down_msg of the confirmer                releases a recorded verdict
 #pragma once
 
 #include "actors/services.hpp"

@@ -26,7 +26,9 @@ struct connection_state {
   connection_identity id;
   net::event_sink_ptr sink;
   bool draining = false;
-  caf::actor last_turn_session;  ///< where a session-less `cancel` goes
+  /// The turn this connection started last (weak: never keeps it alive). The only
+  /// turn its `cancel` may reach; once it ended, a cancel is a no-op.
+  caf::actor_addr own_turn;
   static inline const char* name = "connection";
 
   std::int64_t now_ms() const { return svc->clock->now_ms(); }
@@ -52,22 +54,36 @@ void associate(self_ptr self, target_kind kind, const std::string& id) {
              backplane_target{kind, id});
 }
 
+/// How often a session that turned out dead (it quit idle right after the lookup
+/// answered) is looked up again; each retry hydrates a fresh actor from storage.
+inline constexpr int dead_session_retries = 2;
+
+/// Whether a request failed because its receiver was gone (not a timeout or a refusal).
+bool receiver_gone(const caf::error& err) {
+  return err == caf::sec::request_receiver_down;
+}
+
 /// Resolves a session through the directory, then runs `found` or `missing`.
 /// Resolving a session associates this connection with it (decisions.md).
+/// `dead`: a previous answer for this id that turned out dead (the directory drops it).
 template <class Found, class Missing>
-void with_session(self_ptr self, const std::string& session_id, Found found, Missing missing) {
-  self->request(self->state.svc->directory, actor_timeout, lookup_atom::value, session_id)
-      .await(
-          [self, found, missing](session_ref& ref) mutable {
-            if (!ref.actor) return missing();
-            associate(self, target_kind::session, ref.snapshot.session_id);
-            found(ref);
-          },
-          [self, missing, session_id](caf::error& err) mutable {
-            spdlog::warn("conn={} session lookup '{}' failed: {}", self->state.id.connection_id,
-                         session_id, caf::to_string(err));
-            missing();
-          });
+void with_session(self_ptr self, const std::string& session_id, Found found, Missing missing,
+                  const caf::actor_addr& dead = {}) {
+  auto on_ref = [self, found, missing](session_ref& ref) mutable {
+    if (!ref.actor) return missing();
+    associate(self, target_kind::session, ref.snapshot.session_id);
+    found(ref);
+  };
+  auto on_error = [self, missing, session_id](caf::error& err) mutable {
+    spdlog::warn("conn={} session lookup '{}' failed: {}", self->state.id.connection_id, session_id,
+                 caf::to_string(err));
+    missing();
+  };
+  auto& dir = self->state.svc->directory;
+  if (dead)
+    self->request(dir, actor_timeout, lookup_atom::value, session_id, dead).await(on_ref, on_error);
+  else
+    self->request(dir, actor_timeout, lookup_atom::value, session_id).await(on_ref, on_error);
 }
 
 // ---- handlers, one per action ------------------------------------------------------------
@@ -177,32 +193,46 @@ void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
       });
 }
 
-void on_send_message(self_ptr self, protocol::send_message_action& a) {
+/// Asks the session for a turn; a session found dead is looked up again (bounded).
+void start_turn(self_ptr self, protocol::send_message_action a, int retries_left,
+                const caf::actor_addr& dead = {}) {
   protocol::request_id rid = a.rid;
+  auto id = a.session_id;
   with_session(
-      self, a.session_id,
-      [self, a, rid](session_ref& ref) mutable {
+      self, id,
+      [self, a, rid, retries_left](session_ref& ref) mutable {
         auto& st = self->state;
         if (!st.svc->llm) return st.error(rid, codes::llm_unavailable, texts::llm_unavailable);
-        turn_request req{a.rid, std::move(a.message), st.sink, st.id.access, st.id.connection_id};
+        turn_request req{a.rid, a.message, st.sink, st.id.access, st.id.connection_id};
         auto session = ref.actor;
         self->request(session, actor_timeout, start_atom::value, std::move(req))
             .await(
-                [self, rid, session](turn_admission& adm) {
+                [self, rid](turn_admission& adm) {
                   auto& st = self->state;
-                  if (adm.started)
-                    st.last_turn_session = session;
-                  else
-                    st.error(rid, codes::turn_in_progress, texts::turn_in_progress);
+                  switch (adm.outcome) {
+                    case admission::started:
+                      st.own_turn = adm.turn.address();
+                      return;
+                    case admission::busy:
+                      return st.error(rid, codes::turn_in_progress, texts::turn_in_progress);
+                    case admission::draining:
+                      return st.error(rid, codes::server_draining, texts::server_draining);
+                  }
                 },
-                [self, rid](caf::error& err) {
+                [self, a, rid, session, retries_left](caf::error& err) mutable {
+                  // It quit idle between the lookup and our request: not a turn failure.
+                  if (receiver_gone(err) && retries_left > 0)
+                    return start_turn(self, std::move(a), retries_left - 1, session.address());
                   self->state.error(rid, codes::agent_error,
                                     "agent turn failed: " + caf::to_string(err));
                 });
       },
-      [self, rid, id = a.session_id] {
-        self->state.error(rid, codes::session_not_found, not_found_text(id));
-      });
+      [self, rid, id] { self->state.error(rid, codes::session_not_found, not_found_text(id)); },
+      dead);
+}
+
+void on_send_message(self_ptr self, protocol::send_message_action& a) {
+  start_turn(self, std::move(a), dead_session_retries);
 }
 
 void on_confirm(self_ptr self, protocol::confirm_tool_action& a) {
@@ -241,15 +271,12 @@ void on_confirm(self_ptr self, protocol::confirm_tool_action& a) {
       no_pending);
 }
 
-void on_cancel(self_ptr self, protocol::cancel_action& a) {
+void on_cancel(self_ptr self, protocol::cancel_action&) {
+  // cancel.schema.json: `sessionId` is advisory; only this connection's own turn is
+  // cancelled, and cancelling resolves no session (no association with it).
   // A cancel never answers by itself: the turn emits `cancelled`, or nothing happens.
-  if (a.session_id) {
-    with_session(
-        self, *a.session_id,
-        [self](session_ref& ref) { self->send(ref.actor, cancel_atom::value); }, [] {});
-  } else if (self->state.last_turn_session) {
-    self->send(self->state.last_turn_session, cancel_atom::value);
-  }
+  if (auto turn = caf::actor_cast<caf::actor>(self->state.own_turn))
+    self->send(turn, cancel_atom::value);  // an ended turn ignores it
 }
 
 void dispatch(self_ptr self, protocol::action& act) {

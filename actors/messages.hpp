@@ -28,6 +28,7 @@ namespace so::actors {
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using binary_atom = caf::atom_constant<caf::atom("binary")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
+/// Also to the directory and its sessions at shutdown: refuse new turns from now on.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 // storage actor
 using run_atom = caf::atom_constant<caf::atom("run")>;
@@ -112,9 +113,13 @@ struct turn_request {
   std::string connection_id;
 };
 
-/// Reply to `startturn`: false when another turn holds the session's slot.
+/// Reply to `startturn`. Only `started` spawned a turn (then `turn` is it).
+enum class admission { started, busy, draining };
+
 struct turn_admission {
-  bool started = false;
+  admission outcome = admission::busy;
+  /// The turn that was started: the only one its connection may cancel.
+  caf::actor turn;
 };
 
 /// Reply to `take`: the pending confirmation actor, or null when nothing waits.

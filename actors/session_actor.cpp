@@ -11,8 +11,9 @@ namespace so::actors {
 struct session_state {
   services_ptr svc;
   protocol::session record;
-  caf::actor turn;     ///< the active turn, if any
-  caf::actor pending;  ///< the pending confirmation, if any
+  caf::actor turn;        ///< the active turn, if any
+  caf::actor pending;     ///< the pending confirmation, if any
+  bool draining = false;  ///< shutdown began: no new turn starts (SERVER_DRAINING)
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   static inline const char* name = "session";
 
@@ -29,10 +30,12 @@ struct session_state {
 };
 
 static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* self,
-                                            services_ptr svc, protocol::session record) {
+                                            services_ptr svc, protocol::session record,
+                                            bool draining) {
   auto& st = self->state;
   st.svc = std::move(svc);
   st.record = std::move(record);
+  st.draining = draining;
   self->set_default_handler(caf::drop);
 
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -48,15 +51,19 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
       [self](start_atom, turn_request& req) -> turn_admission {
         auto& s = self->state;
         s.touch();
-        if (s.turn) return turn_admission{false};
+        // Draining wins over everything: the shutdown's "no live turn" check must stay true.
+        if (s.draining) return turn_admission{admission::draining, nullptr};
+        if (s.turn) return turn_admission{admission::busy, nullptr};
         // The ack is pushed here, before the turn exists, so it precedes every turn event.
         req.sink->push(net::make_frame(protocol::events::immediate_response(
             req.request_id, 202, "Processing your request...", "{}", s.svc->clock->now_ms())));
         s.turn = spawn_turn(self->system(), turn_spec{s.svc, caf::actor_cast<caf::actor>(self),
                                                       s.record, std::move(req)});
         self->monitor(s.turn);
+        // Tracked before the reply: whoever learns of this turn through us also
+        // finds it in the registry (send enqueues at once between local actors).
         self->send(s.svc->registry, track_atom::value, activity_kind::turn, s.turn);
-        return turn_admission{true};
+        return turn_admission{admission::started, s.turn};
       },
       [self](turn_end_atom) -> caf::ok_atom {
         auto& s = self->state;
@@ -69,10 +76,9 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         }
         return caf::ok_atom::value;
       },
-      [self](cancel_atom) {
-        auto& s = self->state;
-        s.touch();
-        if (s.turn) self->send(s.turn, cancel_atom::value);
+      [self](drain_atom) -> caf::ok_atom {
+        self->state.draining = true;
+        return caf::ok_atom::value;
       },
       [self](park_atom, const caf::actor& confirmation) -> caf::ok_atom {
         auto& s = self->state;
@@ -108,8 +114,9 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
   };
 }
 
-caf::actor spawn_session(caf::actor_system& sys, services_ptr svc, protocol::session record) {
-  return sys.spawn(session_actor_behavior, std::move(svc), std::move(record));
+caf::actor spawn_session(caf::actor_system& sys, services_ptr svc, protocol::session record,
+                         bool draining) {
+  return sys.spawn(session_actor_behavior, std::move(svc), std::move(record), draining);
 }
 
 }  // namespace so::actors

@@ -7,10 +7,17 @@
 // talk to it. It quits after `session_idle_timeout` with no turn, no pending
 // confirmation and no traffic; the directory re-hydrates it on demand.
 //
+// Once drained (shutdown) it starts no turn any more, so a frame still queued
+// somewhere when SIGTERM arrived cannot start a turn after the drain's "no live
+// turn" check; the connection answers SERVER_DRAINING. A `cancel` never passes
+// through here: a connection cancels only the turn it started (the turn actor
+// handed back in `turn_admission`), whatever session it names.
+//
 // Messages:
-//   (startturn, turn_request) -> turn_admission   pushes the 202 ack, then spawns the turn
+//   (startturn, turn_request) -> turn_admission   started (202 ack pushed, turn spawned and
+//                                                 tracked), busy, or draining
 //   (turnend) -> ok                               from the turn: release the slot
-//   (cancel)                                      abort the active turn, if any
+//   (drain) -> ok                                 from the directory: refuse turns from now on
 //   (park, confirmation actor) -> ok              from the turn: register a pending call
 //   (take) -> pending_confirmation                hand the pending call to one confirmer
 //   (retire, confirmation actor) -> bool          from a timing-out confirmation: still pending?
@@ -25,6 +32,8 @@
 namespace so::actors {
 
 /// Spawns the actor (its state stays private to the .cpp).
-caf::actor spawn_session(caf::actor_system& sys, services_ptr svc, protocol::session record);
+/// `draining`: born after shutdown began (hydrated late), so refusing turns from the start.
+caf::actor spawn_session(caf::actor_system& sys, services_ptr svc, protocol::session record,
+                         bool draining = false);
 
 }  // namespace so::actors

@@ -7,20 +7,35 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <memory>
 #include <vector>
 
 namespace so::actors {
 
+/// How long the drain waits for one session to confirm it refuses turns; a
+/// session that does not answer in time is dead or wedged and starts nothing.
+inline constexpr std::chrono::seconds session_drain_timeout{5};
+
 struct directory_state {
   services_ptr svc;
   std::map<std::string, session_ref> sessions;
+  /// Reverse index of `sessions`: an actor's exit is forgotten in O(log n).
+  std::map<caf::actor_addr, std::string> ids_by_actor;
   std::map<std::string, std::vector<caf::typed_response_promise<session_ref>>> hydrating;
+  bool draining = false;  ///< shutdown began: sessions spawned from now on refuse turns
   static inline const char* name = "session-directory";
 
   // Sessions die with the directory (shutdown).
   ~directory_state() {
     for (auto& [id, ref] : sessions)
       caf::anon_send_exit(ref.actor, caf::exit_reason::user_shutdown);
+  }
+
+  /// Forgets the entry of `id` when it still names the actor at `addr`.
+  void forget(const std::string& id, const caf::actor_addr& addr) {
+    if (auto it = sessions.find(id); it != sessions.end() && it->second.actor.address() == addr)
+      sessions.erase(it);
+    ids_by_actor.erase(addr);
   }
 };
 
@@ -52,22 +67,48 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
   self->set_default_handler(caf::drop);
 
   self->set_down_handler([self](caf::down_msg& dm) {
-    auto& m = self->state.sessions;
-    for (auto it = m.begin(); it != m.end(); ++it)
-      if (it->second.actor.address() == dm.source) {
-        m.erase(it);
-        return;
-      }
+    auto& st = self->state;
+    auto it = st.ids_by_actor.find(dm.source);
+    if (it == st.ids_by_actor.end()) return;  // already replaced after a stale lookup
+    auto id = it->second;
+    st.forget(id, dm.source);
   });
 
   auto register_session = [self](const protocol::session& s) -> session_ref {
-    auto& m = self->state.sessions;
-    if (auto it = m.find(s.session_id); it != m.end()) return it->second;
-    auto actor = spawn_session(self->system(), self->state.svc, s);
+    auto& st = self->state;
+    if (auto it = st.sessions.find(s.session_id); it != st.sessions.end()) return it->second;
+    auto actor = spawn_session(self->system(), st.svc, s, st.draining);
     self->monitor(actor);
     session_ref ref{actor, s};
-    m.emplace(s.session_id, ref);
+    st.sessions.emplace(s.session_id, ref);
+    st.ids_by_actor.emplace(actor.address(), s.session_id);
     return ref;
+  };
+
+  auto lookup = [self, register_session](const std::string& id) -> caf::result<session_ref> {
+    auto& st = self->state;
+    if (auto it = st.sessions.find(id); it != st.sessions.end()) return it->second;
+    auto rp = self->make_response_promise<session_ref>();
+    auto& waiters = st.hydrating[id];
+    waiters.push_back(rp);
+    if (waiters.size() > 1) return rp;  // a hydration for this id is already running
+    auto finish = [self, id](session_ref ref) {
+      auto node = self->state.hydrating.extract(id);
+      if (node.empty()) return;
+      for (auto& w : node.mapped()) w.deliver(ref);
+    };
+    storage_then<std::optional<protocol::session>>(
+        self, st.svc->storage,
+        [id](adapters::storage& s, adapters::knowledge_base&) { return s.get_session(id); },
+        [finish, register_session](std::optional<protocol::session> found) {
+          finish(found ? register_session(*found) : session_ref{});
+        },
+        [finish, id](const std::string& err) {
+          // Reference (newest): a storage error on hydration reads as "not found".
+          spdlog::warn("session lookup for '{}' failed in storage: {}", id, err);
+          finish(session_ref{});
+        });
+    return rp;
   };
 
   return {
@@ -86,29 +127,29 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
             [rp](const std::string& err) mutable { rp.deliver(create_outcome{err}); });
         return rp;
       },
-      [self, register_session](lookup_atom, const std::string& id) -> caf::result<session_ref> {
+      [lookup](lookup_atom, const std::string& id) { return lookup(id); },
+      // The caller found `dead` gone (it quit idle) before our down_msg arrived:
+      // forget it now and hydrate a fresh actor instead of answering the dead one again.
+      [self, lookup](lookup_atom, const std::string& id, const caf::actor_addr& dead) {
+        self->state.forget(id, dead);
+        return lookup(id);
+      },
+      // Shutdown: every live session, and every session spawned later, refuses new
+      // turns. Answered once each live session confirmed, so any turn a session
+      // started before is already tracked by the registry the drain then waits on.
+      [self](drain_atom) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
-        if (auto it = st.sessions.find(id); it != st.sessions.end()) return it->second;
-        auto rp = self->make_response_promise<session_ref>();
-        auto& waiters = st.hydrating[id];
-        waiters.push_back(rp);
-        if (waiters.size() > 1) return rp;  // a hydration for this id is already running
-        auto finish = [self, id](session_ref ref) {
-          auto node = self->state.hydrating.extract(id);
-          if (node.empty()) return;
-          for (auto& w : node.mapped()) w.deliver(ref);
+        st.draining = true;
+        if (st.sessions.empty()) return caf::ok_atom::value;
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        auto left = std::make_shared<std::size_t>(st.sessions.size());
+        auto one_done = [rp, left]() mutable {
+          if (--*left == 0) rp.deliver(caf::ok_atom::value);
         };
-        storage_then<std::optional<protocol::session>>(
-            self, st.svc->storage,
-            [id](adapters::storage& s, adapters::knowledge_base&) { return s.get_session(id); },
-            [finish, register_session](std::optional<protocol::session> found) {
-              finish(found ? register_session(*found) : session_ref{});
-            },
-            [finish, id](const std::string& err) {
-              // Reference (newest): a storage error on hydration reads as "not found".
-              spdlog::warn("session lookup for '{}' failed in storage: {}", id, err);
-              finish(session_ref{});
-            });
+        for (auto& [id, ref] : st.sessions)
+          self->request(ref.actor, session_drain_timeout, drain_atom::value)
+              .then([one_done](caf::ok_atom) mutable { one_done(); },
+                    [one_done](caf::error&) mutable { one_done(); });  // dead: starts nothing
         return rp;
       },
       [self](count_atom) -> std::size_t { return self->state.sessions.size(); },

@@ -195,6 +195,9 @@ void server::impl::boot() {
 void server::impl::drain_turns() {
   caf_thread_release release;
   caf::scoped_actor self{*sys};
+  // Sessions refuse new turns first, so a frame still queued cannot start one after the wait.
+  self->request(svc->directory, opts.config.drain_timeout, actors::drain_atom::value)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
   self->request(svc->registry, opts.config.drain_timeout, actors::await_atom::value)
       .receive([](caf::ok_atom) {},
                [](caf::error&) {

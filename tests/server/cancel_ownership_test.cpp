@@ -1,0 +1,113 @@
+// tests/server/cancel_ownership_test.cpp — `cancel` cancels only the connection's own
+// turn (issue 7, defect 6c; spec/actions/cancel.schema.json: `sessionId` is advisory).
+//
+// Connection B naming A's session must neither cancel A's turn nor become
+// associated with A's session (it hears none of that session's events). A's turn
+// is parked on a confirmation, so A's `confirm` orders every message: anything
+// B's cancel sent towards the turn would reach it before the verdict does.
+#include "adapters/tools/fixed_result_tool.hpp"
+#include "tests/server/turn_test_support.hpp"
+
+namespace so::test::turns {
+namespace {
+
+struct two_clients {
+  std::shared_ptr<llm::scripted_provider> script;
+  std::unique_ptr<net::server> server;
+
+  explicit two_clients(std::vector<llm::script_entry> entries)
+      : script(std::make_shared<llm::scripted_provider>(std::move(entries))) {
+    auto o = base_options();
+    o.config.confirm_tools = {"delete"};
+    o.config.confirm_timeout = 30'000ms;
+    o.llm_override = script;
+    o.extra_tools.push_back(
+        std::make_shared<adapters::tools::fixed_result_tool>("delete_record", "deleted"));
+    server = std::make_unique<net::server>(std::move(o));
+  }
+};
+
+void park(ws_client& ws, const std::string& sid, const std::string& rid) {
+  start_turn(ws, sid, rid, "delete record 42");
+  expect(ws, "write_confirmation_required");
+  expect(ws, "stream_chunk");
+}
+
+}  // namespace
+
+TEST_CASE("cancel: another connection naming my session cancels nothing of mine", "[hitl]") {
+  two_clients fx({tool_call("delete_record", R"({"id":"42"})"), text("done after approval")});
+  auto a = connect(*fx.server);
+  auto b = connect(*fx.server);
+  const auto sid = create_session(*a);
+  park(*a, sid, "r-a");
+
+  // B names A's session and even A's requestId.
+  cancel(*b, "r-a", sid);
+  require_pong_next(*b, "r-b-ping");  // B's cancel was handled, and answered nothing
+
+  // A's turn is intact: the confirmation is still pending and the turn completes.
+  confirm(*a, sid, true, "r-yes");
+  auto ack = expect(*a, "immediate_response");
+  CHECK(ack.rid() == "r-yes");
+  CHECK(ack.integer("/status") == 200);
+  auto frames = read_turn(*a, "r-a");
+  require_reply(frames.back(), "r-a", "done after approval");
+  CHECK(of_type(frames, "cancelled").empty());
+
+  // B never became associated with A's session: a session event reaches A only.
+  CHECK(fx.server->publish("session", sid, R"({"type":"session_note"})") == 1);
+  expect(*a, "session_note");
+  require_pong_next(*b, "r-b-after");
+  require_quiescent(*fx.server);
+}
+
+TEST_CASE("cancel: a sessionId naming another session still cancels my own turn", "[hitl]") {
+  two_clients fx({tool_call("delete_record", R"({"id":"42"})"),
+                  tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
+  auto a = connect(*fx.server);
+  auto b = connect(*fx.server);
+  const auto sid_a = create_session(*a);
+  const auto sid_b = create_session(*b);
+  park(*a, sid_a, "r-a");
+  park(*b, sid_b, "r-b");
+
+  // B cancels "A's session": its own turn is the one that ends.
+  cancel(*b, "r-b", sid_a);
+  auto b_frames = read_turn(*b, "r-b", 5s);
+  REQUIRE(b_frames.size() == 1);
+  require_cancelled(b_frames.back(), "r-b");
+
+  // A's turn still waits for its verdict.
+  confirm(*a, sid_a, false, "r-no");
+  CHECK(expect(*a, "immediate_response").integer("/status") == 200);
+  auto a_frames = read_turn(*a, "r-a");
+  require_reply(a_frames.back(), "r-a", "a finished");
+  CHECK(of_type(a_frames, "cancelled").empty());
+  require_quiescent(*fx.server);
+}
+
+TEST_CASE("cancel: my own cancel after my turn ended is a no-op on a later turn of others",
+          "[hitl]") {
+  two_clients fx(
+      {text("a finished"), tool_call("delete_record", R"({"id":"7"})"), text("b finished")});
+  auto a = connect(*fx.server);
+  auto b = connect(*fx.server);
+  const auto sid = create_session(*a);
+  start_turn(*a, sid, "r-a", "hello");
+  require_reply(read_turn(*a, "r-a").back(), "r-a", "a finished");
+
+  // B runs a turn in the SAME session; A's stale cancel must not reach it.
+  park(*b, sid, "r-b");
+  cancel(*a, "r-a");
+  cancel(*a, "r-a2", sid);
+  require_pong_next(*a, "r-a-ping");
+  confirm(*b, sid, true, "r-yes");
+  CHECK(expect(*b, "immediate_response").integer("/status") == 200);
+  auto frames = read_turn(*b, "r-b");
+  require_reply(frames.back(), "r-b", "b finished");
+  CHECK(of_type(frames, "cancelled").empty());
+  require_quiescent(*fx.server);
+}
+
+}  // namespace so::test::turns
