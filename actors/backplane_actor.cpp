@@ -34,7 +34,10 @@ struct backplane_state {
   }
 };
 
-static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self) {
+// The unused argument: CAF 0.17.6 binds a reference to a null tuple when a
+// function-based actor is spawned without arguments (UBSan, stack.md §12).
+static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self,
+                                              bool /*unused*/) {
   self->set_default_handler(caf::drop);
   return {
       [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink) {
@@ -59,7 +62,7 @@ static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_stat
 }
 
 caf::actor spawn_backplane(caf::actor_system& sys) {
-  return sys.spawn(backplane_actor_behavior);
+  return sys.spawn(backplane_actor_behavior, true);
 }
 
 }  // namespace so::actors
