@@ -2,15 +2,29 @@
 
 #include "actors/messages.hpp"
 
-#include <map>
-#include <set>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace so::actors {
 
+namespace {
+struct target_hash {
+  std::size_t operator()(const backplane_target& t) const noexcept {
+    return std::hash<std::string>{}(t.id) * 31 + static_cast<std::size_t>(t.kind);
+  }
+};
+}  // namespace
+
+// Hashed containers: a connection that creates many sessions is associated with all
+// of them, so these sets grow with the sessions; every create adds to them.
 struct backplane_state {
-  std::map<std::string, net::event_sink_ptr> sinks;
-  std::map<std::string, std::set<backplane_target>> targets_of;  // conn → targets
-  std::map<backplane_target, std::set<std::string>> conns_of;    // target → conns
+  std::unordered_map<std::string, net::event_sink_ptr> sinks;
+  std::unordered_map<std::string, std::unordered_set<backplane_target, target_hash>>
+      targets_of;  // conn → targets
+  std::unordered_map<backplane_target, std::unordered_set<std::string>, target_hash>
+      conns_of;  // target → conns
   static inline const char* name = "backplane";
 
   void detach(const std::string& conn) {

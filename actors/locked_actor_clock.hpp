@@ -10,13 +10,23 @@
 // Expired events are shipped, and their actor references dropped, outside the
 // lock: dropping the last reference to an actor runs its cleanup, which calls
 // back into the clock.
+// Request timeouts get their own store. CAF 0.17.6 never cancels a request
+// timeout when the reply arrives (every `request(.., 30s, ..)` leaves an entry
+// for 30 s), so they are many: they sit in FIFOs per rounded duration (an append,
+// not two tree inserts into ever bigger trees), and hold only a weak reference
+// (a finished actor is freed at once, and its stale timeouts are skipped).
 // Thread-safety: every actor_clock member may be called from any thread;
 // `run_dispatch_loop` runs on exactly one thread until `cancel_dispatch_loop`.
 #pragma once
 
 #include <caf/detail/simple_actor_clock.hpp>
 
+#include <caf/weak_intrusive_ptr.hpp>
+
 #include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
 #include <mutex>
 
 namespace so::actors {
@@ -45,11 +55,23 @@ class locked_actor_clock final : public caf::detail::simple_actor_clock {
 
   /// Wake-ups of the dispatch thread caused by a new earliest deadline (tests).
   std::size_t notifications() const;
+  /// Request timeouts currently stored (tests).
+  std::size_t pending_request_timeouts() const;
 
  private:
-  /// After a schedule change under `lock`: wakes the dispatch thread only if the
-  /// earliest deadline moved before what it is sleeping towards.
-  void notify_if_earlier(std::unique_lock<std::mutex>& lock);
+  struct request_entry {
+    time_point due;
+    caf::weak_actor_ptr self;
+    caf::message_id id;
+  };
+  /// Rounded timeout duration (ms) → entries sorted by `due`.
+  using request_fifos = std::map<std::int64_t, std::deque<request_entry>>;
+
+  /// After adding a deadline `t` under `lock`: wakes the dispatch thread only if
+  /// `t` is before what it is sleeping towards.
+  void notify_if_earlier(time_point t, std::unique_lock<std::mutex>& lock);
+  /// Earliest deadline of both stores (max() when both are empty). Lock held.
+  time_point next_due() const;
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;
@@ -59,6 +81,8 @@ class locked_actor_clock final : public caf::detail::simple_actor_clock {
   /// with nothing scheduled.
   time_point sleeping_until_ = time_point::min();
   std::size_t notifications_ = 0;
+  request_fifos requests_;
+  std::size_t request_count_ = 0;
 };
 
 }  // namespace so::actors

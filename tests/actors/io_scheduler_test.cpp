@@ -97,11 +97,13 @@ TEST_CASE("an actor spawned on an io thread starts there", "[actors][io]") {
   auto started = std::make_shared<std::promise<std::size_t>>();
   auto fut = started->get_future();
   boost::asio::post(rt.pool.context(1), [&rt, started] {
-    rt.sys->spawn([&rt, started](caf::event_based_actor* self) -> caf::behavior {
-      started->set_value(rt.my_slot());
-      self->quit();
-      return {};
-    });
+    rt.sys->spawn(
+        [&rt, started](caf::event_based_actor* self, int) -> caf::behavior {
+          started->set_value(rt.my_slot());
+          self->quit();
+          return {};
+        },
+        0);
   });
   REQUIRE(fut.wait_for(5s) == std::future_status::ready);
   CHECK(fut.get() == 1);
@@ -124,11 +126,14 @@ TEST_CASE("cross-thread messages arrive complete and in order", "[actors][io]") 
     std::vector<int> from[3];
   };
   auto s = std::make_shared<seen>();
-  auto sink = rt.sys->spawn([s](caf::event_based_actor*) -> caf::behavior {
-    return {
-        [s](int who, int i) { s->from[who].push_back(i); },
-        [s](caf::get_atom) { return s->from[0].size() + s->from[1].size() + s->from[2].size(); }};
-  });
+  auto sink = rt.sys->spawn(
+      [s](caf::event_based_actor*, int) -> caf::behavior {
+        return {[s](int who, int i) { s->from[who].push_back(i); },
+                [s](caf::get_atom) {
+                  return s->from[0].size() + s->from[1].size() + s->from[2].size();
+                }};
+      },
+      0);
   constexpr int kEach = 5000;
   for (int who : {0, 1})
     boost::asio::post(rt.pool.context(static_cast<std::size_t>(who)), [sink, who] {
@@ -152,29 +157,33 @@ TEST_CASE("cross-thread messages arrive complete and in order", "[actors][io]") 
 
 TEST_CASE("request timeouts and delayed sends fire on the io scheduler", "[actors][io]") {
   io_runtime rt{2};
-  auto silent = rt.sys->spawn([](caf::event_based_actor* self) -> caf::behavior {
-    self->set_default_handler(caf::skip);  // never answers
-    return {[](caf::ok_atom) {}};
-  });
+  auto silent = rt.sys->spawn(
+      [](caf::event_based_actor* self, int) -> caf::behavior {
+        self->set_default_handler(caf::skip);  // never answers
+        return {[](caf::ok_atom) {}};
+      },
+      0);
   auto result = std::make_shared<std::promise<std::string>>();
   auto fut = result->get_future();
   const auto t0 = std::chrono::steady_clock::now();
-  rt.sys->spawn([silent, result](caf::event_based_actor* self) {
-    self->request(silent, 50ms, go_atom::value)
-        .then([result](caf::ok_atom) { result->set_value("answered"); },
-              [self, result](caf::error& e) {
-                if (e != caf::sec::request_timeout) {
-                  result->set_value("wrong error");
-                  return;
-                }
-                // Timed out; now a delayed send to itself must arrive too.
-                self->delayed_send(self, 30ms, tick_atom::value);
-                self->become([self, result](tick_atom) {
-                  result->set_value("timeout+delayed");
-                  self->quit();
-                });
-              });
-  });
+  rt.sys->spawn(
+      [silent, result](caf::event_based_actor* self, int) {
+        self->request(silent, 50ms, go_atom::value)
+            .then([result](caf::ok_atom) { result->set_value("answered"); },
+                  [self, result](caf::error& e) {
+                    if (e != caf::sec::request_timeout) {
+                      result->set_value("wrong error");
+                      return;
+                    }
+                    // Timed out; now a delayed send to itself must arrive too.
+                    self->delayed_send(self, 30ms, tick_atom::value);
+                    self->become([self, result](tick_atom) {
+                      result->set_value("timeout+delayed");
+                      self->quit();
+                    });
+                  });
+      },
+      0);
   REQUIRE(fut.wait_for(5s) == std::future_status::ready);
   CHECK(fut.get() == "timeout+delayed");
   CHECK(std::chrono::steady_clock::now() - t0 >= 80ms);
@@ -185,10 +194,10 @@ TEST_CASE("a request with a later deadline does not wake the clock thread", "[ac
   io_runtime rt{1};
   auto& clock = io_scheduler::of(*rt.sys)->clock();
   auto echo = rt.sys->spawn(
-      [](caf::event_based_actor*) -> caf::behavior { return {[](int x) { return x; }}; });
+      [](caf::event_based_actor*, int) -> caf::behavior { return {[](int x) { return x; }}; }, 0);
   // An early deadline first (a delayed message 10 s out): the clock sleeps towards it.
-  auto parked =
-      rt.sys->spawn([](caf::event_based_actor*) -> caf::behavior { return {[](tick_atom) {}}; });
+  auto parked = rt.sys->spawn(
+      [](caf::event_based_actor*, int) -> caf::behavior { return {[](tick_atom) {}}; }, 0);
   caf::delayed_anon_send(parked, 10s, tick_atom::value);
   caf::scoped_actor self{*rt.sys};
   self->request(echo, 5s, 0).receive([](int) {}, [](caf::error&) { FAIL("no reply"); });
@@ -196,14 +205,16 @@ TEST_CASE("a request with a later deadline does not wake the clock thread", "[ac
   // 200 requests from an actor, each with a 30 s timeout (later than 10 s): no wake-ups.
   auto done = std::make_shared<std::promise<int>>();
   auto fut = done->get_future();
-  rt.sys->spawn([echo, done](caf::event_based_actor* self) {
-    auto sum = std::make_shared<int>(0);
-    for (int i = 1; i <= 200; ++i)
-      self->request(echo, 30s, i).then([=](int x) {
-        *sum += x;
-        if (x == 200) done->set_value(*sum);
-      });
-  });
+  rt.sys->spawn(
+      [echo, done](caf::event_based_actor* self, int) {
+        auto sum = std::make_shared<int>(0);
+        for (int i = 1; i <= 200; ++i)
+          self->request(echo, 30s, i).then([=](int x) {
+            *sum += x;
+            if (x == 200) done->set_value(*sum);
+          });
+      },
+      0);
   REQUIRE(fut.wait_for(5s) == std::future_status::ready);
   CHECK(fut.get() == 200 * 201 / 2);
   CHECK(clock.notifications() == before);
@@ -216,8 +227,8 @@ TEST_CASE("shutdown with work still queued neither hangs nor leaks", "[actors][i
   auto rt = std::make_unique<io_runtime>(2, /*start=*/false);
   std::vector<caf::actor> actors;
   for (int i = 0; i < 50; ++i) {
-    actors.push_back(
-        rt->sys->spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; }));
+    actors.push_back(rt->sys->spawn(
+        [](caf::event_based_actor*, int) -> caf::behavior { return {[](int) {}}; }, 0));
     caf::anon_send(actors.back(), i);
     caf::delayed_anon_send(actors.back(), 1h, i);  // pending in the clock
   }
