@@ -46,11 +46,15 @@ class resume_job {
   caf::resumable* r_;
 };
 
-std::size_t home_slot(const caf::resumable* r, std::size_t n) {
+// Size of the last-slot hint table (one byte each): 16 KiB.
+constexpr std::size_t kHintSlots = 1 << 14;
+constexpr std::uint8_t kNoSlot = 0xFF;  // io_threads is at most 64
+
+std::size_t address_hash(const caf::resumable* r) {
   auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(r));
   h ^= h >> 29;
   h *= 0x9E3779B97F4A7C15ull;
-  return static_cast<std::size_t>(h >> 33) % n;
+  return static_cast<std::size_t>(h >> 33);
 }
 
 }  // namespace
@@ -76,9 +80,14 @@ io_scheduler_config::io_scheduler_config(std::vector<asio::io_context*> contexts
 }
 
 io_scheduler::io_scheduler(caf::actor_system& sys, std::vector<asio::io_context*> contexts)
-    : super(sys), contexts_(std::move(contexts)) {
+    : super(sys),
+      contexts_(std::move(contexts)),
+      last_slot_(std::make_unique<std::atomic<std::uint8_t>[]>(kHintSlots)) {
+  if (contexts_.size() >= kNoSlot) throw std::invalid_argument("io_scheduler: too many io threads");
   for (std::size_t i = 0; i < contexts_.size(); ++i)
     units_.push_back(std::make_unique<unit>(sys, *this));
+  for (std::size_t i = 0; i < kHintSlots; ++i)
+    last_slot_[i].store(kNoSlot, std::memory_order_relaxed);
 }
 
 io_scheduler::~io_scheduler() = default;
@@ -108,7 +117,10 @@ void io_scheduler::enqueue(caf::resumable* r) {
     park(r);
     return;
   }
-  post(home_slot(r, contexts_.size()), r);
+  const auto h = address_hash(r);
+  std::size_t slot = last_slot_[h % kHintSlots].load(std::memory_order_relaxed);
+  if (slot >= contexts_.size()) slot = h % contexts_.size();
+  post(slot, r);
   posting_.fetch_sub(1);
 }
 
@@ -117,6 +129,9 @@ void io_scheduler::post(std::size_t slot, caf::resumable* r) {
 }
 
 void io_scheduler::resume_on(std::size_t slot, caf::resumable* r) {
+  auto& hint = last_slot_[address_hash(r) % kHintSlots];
+  if (hint.load(std::memory_order_relaxed) != slot)  // read first: no write sharing when stable
+    hint.store(static_cast<std::uint8_t>(slot), std::memory_order_relaxed);
   switch (r->resume(units_[slot].get(), max_throughput())) {
     case caf::resumable::resume_later:
       post(slot, r);  // keeps CAF's reference; back of this thread's queue

@@ -9,7 +9,11 @@
 //     actor woken by its socket's read handler runs there, and so do the session
 //     and turn actors it messages, and the reply write it posts.
 //   - From any other thread (storage workers, the clock, tests, main) the actor
-//     goes to a home io_context chosen by hashing its address.
+//     goes back to the io thread it last ran on (a reply from a storage worker
+//     lands where the request was made, next to the socket), or, for an actor that
+//     never ran, to one chosen by hashing its address. "Last ran on" is a hint
+//     kept in a fixed table indexed by address hash: a collision only costs
+//     locality, never correctness.
 //   - Timeouts and delayed messages: a locked_actor_clock on one extra thread,
 //     woken only when a new deadline is the earliest.
 // Lifetime: the server keeps the io threads running until every actor is done
@@ -26,6 +30,7 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -87,6 +92,8 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
   // Detaching: posts in flight are counted so `detach_io_contexts` can wait them out.
   std::atomic<bool> attached_{true};
   std::atomic<std::size_t> posting_{0};
+  // Hint table: address hash → io slot the actor last ran on (kNoSlot: none yet).
+  std::unique_ptr<std::atomic<std::uint8_t>[]> last_slot_;
   std::mutex parked_mtx_;
   std::vector<caf::resumable*> parked_;  // strong refs, released in stop()
 };

@@ -119,6 +119,35 @@ TEST_CASE("an actor woken from a foreign thread runs on an io thread", "[actors]
   CHECK(fut.get() < 2);
 }
 
+TEST_CASE("an actor woken from a foreign thread runs where it last ran", "[actors][io]") {
+  io_runtime rt{2};
+  // Eight actors first run on io thread 1; a later wake-up from a foreign thread (a
+  // storage worker's reply) must bring each back there, not to a hashed home.
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 8; ++i) {
+    auto first = std::make_shared<std::promise<std::size_t>>();
+    auto fut = first->get_future();
+    auto a = rt.sys->spawn<caf::lazy_init>(
+        [&rt, first](caf::event_based_actor*, int) -> caf::behavior {
+          return {[&rt, first](tick_atom) { first->set_value(rt.my_slot()); },
+                  [&rt](where_atom) { return rt.my_slot(); }};
+        },
+        0);
+    boost::asio::post(rt.pool.context(1), [a] { caf::anon_send(a, tick_atom::value); });
+    REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+    REQUIRE(fut.get() == 1);
+    actors.push_back(a);
+  }
+  caf::scoped_actor self{*rt.sys};  // the test thread is not an io thread
+  for (auto& a : actors) {
+    std::size_t slot = kNone;
+    self->request(a, 5s, where_atom::value)
+        .receive([&](std::size_t s) { slot = s; }, [](caf::error&) { FAIL("no reply"); });
+    CHECK(slot == 1);
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+}
+
 TEST_CASE("cross-thread messages arrive complete and in order", "[actors][io]") {
   io_runtime rt{2};
   // A sink on one thread, fed by senders on both threads and a foreign one.
