@@ -8,6 +8,8 @@
 //   (track, activity_kind, actor)   start monitoring
 //   (get) -> live_counts
 //   (await) -> ok                   answered once no turn is live
+//
+// Counts are kept incrementally: O(log n) per track and per exit (no recount).
 #pragma once
 
 #include <caf/fwd.hpp>

@@ -2,15 +2,29 @@
 
 #include "actors/messages.hpp"
 
-#include <map>
-#include <set>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace so::actors {
 
+namespace {
+struct target_hash {
+  std::size_t operator()(const backplane_target& t) const noexcept {
+    return std::hash<std::string>{}(t.id) * 31 + static_cast<std::size_t>(t.kind);
+  }
+};
+}  // namespace
+
+// Hashed containers: a connection that creates many sessions is associated with all
+// of them, so these sets grow with the sessions; every create adds to them.
 struct backplane_state {
-  std::map<std::string, net::event_sink_ptr> sinks;
-  std::map<std::string, std::set<backplane_target>> targets_of;  // conn → targets
-  std::map<backplane_target, std::set<std::string>> conns_of;    // target → conns
+  std::unordered_map<std::string, net::event_sink_ptr> sinks;
+  std::unordered_map<std::string, std::unordered_set<backplane_target, target_hash>>
+      targets_of;  // conn → targets
+  std::unordered_map<backplane_target, std::unordered_set<std::string>, target_hash>
+      conns_of;  // target → conns
   static inline const char* name = "backplane";
 
   void detach(const std::string& conn) {
@@ -34,7 +48,10 @@ struct backplane_state {
   }
 };
 
-static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self) {
+// The unused argument: CAF 0.17.6 binds a reference to a null tuple when a
+// function-based actor is spawned without arguments (UBSan, stack.md §12).
+static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self,
+                                              bool /*unused*/) {
   self->set_default_handler(caf::drop);
   return {
       [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink) {
@@ -59,7 +76,7 @@ static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_stat
 }
 
 caf::actor spawn_backplane(caf::actor_system& sys) {
-  return sys.spawn(backplane_actor_behavior);
+  return sys.spawn(backplane_actor_behavior, true);
 }
 
 }  // namespace so::actors

@@ -1,8 +1,11 @@
 // net/listener.cpp — the acceptor half of net/listener.hpp; sessions live in
 // http_session / websocket_session, the live set in session_registry.
 //
-// The acceptor runs on the registry's strand, so accepting, stop_accepting and the
-// session set never race; each accepted socket gets its own strand.
+// The acceptor runs on the registry's strand (first io_context), so accepting,
+// stop_accepting and the session set never race; each accepted socket gets its own
+// strand on the next io_context, round-robin. Accepting on one thread and handing
+// off keeps the spread exact (SO_REUSEPORT hashes the 4-tuple, which is uneven for
+// a few dozen connections); the hand-off costs once per connection, never per frame.
 #include "net/listener.hpp"
 
 #include "net/http_session.hpp"
@@ -44,8 +47,10 @@ std::string strip_brackets(const std::string& host) {
 }  // namespace
 
 struct listener::impl : std::enable_shared_from_this<listener::impl> {
-  impl(asio::io_context& io, listener_options options, connection_factory factory)
-      : registry(std::make_shared<session_registry>(io, std::move(options), std::move(factory))),
+  impl(std::vector<asio::io_context*> ios, listener_options options, connection_factory factory)
+      : contexts(std::move(ios)),
+        registry(std::make_shared<session_registry>(*contexts.at(0), std::move(options),
+                                                    std::move(factory))),
         acceptor(registry->strand()),
         retry_timer(registry->strand()) {}
 
@@ -73,7 +78,8 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
 
   // Strand only from here on.
   void do_accept() {
-    acceptor.async_accept(asio::make_strand(registry->io()),
+    auto& io = *contexts[next_context++ % contexts.size()];
+    acceptor.async_accept(asio::make_strand(io),
                           boost::beast::bind_front_handler(&impl::on_accept, shared_from_this()));
   }
 
@@ -103,17 +109,23 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
     retry_timer.cancel();
   }
 
+  const std::vector<asio::io_context*> contexts;  // [0] runs the acceptor
   std::shared_ptr<session_registry> registry;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
-  std::uint16_t port = 0;  // immutable after bind()
-  std::string bound;       // immutable after bind()
-  bool started = false;    // strand only
-  bool stopped = false;    // strand only
+  std::uint16_t port = 0;        // immutable after bind()
+  std::string bound;             // immutable after bind()
+  std::size_t next_context = 0;  // strand only: round-robin hand-off
+  bool started = false;          // strand only
+  bool stopped = false;          // strand only
 };
 
 listener::listener(asio::io_context& io, listener_options options, connection_factory factory)
-    : impl_(std::make_shared<impl>(io, std::move(options), std::move(factory))) {
+    : listener(std::vector<asio::io_context*>{&io}, std::move(options), std::move(factory)) {}
+
+listener::listener(std::vector<asio::io_context*> contexts, listener_options options,
+                   connection_factory factory)
+    : impl_(std::make_shared<impl>(std::move(contexts), std::move(options), std::move(factory))) {
   impl_->bind();
 }
 

@@ -2,7 +2,11 @@
 //
 // `listener` accepts TCP connections and hands each to an http_session, which
 // serves `GET /health` and upgrades `/ws` to a websocket_session.
-// Thread-safety: all members run on the io_context's thread; the public
+// With several io_contexts (one per io thread) the acceptor runs on the first and
+// hands accepted sockets out round-robin, each with its own strand on its
+// context: the socket, its connection actor and everything that actor spawns then
+// live on that one thread (docs/architecture.md "Threads").
+// Thread-safety: all members run on the first io_context's thread; the public
 // functions post to it and may be called from any thread.
 #pragma once
 
@@ -14,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -23,9 +28,9 @@ namespace so::net {
 
 struct listener_options {
   std::string bind_address = "127.0.0.1";
-  std::uint16_t port = 8787;                ///< 0 = ephemeral
-  std::size_t max_frame_bytes = 1 << 20;    ///< over → close 1009
-  std::size_t max_outbound_bytes = 4 << 20; ///< over → close 4008 "slow consumer"
+  std::uint16_t port = 8787;                 ///< 0 = ephemeral
+  std::size_t max_frame_bytes = 1 << 20;     ///< over → close 1009
+  std::size_t max_outbound_bytes = 4 << 20;  ///< over → close 4008 "slow consumer"
 };
 
 /// Counters readable from any thread (tests, logs).
@@ -38,6 +43,10 @@ class listener {
  public:
   /// Binds immediately; throws std::runtime_error("bind <addr>:<port>: <reason>") on failure.
   listener(boost::asio::io_context& io, listener_options options, connection_factory factory);
+  /// Accepts on `contexts[0]`; connection i goes to `contexts[i % size]`. The
+  /// contexts must outlive the listener and every connection.
+  listener(std::vector<boost::asio::io_context*> contexts, listener_options options,
+           connection_factory factory);
   ~listener();
 
   /// The actually bound port (resolved for port 0).

@@ -1,18 +1,20 @@
 // net/main.cpp — the smooth-operator-server binary.
 //
 // Reads the environment, boots the server, prints the one startup line on
-// stdout (protocol.md §1.8; every log goes to stderr), and drains gracefully on
+// stdout (protocol.md §1.8; every log goes to stderr, through an async logger so
+// no actor or io thread ever waits for stderr), and drains gracefully on
 // SIGTERM/SIGINT, exiting 0.
 #include "adapters/config/server_config.hpp"
+#include "net/async_logging.hpp"
 #include "net/server.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <pthread.h>
 
 int main(int argc, char** argv) {
   if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
@@ -22,8 +24,9 @@ int main(int argc, char** argv) {
                 << "\n";
     return 0;
   }
-  auto logger = spdlog::stderr_color_mt("smooth-operator");
-  spdlog::set_default_logger(logger);
+  // Declared first: destroyed last, after the server's shutdown logs (drains them).
+  so::net::async_logging logging{"smooth-operator",
+                                 std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
 
   so::adapters::server_config config;
   try {
@@ -52,6 +55,5 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("stopped");
-  spdlog::shutdown();
   return 0;
 }

@@ -4,6 +4,8 @@
 #include "actors/activity_registry.hpp"
 #include "actors/backplane_actor.hpp"
 #include "actors/connection_bridge.hpp"
+#include "actors/io_scheduler.hpp"
+#include "actors/io_thread_pool.hpp"
 #include "actors/messages.hpp"
 #include "actors/services.hpp"
 #include "actors/session_directory.hpp"
@@ -14,12 +16,11 @@
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/tools/knowledge_search_tool.hpp"
 #include "adapters/tools/tools_file.hpp"
+#include "net/http_client_router.hpp"
 #include "net/io_timer.hpp"
 #include "net/listener.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <caf/all.hpp>
 
 #include <pthread.h>
@@ -30,7 +31,6 @@
 
 namespace so::net {
 
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
@@ -100,12 +100,10 @@ struct caf_thread_release {
 
 struct server::impl {
   server_options opts;
-  // Destroyed explicitly in `stop()`: sockets before the actor system, and the
-  // io_context only after every actor that could post to it is gone.
-  std::unique_ptr<asio::io_context> io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::thread io_thread;
-  std::unique_ptr<caf::actor_system_config> caf_cfg;
+  // Torn down explicitly in `stop()`: io threads run until every actor is done,
+  // then the sockets die (io_contexts) while the actor system is still alive.
+  std::unique_ptr<actors::io_thread_pool> pool;
+  std::unique_ptr<actors::io_scheduler_config> caf_cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actors::services> svc;
   std::unique_ptr<listener> lst;
@@ -143,9 +141,11 @@ void server::impl::boot() {
       opts.knowledge_base->ingest(d);
   for (const auto& d : opts.knowledge) opts.knowledge_base->ingest(d);
 
-  io = std::make_unique<asio::io_context>(1);
-  work.emplace(io->get_executor());
-  auto http = make_http_client(*io, opts.http);
+  pool = std::make_unique<actors::io_thread_pool>(cfg.io_threads);
+  // One outbound client per io thread: a turn's LLM stream runs on the turn's thread.
+  std::vector<http_client_ptr> clients;
+  for (auto* io : pool->contexts()) clients.push_back(make_http_client(*io, opts.http));
+  auto http = make_http_client_router(pool->contexts(), std::move(clients));
   auto tools = opts.extra_tools;
   if (cfg.tools_file)
     for (auto& t : adapters::tools::load_tools_file(*cfg.tools_file, http)) tools.push_back(t);
@@ -155,14 +155,14 @@ void server::impl::boot() {
     adapters::llm::gateway_options g;
     g.base_url = cfg.gateway_url;
     g.api_key = cfg.gateway_key;
-    llm = adapters::llm::make_gateway_provider(http, make_io_timer(*io), std::move(g));
+    // Retry backoff timers only (rare): the first io thread is as good as any.
+    llm = adapters::llm::make_gateway_provider(http, make_io_timer(pool->context(0)), std::move(g));
   }
 
-  // ---- actors (stack.md §4.5: few workers, `sharing` scheduler) ----
-  caf_cfg = std::make_unique<caf::actor_system_config>();
-  caf_cfg->set("scheduler.max-threads", static_cast<std::size_t>(cfg.worker_threads));
-  caf_cfg->set("scheduler.policy", caf::atom("sharing"));
+  // ---- actors: resumed on the io threads (actors/io_scheduler.hpp, stack.md §14) ----
+  caf_cfg = std::make_unique<actors::io_scheduler_config>(pool->contexts());
   sys = std::make_unique<caf::actor_system>(*caf_cfg);
+  pool->start();
 
   svc = std::make_shared<actors::services>();
   svc->config = cfg;
@@ -185,11 +185,11 @@ void server::impl::boot() {
   lo.port = cfg.port;
   lo.max_frame_bytes = cfg.max_frame_bytes;
   lo.max_outbound_bytes = cfg.max_outbound_bytes;
-  lst = std::make_unique<listener>(*io, lo, actors::make_connection_factory(*sys, svc));
+  lst =
+      std::make_unique<listener>(pool->contexts(), lo, actors::make_connection_factory(*sys, svc));
   lst->start();
   port = lst->port();
   bound_address = lst->bound_address();
-  io_thread = std::thread([ioc = io.get()] { ioc->run(); });
 }
 
 void server::impl::drain_turns() {
@@ -217,22 +217,28 @@ void server::impl::stop() {
   std::call_once(stopped, [this] {
     caf_thread_release release;
     if (!sys) return;
-    lst->stop_accepting();
-    lst->stop_reading();
-    drain_turns();
-    close_sockets();
+    if (lst) {
+      lst->stop_accepting();
+      lst->stop_reading();
+      drain_turns();
+      close_sockets();
+    }
     // Exiting the roots takes everything down: the directory ends its sessions
     // (and they their turns), the registry ends every still-live tracked actor.
-    for (auto& a : {svc->directory, svc->backplane, svc->storage, svc->registry})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    if (svc)
+      for (auto& a : {svc->directory, svc->backplane, svc->storage, svc->registry})
+        if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    // The actors run on the io threads: those must keep running until here.
     sys->await_all_actors_done();
-    work.reset();
-    io->stop();
-    if (io_thread.joinable()) io_thread.join();
+    pool->stop();
+    // Whatever is enqueued from now on (exits sent by dying sockets, CAF's own
+    // shutdown) waits for the scheduler's stop() instead of a dead io_context.
+    actors::io_scheduler::of(*sys)->detach_io_contexts();
     lst.reset();
-    io.reset();  // remaining sockets die here, while the actor system is still alive
+    pool->destroy_contexts();  // remaining sockets die here, while the actor system is still alive
     svc.reset();
     sys.reset();
+    pool.reset();
   });
 }
 
@@ -315,6 +321,10 @@ server_stats server::stats() {
       .receive([&](std::size_t n) { out.attached_connections = n; },
                [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
   return out;
+}
+
+std::size_t server::io_threads() const {
+  return impl_->pool ? impl_->pool->size() : 0;
 }
 
 caf::actor_system& server::system() {

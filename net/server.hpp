@@ -1,11 +1,13 @@
 // net/server.hpp — one running smooth-operator server: I/O thread, actor system,
 // listener, adapters. Used by `main` and by tests (in-process, ephemeral port).
 //
-// Thread model (stack.md §4.5): one io_context thread for all network I/O
-// (WebSocket, /health, outbound HTTP), CAF with `worker_threads` workers and the
-// `sharing` scheduler, and a detached storage actor for calls that may block.
+// Thread model (docs/architecture.md "Threads"): `io_threads` threads, each with
+// its own io_context, own the sockets and run the CAF actors (actors/io_scheduler.hpp):
+// a frame's whole path stays on its socket's thread. Calls that may block run on the
+// storage actor's own thread.
 // Shutdown order (stack.md §4.4): stop accepting → drain turns → close sockets →
-// join the I/O thread → await all actors.
+// exit the root actors → await all actors (io threads still running) → join the io
+// threads → destroy the sockets → destroy the actor system.
 // Thread-safety: construct and destroy from one thread; the other members may
 // be called from any thread.
 #pragma once
@@ -46,10 +48,10 @@ struct server_options {
   adapters::tools::tool_provider_ptr host_tools;
   /// Host seam: per-org persona replacing the built-in system prompt.
   adapters::llm::persona_source_ptr persona;
-  protocol::clock_ptr clock;                       ///< default: system clock
-  adapters::storage_ptr storage;                   ///< default: from config
-  adapters::knowledge_base_ptr knowledge_base;     ///< default: in-memory
-  http_client_options http;                        ///< outbound HTTP (gateway, webhooks)
+  protocol::clock_ptr clock;                    ///< default: system clock
+  adapters::storage_ptr storage;                ///< default: from config
+  adapters::knowledge_base_ptr knowledge_base;  ///< default: in-memory
+  http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
 };
 
 /// Counters for tests and /health-style introspection.
@@ -92,6 +94,9 @@ class server {
 
   /// Snapshot of live actor counts. Blocks briefly.
   server_stats stats();
+
+  /// Number of io threads (SMOOTH_AGENT_IO_THREADS, 0 resolved to the core count).
+  std::size_t io_threads() const;
 
   caf::actor_system& system();
 

@@ -53,3 +53,49 @@ TEST_CASE("registry counts live actors by kind and forgets dead ones", "[actors]
   self->receive([&](caf::down_msg&) { down = true; }, caf::after(2s) >> [] {});
   CHECK(down);
 }
+
+TEST_CASE("registry counts each actor once, however often it is tracked", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto reg = spawn_activity_registry(sys);
+  caf::scoped_actor self{sys};
+  auto t = sys.spawn(idle_actor, 0);
+  for (int i = 0; i < 3; ++i) self->send(reg, track_atom::value, activity_kind::turn, t);
+  CHECK(counts(self, reg).turns == 1);
+  caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
+  self->request(reg, 2s, await_atom::value)
+      .receive([](caf::ok_atom) {}, [&](caf::error&) { FAIL("no idle"); });
+  auto n = counts(self, reg);
+  CHECK(n.turns == 0);
+  CHECK(n.confirmations == 0);
+  CHECK(n.connections == 0);
+  caf::anon_send_exit(reg, caf::exit_reason::user_shutdown);
+}
+
+// The exits of n tracked actors used to cost O(n) each (a recount per down_msg):
+// 30,000 exits took 9.4 s; kept incrementally they take ~0.3 s.
+TEST_CASE("registry handles many exits without recounting", "[actors]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto reg = spawn_activity_registry(sys);
+  caf::scoped_actor self{sys};
+  constexpr int kActors = 30000;
+  std::vector<caf::actor> live;
+  live.reserve(kActors);
+  for (int i = 0; i < kActors; ++i) {
+    live.push_back(sys.spawn(idle_actor, 0));
+    self->send(reg, track_atom::value, activity_kind::turn, live.back());
+  }
+  CHECK(counts(self, reg).turns == static_cast<std::size_t>(kActors));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto& a : live) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  live.clear();
+  self->request(reg, 60s, await_atom::value)
+      .receive([](caf::ok_atom) {}, [&](caf::error&) { FAIL("no idle"); });
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(counts(self, reg).turns == 0);
+  // Measured: ~0.3 s here in Release; the recount took 9.4 s. Generous for the
+  // -O0 sanitizer tree and a loaded machine.
+  CHECK(took < 3s);
+  caf::anon_send_exit(reg, caf::exit_reason::user_shutdown);
+}

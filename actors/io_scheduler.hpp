@@ -1,0 +1,101 @@
+// actors/io_scheduler.hpp — a CAF scheduler that runs actors on the io threads.
+//
+// CAF 0.17.6 uses an application-supplied scheduler module when one is loaded
+// through the config (stack.md §14). This one has no worker threads: `enqueue`
+// posts the actor to an io_context of the io_thread_pool, and the io thread
+// resumes it between socket handlers.
+//   - Locality: an actor woken from an io thread runs on that same thread (its
+//     own io_context, asio's thread-private queue: no wake-up). So a connection
+//     actor woken by its socket's read handler runs there, and so do the session
+//     and turn actors it messages, and the reply write it posts.
+//   - From any other thread (storage workers, the clock, tests, main) the actor
+//     goes back to the io thread it last ran on (a reply from a storage worker
+//     lands where the request was made, next to the socket), or, for an actor that
+//     never ran, to one chosen by hashing its address. "Last ran on" is a hint
+//     kept in a fixed table indexed by address hash: a collision only costs
+//     locality, never correctness.
+//   - Timeouts and delayed messages: a locked_actor_clock on one extra thread,
+//     woken only when a new deadline is the earliest.
+// Lifetime: the server keeps the io threads running until every actor is done
+// (await_all_actors_done needs them), stops them, calls `detach_io_contexts()`,
+// destroys the contexts, then the actor system. After detaching, enqueued actors
+// are parked and cleaned up in `stop()`.
+// Thread-safety: `enqueue` from any thread; one resume at a time per actor is
+// CAF's own guarantee (an actor is enqueued only when it goes from idle to ready).
+#pragma once
+
+#include "actors/locked_actor_clock.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace so::actors {
+
+/// The actor system config that selects the io_scheduler. The contexts must
+/// outlive the system, or be detached first (see above).
+class io_scheduler_config : public caf::actor_system_config {
+ public:
+  explicit io_scheduler_config(std::vector<boost::asio::io_context*> contexts);
+  std::vector<boost::asio::io_context*> io_contexts;
+};
+
+class io_scheduler final : public caf::scheduler::abstract_coordinator {
+ public:
+  using super = caf::scheduler::abstract_coordinator;
+
+  io_scheduler(caf::actor_system& sys, std::vector<boost::asio::io_context*> contexts);
+  ~io_scheduler() override;
+
+  /// CAF's module factory; reads the contexts from the io_scheduler_config.
+  static caf::actor_system::module* make(caf::actor_system& sys, caf::detail::type_list<>);
+
+  /// The system's io_scheduler, or nullptr when it runs another scheduler.
+  static io_scheduler* of(caf::actor_system& sys);
+
+  void enqueue(caf::resumable* what) override;
+  locked_actor_clock& clock() noexcept override { return clock_; }
+
+  /// From now on nothing is posted to the io_contexts; actors enqueued later wait
+  /// for `stop()`. Call after the io threads are joined, before the contexts die.
+  void detach_io_contexts();
+
+  /// Number of io threads (= io_contexts).
+  std::size_t io_threads() const { return contexts_.size(); }
+
+  /// Resumes `r` on the calling io thread `slot` (the posted handler's body).
+  void resume_on(std::size_t slot, caf::resumable* r);
+
+ protected:
+  void start() override;
+  void stop() override;
+
+ private:
+  class unit;
+  void post(std::size_t slot, caf::resumable* r);
+  void park(caf::resumable* r);
+
+  std::vector<boost::asio::io_context*> contexts_;
+  std::vector<std::unique_ptr<unit>> units_;
+  locked_actor_clock clock_;
+  std::thread clock_thread_;
+  // Detaching: posts in flight are counted so `detach_io_contexts` can wait them out.
+  std::atomic<bool> attached_{true};
+  std::atomic<std::size_t> posting_{0};
+  // Hint table: address hash → io slot the actor last ran on (kNoSlot: none yet).
+  std::unique_ptr<std::atomic<std::uint8_t>[]> last_slot_;
+  std::mutex parked_mtx_;
+  std::vector<caf::resumable*> parked_;  // strong refs, released in stop()
+};
+
+}  // namespace so::actors
