@@ -13,7 +13,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-caf::behavior quiet_session(caf::event_based_actor*) {
+// The unused argument keeps CAF 0.17.6 from binding a null std::tuple<> (UBSan, stack.md §12).
+caf::behavior quiet_session(caf::event_based_actor*, int /*unused*/) {
   return {[](retire_atom, const caf::actor&) { return true; }};
 }
 
@@ -39,7 +40,7 @@ TEST_CASE("confirmation: a confirmer that dies after its verdict does not strand
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor turn{sys};
-  auto session = sys.spawn(quiet_session);
+  auto session = sys.spawn(quiet_session, 0);
   auto conf = spawn_confirmation(
       sys, confirmation_spec{caf::actor_cast<caf::actor>(turn), session, "delete_record", 1h});
   exit_on_scope_end conf_guard{conf};
@@ -63,7 +64,7 @@ TEST_CASE("confirmation: a live confirmer's verdict waits for its begin", "[acto
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor turn{sys};
-  auto session = sys.spawn(quiet_session);
+  auto session = sys.spawn(quiet_session, 0);
   auto conf = spawn_confirmation(
       sys, confirmation_spec{caf::actor_cast<caf::actor>(turn), session, "delete_record", 1h});
   exit_on_scope_end conf_guard{conf};

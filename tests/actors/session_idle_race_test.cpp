@@ -101,18 +101,21 @@ TEST_CASE("idle race: retries are bounded when the session keeps dying", "[actor
 
   // A directory that only ever hands out the dead actor.
   auto lookups = std::make_shared<std::atomic<int>>(0);
-  auto dir = w.sys.spawn([stale, lookups]() -> caf::behavior {
-    return {
-        [stale, lookups](lookup_atom, const std::string&) {
-          ++*lookups;
-          return stale;
-        },
-        [stale, lookups](lookup_atom, const std::string&, const caf::actor_addr&) {
-          ++*lookups;
-          return stale;
-        },
-    };
-  });
+  // The unused argument keeps CAF from binding a null std::tuple<> (UBSan, stack.md §12).
+  auto dir = w.sys.spawn(
+      [stale, lookups](int /*unused*/) -> caf::behavior {
+        return {
+            [stale, lookups](lookup_atom, const std::string&) {
+              ++*lookups;
+              return stale;
+            },
+            [stale, lookups](lookup_atom, const std::string&, const caf::actor_addr&) {
+              ++*lookups;
+              return stale;
+            },
+        };
+      },
+      0);
   w.extra.push_back(dir);
   auto sink = std::make_shared<recording_sink>();
   auto conn = w.connection(sink, w.connection_services(dir));
