@@ -1,7 +1,7 @@
 // actors/storage_calls.hpp — typed request helpers around the storage pool.
 //
-//   storage_await<T>(self, pool, route, fn, on_ok, on_error)
-//   storage_then<T>(self, pool, route, fn, on_ok, on_error)
+//   storage_await<T>(self, pool, [route,] fn, on_ok, on_error)
+//   storage_then<T>(self, pool, [route,] fn, on_ok, on_error)
 //
 // `route` is the shard key (a conversation id, or a session id where that is
 // all the caller has) or `knowledge_lane`; see actors/storage_pool.hpp for the
@@ -112,6 +112,20 @@ void storage_then(Self* self, const storage_pool_ptr& pool, const storage_route&
                   OnOk on_ok, OnError on_error) {
   detail::storage_call<false, T>(self, pool, route, std::move(fn), std::move(on_ok),
                                  std::move(on_error));
+}
+
+/// Without a shard key: the job goes to the worker of the empty key. Pass the
+/// conversation or session id whenever the call has one (ordering, spread).
+template <class T, class Self, class Fn, class OnOk, class OnError>
+void storage_await(Self* self, const storage_pool_ptr& pool, Fn fn, OnOk on_ok, OnError on_error) {
+  storage_await<T>(self, pool, storage_route(std::string_view()), std::move(fn), std::move(on_ok),
+                   std::move(on_error));
+}
+
+template <class T, class Self, class Fn, class OnOk, class OnError>
+void storage_then(Self* self, const storage_pool_ptr& pool, Fn fn, OnOk on_ok, OnError on_error) {
+  storage_then<T>(self, pool, storage_route(std::string_view()), std::move(fn), std::move(on_ok),
+                  std::move(on_error));
 }
 
 }  // namespace so::actors

@@ -399,3 +399,27 @@ TEST_CASE("storage pool: a slow knowledge query does not stall storage jobs", "[
   REQUIRE(out->wait_for(2));
   CHECK(out->all()[1].value == "0");
 }
+
+TEST_CASE("storage pool: a call without a shard key goes to one fixed worker", "[storage]") {
+  fixture f(opts(4, 64));
+  auto out = std::make_shared<outcomes>();
+  const int n = 8;
+  f.sys.spawn([pool = f.pool, out, n](caf::event_based_actor* self) -> caf::behavior {
+    for (int i = 0; i < n; ++i)
+      storage_then<std::string>(
+          self, pool,
+          [](adapters::storage&, adapters::knowledge_base&) { return this_thread_text(); },
+          [out](std::string v) {
+            out->add({true, v, "", "", {}});
+          },
+          [out](const std::string& text) {
+            out->add({false, "", "", text, {}});
+          });
+    return {[](int) {}};
+  });
+  REQUIRE(out->wait_for(n));
+  for (const auto& o : out->all()) {
+    REQUIRE(o.ok);
+    CHECK(o.value == out->all()[0].value);  // the same worker thread every time
+  }
+}
