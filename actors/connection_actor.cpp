@@ -143,7 +143,7 @@ void on_create(self_ptr self, protocol::create_session_action& a) {
       .await(
           [self, rid = a.rid, data](create_outcome& out) {
             auto& st = self->state;
-            if (!out.error.empty()) return st.error(rid, codes::internal_error, out.error);
+            if (!out.error.empty()) return st.error(rid, out.code, out.error);
             st.send(ev::immediate_response(rid, 200, "Session created", data, st.now_ms()));
           },
           [self, rid = a.rid](caf::error& err) {
@@ -176,7 +176,7 @@ void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
         q.descending = true;  // newest first on the wire
         auto conv = q.conversation_id;
         storage_await<adapters::message_page>(
-            self, self->state.svc->storage,
+            self, self->state.svc->storage, conv,
             [q](adapters::storage& s, adapters::knowledge_base&) { return s.list_messages(q); },
             [self, rid = a.rid, conv](adapters::message_page page) {
               auto& st = self->state;
@@ -184,8 +184,9 @@ void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
                   rid, 200, "ConversationMessages",
                   ev::message_page_data(conv, page.messages, page.next_cursor), st.now_ms()));
             },
-            [self, rid = a.rid](const std::string& err) {
-              self->state.error(rid, codes::storage_error, "failed to list messages: " + err);
+            [self, rid = a.rid](const storage_failure& f) {
+              self->state.error(rid, f.code_or(codes::storage_error),
+                                "failed to list messages: " + f.message);
             });
       },
       [self, rid = a.rid, id = a.session_id] {

@@ -30,7 +30,7 @@ using binary_atom = caf::atom_constant<caf::atom("binary")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 /// Also to the directory and its sessions at shutdown: refuse new turns from now on.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
-// storage actor
+// storage pool workers (actors/storage_pool.hpp)
 using run_atom = caf::atom_constant<caf::atom("run")>;
 // session directory and sessions
 using create_atom = caf::atom_constant<caf::atom("create")>;
@@ -68,21 +68,6 @@ struct connection_identity {
   std::optional<std::string> principal_org;
 };
 
-// ---- storage actor --------------------------------------------------------------------------
-
-/// Work for the storage actor: runs on its own (detached) thread, may block.
-/// The returned message is the response to the request that carried the job.
-struct storage_job {
-  std::function<caf::message(adapters::storage&, adapters::knowledge_base&)> run;
-};
-
-/// Response of a storage job: a value or the storage error text.
-template <class T>
-struct storage_reply {
-  std::optional<T> value;
-  std::string error;
-};
-
 // ---- sessions -----------------------------------------------------------------------------
 
 /// The four records `create_conversation_session` persists, in order.
@@ -93,9 +78,11 @@ struct new_session_records {
   protocol::session session;
 };
 
-/// Reply to `create`: empty `error` on success, else the INTERNAL_ERROR text.
+/// Reply to `create`: empty `error` on success, else the error text and its
+/// code (INTERNAL_ERROR, or STORAGE_BUSY / STORAGE_TIMEOUT from the storage pool).
 struct create_outcome {
   std::string error;
+  std::string code;
 };
 
 /// Reply to `lookup`: a live session actor, or a null actor when unknown.
@@ -179,7 +166,6 @@ struct live_counts {
 }  // namespace so::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::connection_identity)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::storage_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::new_session_records)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::create_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::session_ref)
@@ -195,8 +181,3 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::live_counts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::net::frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::net::event_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::protocol::session)
-
-namespace caf {
-template <class T>
-struct allowed_unsafe_message_type<so::actors::storage_reply<T>> : std::true_type {};
-}  // namespace caf

@@ -5,6 +5,7 @@
 // bundle is shared by pointer-to-const between actors without locking.
 #pragma once
 
+#include "actors/storage_pool.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
@@ -29,7 +30,7 @@ struct services {
   adapters::llm::provider_ptr llm;
   /// Optional per-org persona (replaces the built-in system prompt).
   adapters::llm::persona_source_ptr persona;
-  /// The built-in `knowledge_search`, wired to the storage actor.
+  /// The built-in `knowledge_search`, wired to the storage pool's knowledge worker.
   adapters::tools::tool_ptr knowledge_search;
   /// Server-wide tools offered after the built-in `knowledge_search`.
   std::vector<adapters::tools::tool_ptr> extra_tools;
@@ -37,8 +38,10 @@ struct services {
   adapters::tools::tool_provider_ptr host_tools;
   adapters::tools::confirm_policy confirm;
 
+  /// Where every storage and knowledge call runs (actors/storage_pool.hpp).
+  storage_pool_ptr storage;
+
   // Root actors (spawned before any connection exists).
-  caf::actor storage;    ///< detached; the only place storage/knowledge calls run
   caf::actor backplane;  ///< connection sinks and target associations
   caf::actor directory;  ///< sessionId → session actor
   caf::actor registry;   ///< live turn and confirmation actors (drain, tests)

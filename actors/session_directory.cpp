@@ -98,7 +98,7 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
       for (auto& w : node.mapped()) w.deliver(ref);
     };
     storage_then<std::optional<protocol::session>>(
-        self, st.svc->storage,
+        self, st.svc->storage, id,
         [id](adapters::storage& s, adapters::knowledge_base&) { return s.get_session(id); },
         [finish, register_session](std::optional<protocol::session> found) {
           finish(found ? register_session(*found) : session_ref{});
@@ -116,7 +116,7 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
                                new_session_records& records) -> caf::result<create_outcome> {
         auto rp = self->make_response_promise<create_outcome>();
         storage_then<protocol::session>(
-            self, self->state.svc->storage,
+            self, self->state.svc->storage, records.conversation.id,
             [records](adapters::storage& st, adapters::knowledge_base&) {
               return persist_new_session(st, records);
             },
@@ -124,7 +124,10 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
               register_session(s);
               rp.deliver(create_outcome{});
             },
-            [rp](const std::string& err) mutable { rp.deliver(create_outcome{err}); });
+            [rp](const storage_failure& f) mutable {
+              rp.deliver(create_outcome{f.message,
+                                        std::string(f.code_or(protocol::codes::internal_error))});
+            });
         return rp;
       },
       [lookup](lookup_atom, const std::string& id) { return lookup(id); },

@@ -88,17 +88,18 @@ void finish_with(self_ptr self, std::string terminal) {
           });
 }
 
-std::string agent_error(const turn_state& st, const std::string& message) {
+std::string agent_error(const turn_state& st, const std::string& message,
+                        std::string_view code = protocol::codes::agent_error) {
   spdlog::warn("turn {} failed: {}", st.rid(), message);
-  return ev::error(st.rid(), protocol::codes::agent_error, "agent turn failed: " + message,
-                   st.now_ms());
+  return ev::error(st.rid(), code, "agent turn failed: " + message, st.now_ms());
 }
 
-void fail(self_ptr self, const std::string& message) {
+void fail(self_ptr self, const std::string& message,
+          std::string_view code = protocol::codes::agent_error) {
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
-  finish_with(self, agent_error(st, message));
+  finish_with(self, agent_error(st, message, code));
 }
 
 void cancel(self_ptr self) {
@@ -129,11 +130,12 @@ void complete(self_ptr self) {
   out.content = protocol::message_content::from_text(st.reply);
   out.created_at = st.spec.svc->clock->now();
   storage_then<std::string>(
-      self, st.spec.svc->storage,
+      self, st.spec.svc->storage, *out.conversation_id,
       [out](adapters::storage& s, adapters::knowledge_base&) { return s.append_message(out).id; },
       respond,
-      [self](const std::string& err) {
-        finish_with(self, agent_error(self->state, "persist reply: " + err));
+      [self](const storage_failure& f) {
+        finish_with(self, agent_error(self->state, "persist reply: " + f.message,
+                                      f.code_or(protocol::codes::agent_error)));
       });
 }
 
@@ -341,15 +343,9 @@ void start(self_ptr self) {
   inbound.created_at = st.spec.svc->clock->now();
   auto text = st.spec.request.message;
   storage_then<turn_prelude>(
-      self, st.spec.svc->storage,
-      [access, inbound, text](adapters::storage& s, adapters::knowledge_base& kb) {
+      self, st.spec.svc->storage, *inbound.conversation_id,
+      [inbound](adapters::storage& s, adapters::knowledge_base&) {
         turn_prelude pre;
-        try {
-          // One retrieval grounds the model and seeds the citations (engine.md §11.17).
-          pre.auto_sources = kb.query(text, 3, access);
-        } catch (const std::exception& e) {
-          spdlog::warn("knowledge retrieval failed: {}", e.what());
-        }
         // History is read before the new message is stored: the NEWEST 50, oldest first.
         adapters::message_query q{*inbound.conversation_id, llm::history_limit, std::nullopt, true};
         pre.history = s.list_messages(q).messages;
@@ -357,10 +353,27 @@ void start(self_ptr self) {
         s.append_message(inbound);
         return pre;
       },
-      [self](turn_prelude pre) {
-        if (!self->state.finished) begin(self, pre);
+      [self, access, text](turn_prelude pre) {
+        // One retrieval grounds the model and seeds the citations (engine.md §11.17);
+        // it runs on the knowledge worker, never on a storage worker.
+        auto go = [self, p = std::make_shared<turn_prelude>(std::move(pre))](auto sources) {
+          p->auto_sources = std::move(sources);
+          if (!self->state.finished) begin(self, *p);
+        };
+        storage_then<std::vector<adapters::knowledge_result>>(
+            self, self->state.spec.svc->storage, knowledge_lane,
+            [access, text](adapters::storage&, adapters::knowledge_base& kb) {
+              return kb.query(text, 3, access);
+            },
+            go,
+            [go](const std::string& err) {
+              spdlog::warn("knowledge retrieval failed: {}", err);
+              go(std::vector<adapters::knowledge_result>{});
+            });
       },
-      [self](const std::string& err) { fail(self, err); });
+      [self](const storage_failure& f) {
+        fail(self, f.message, f.code_or(protocol::codes::agent_error));
+      });
 }
 
 }  // namespace

@@ -6,15 +6,15 @@
 #include "actors/connection_bridge.hpp"
 #include "actors/io_scheduler.hpp"
 #include "actors/io_thread_pool.hpp"
+#include "actors/knowledge_search.hpp"
 #include "actors/messages.hpp"
 #include "actors/services.hpp"
 #include "actors/session_directory.hpp"
-#include "actors/storage_actor.hpp"
+#include "actors/storage_pool.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
-#include "adapters/tools/knowledge_search_tool.hpp"
 #include "adapters/tools/tools_file.hpp"
 #include "net/http_client_router.hpp"
 #include "net/io_timer.hpp"
@@ -65,24 +65,6 @@ std::optional<actors::target_kind> parse_target_kind(const std::string& kind) {
   if (kind == "org") return actors::target_kind::org;
   if (kind == "agent") return actors::target_kind::agent;
   return std::nullopt;
-}
-
-/// The built-in knowledge_search, answered by the storage actor's thread.
-adapters::tools::tool_ptr make_knowledge_search(caf::actor storage) {
-  return std::make_shared<adapters::tools::knowledge_search_tool>(
-      [storage](std::string query, std::size_t limit, adapters::access_context access, auto done) {
-        caf::anon_send(
-            storage, actors::run_atom::value,
-            actors::storage_job{[query = std::move(query), limit, access = std::move(access), done](
-                                    adapters::storage&, adapters::knowledge_base& kb) {
-              try {
-                done(kb.query(query, limit, access), std::nullopt);
-              } catch (const std::exception& e) {
-                done({}, std::string(e.what()));
-              }
-              return caf::make_message();
-            }});
-      });
 }
 
 /// CAF 0.17 pins its logger in a thread-local of every thread that spawns or
@@ -173,10 +155,12 @@ void server::impl::boot() {
   svc->host_tools = opts.host_tools;
   svc->persona = opts.persona;
   svc->confirm = adapters::tools::confirm_policy(cfg.confirm_tools);
-  svc->storage = actors::spawn_storage_actor(*sys, opts.storage, opts.knowledge_base);
+  svc->storage = std::make_shared<actors::storage_pool>(
+      *sys, opts.storage, opts.knowledge_base,
+      actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout});
   svc->backplane = actors::spawn_backplane(*sys);
   svc->registry = actors::spawn_activity_registry(*sys);
-  svc->knowledge_search = make_knowledge_search(svc->storage);
+  svc->knowledge_search = actors::make_knowledge_search(svc->storage);
   svc->directory = actors::spawn_session_directory(*sys, svc);
 
   // ---- network ----
@@ -225,9 +209,11 @@ void server::impl::stop() {
     }
     // Exiting the roots takes everything down: the directory ends its sessions
     // (and they their turns), the registry ends every still-live tracked actor.
-    if (svc)
-      for (auto& a : {svc->directory, svc->backplane, svc->storage, svc->registry})
+    if (svc) {
+      for (auto& a : {svc->directory, svc->backplane, svc->registry})
         if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      if (svc->storage) svc->storage->stop();
+    }
     // The actors run on the io threads: those must keep running until here.
     sys->await_all_actors_done();
     pool->stop();

@@ -49,6 +49,13 @@ void memory_knowledge::ingest(const document& doc) {
     return c.doc->id == doc.id && c.doc->organization_id == doc.organization_id;
   });
   for (auto& c : fresh) chunks_.push_back(std::move(c));
+  if (chunks_.size() > limits_.max_scored_chunks && !warned_over_cap_) {
+    warned_over_cap_ = true;
+    spdlog::warn(
+        "knowledge store holds {} chunks; a query scores at most {} (the first visible ones in "
+        "ingest order), later chunks are not searched",
+        chunks_.size(), limits_.max_scored_chunks);
+  }
 }
 
 bool memory_knowledge::visible(const doc_info& doc, const access_context& access,
@@ -71,14 +78,20 @@ std::vector<knowledge_result> memory_knowledge::query(
     const std::string& text, std::size_t limit, const access_context& access,
     const std::optional<std::vector<std::string>>& document_sets) {
   std::vector<std::string> query_words;
-  for (auto word : split_unicode_whitespace(text)) query_words.push_back(lowercaser_.lower(word));
+  for (auto word : split_unicode_whitespace(text)) {
+    if (query_words.size() == limits_.max_query_words) break;  // bounded work per query
+    query_words.push_back(lowercaser_.lower(word));
+  }
   if (query_words.empty() || limit == 0) return {};
 
   std::vector<knowledge_result> scored;
   {
     std::lock_guard lock(mutex_);
+    std::size_t budget = limits_.max_scored_chunks;
     for (const auto& chunk : chunks_) {
       if (chunk.lower_words.empty() || !visible(*chunk.doc, access, document_sets)) continue;
+      if (budget == 0) break;  // bounded work per query
+      --budget;
       // Query words count with multiplicity; each needs to be a substring of some chunk word.
       const auto matching =
           std::count_if(query_words.begin(), query_words.end(), [&](const std::string& qw) {

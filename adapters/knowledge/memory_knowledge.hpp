@@ -9,6 +9,15 @@
 //  - visibility and set filters run over every scored chunk BEFORE truncation,
 //    so a hidden top hit never shrinks the result (no over-fetch window).
 //
+// Bounded work per query (`knowledge_query_limits`; the server uses the defaults):
+//  - only the first `max_query_words` words of the query count; the rest are
+//    ignored (a query is matched word by word against every word of a chunk);
+//  - at most `max_scored_chunks` chunks are scored: the chunks visible to the
+//    caller, in ingest order; chunks past the cap are not searched. Ingest logs
+//    a warning when the store first outgrows the cap.
+// With chunks of at most 500 bytes the defaults bound one query to ~5 MB of
+// chunk text against 64 words.
+//
 // Thread-safety: one internal mutex; safe to share between threads.
 #pragma once
 
@@ -25,9 +34,15 @@
 
 namespace so::adapters {
 
+/// Caps on the work of one query (see the contract above).
+struct knowledge_query_limits {
+  std::size_t max_query_words = 64;
+  std::size_t max_scored_chunks = 10000;
+};
+
 class memory_knowledge final : public knowledge_base {
  public:
-  memory_knowledge() = default;
+  explicit memory_knowledge(knowledge_query_limits limits = {}) : limits_(limits) {}
 
   void ingest(const document& doc) override;
   std::vector<knowledge_result> query(
@@ -53,8 +68,10 @@ class memory_knowledge final : public knowledge_base {
   static bool visible(const doc_info& doc, const access_context& access,
                       const std::optional<std::vector<std::string>>& document_sets);
 
+  const knowledge_query_limits limits_;
   unicode_lowercaser lowercaser_;
   std::mutex mutex_;
+  bool warned_over_cap_ = false;
   std::vector<stored_chunk> chunks_;  ///< ingest order (the tie-break order)
 };
 

@@ -5,8 +5,8 @@
 // overwrite. Data lives only as long as the object.
 //
 // Thread-safety: every operation takes one internal mutex, so the object may be
-// shared between threads (tests call it directly; the server calls it from the
-// storage actor only).
+// shared between threads. It never blocks beyond that short critical section
+// (`may_block()` is false), so the server calls it inline on actor threads.
 #pragma once
 
 #include "adapters/storage/storage.hpp"
@@ -25,6 +25,8 @@ class memory_storage final : public storage {
  public:
   /// `clock` stamps `updatedAt` on updates; defaults to the system clock.
   explicit memory_storage(protocol::clock_ptr clock = nullptr);
+
+  bool may_block() const override { return false; }
 
   conversation create_conversation(conversation c) override;
   std::optional<conversation> get_conversation(const std::string& id) override;

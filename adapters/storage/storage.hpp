@@ -1,10 +1,11 @@
 // adapters/storage/storage.hpp — the storage seam (storage-backplane.md §2).
 //
 // Thread-safety: implementations may block (a database round trip), so the
-// server calls them only from the storage actor, which runs detached on its own
-// thread — never on a CAF scheduler thread or the I/O thread. An implementation
-// therefore needs no internal locking when used through that actor, but the
-// in-memory one locks anyway so tests may call it directly.
+// server calls them from the storage pool's detached workers
+// (actors/storage_pool.hpp) — never on a CAF scheduler thread or an I/O thread —
+// unless `may_block()` says they never do. Several workers call one adapter
+// concurrently (jobs of one conversation never overlap), so an implementation
+// must be safe to call from several threads at once.
 // Errors: every operation throws `storage_error` with a readable message.
 #pragma once
 
@@ -67,6 +68,12 @@ struct message_page {
 class storage {
  public:
   virtual ~storage() = default;
+
+  /// False when no operation ever waits on I/O or on another thread beyond a
+  /// short critical section (the in-memory adapter): the server then runs calls
+  /// inline on the calling actor's thread, skipping the worker hop and the
+  /// queue. Anything that talks to a database keeps the default.
+  virtual bool may_block() const { return true; }
 
   // ---- conversations --------------------------------------------------------
   /// Idempotent on (organizationId, idempotencyKey): returns the existing row unchanged.

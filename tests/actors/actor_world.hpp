@@ -15,7 +15,7 @@
 #include "actors/messages.hpp"
 #include "actors/services.hpp"
 #include "actors/session_directory.hpp"
-#include "actors/storage_actor.hpp"
+#include "actors/storage_pool.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
@@ -40,8 +40,9 @@ class actor_world {
     s->clock = clock;
     s->limits.json.max_depth = 64;
     s->llm = std::move(llm);
-    s->storage =
-        actors::spawn_storage_actor(sys, storage, std::make_shared<adapters::memory_knowledge>());
+    s->storage = std::make_shared<actors::storage_pool>(
+        sys, storage, std::make_shared<adapters::memory_knowledge>(),
+        actors::storage_pool_options{});
     s->backplane = actors::spawn_backplane(sys);
     s->registry = actors::spawn_activity_registry(sys);
     mutable_svc = s;
@@ -50,8 +51,9 @@ class actor_world {
   }
 
   ~actor_world() {
-    for (const auto& a : {svc->directory, svc->backplane, svc->storage, svc->registry})
+    for (const auto& a : {svc->directory, svc->backplane, svc->registry})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    svc->storage->stop();
     for (const auto& a : extra) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 

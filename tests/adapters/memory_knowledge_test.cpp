@@ -330,3 +330,45 @@ TEST_CASE("knowledge: document sets", "[knowledge]") {
   kb.ingest(secret);
   CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"policies"}))) == V{"p"});
 }
+
+TEST_CASE("knowledge: only the first max_query_words query words count", "[knowledge]") {
+  knowledge_query_limits caps;
+  caps.max_query_words = 2;
+  memory_knowledge kb(caps);
+  kb.ingest(doc("d", "alpha beta gamma delta"));
+  SECTION("words past the cap do not score") {
+    auto r = kb.query("alpha beta gamma delta", 5, anonymous());
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].score == 0.5f);  // 2 counted matches / 4 chunk words
+  }
+  SECTION("a match only past the cap finds nothing") {
+    CHECK(kb.query("zzz yyy alpha", 5, anonymous()).empty());
+  }
+  SECTION("the default cap is 64 words") {
+    memory_knowledge plain;
+    plain.ingest(doc("d", "alpha"));
+    std::string q;
+    for (int i = 0; i < 64; ++i) q += "alpha ";
+    CHECK(plain.query(q, 5, anonymous())[0].score == 64.0f);
+    CHECK(plain.query(q + "alpha", 5, anonymous())[0].score == 64.0f);
+  }
+}
+
+TEST_CASE("knowledge: at most max_scored_chunks visible chunks are scored per query",
+          "[knowledge]") {
+  knowledge_query_limits caps;
+  caps.max_scored_chunks = 2;
+  memory_knowledge kb(caps);
+  kb.ingest(doc("hidden", "needle", "other-org"));  // invisible: does not use the budget
+  kb.ingest(doc("a", "needle one"));
+  kb.ingest(doc("b", "needle two"));
+  kb.ingest(doc("c", "needle"));  // the best match, but past the cap
+  CHECK(ids(kb.query("needle", 5, anonymous("org-1"))) == V{"a", "b"});
+  SECTION("re-ingesting moves a document to the end of the ingest order") {
+    kb.ingest(doc("a", "needle one"));
+    CHECK(ids(kb.query("needle", 5, anonymous("org-1"))) == V{"c", "b"});  // best first
+  }
+  SECTION("the default cap is 10000 chunks") {
+    CHECK(knowledge_query_limits{}.max_scored_chunks == 10000);
+  }
+}

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace so::adapters::contract {
@@ -497,6 +498,30 @@ inline void run_storage_contract(const storage_factory& make) {
     auto gs = s->get_session("s-rt");
     REQUIRE(gs);
     CHECK(protocol::to_json(*gs) == protocol::to_json(se));
+  }
+
+  SECTION("several threads may call one adapter at once (the storage pool's workers do)") {
+    auto s = make();
+    constexpr int threads = 4, per_thread = 25;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      const auto conv = "conv-t" + std::to_string(t);
+      s->create_conversation(make_conversation(conv, "org-1", "idem-" + conv));
+      workers.emplace_back([&s, conv] {
+        for (int i = 0; i < per_thread; ++i)
+          s->append_message(make_message(conv + "-m" + std::to_string(i), conv, "x"));
+      });
+    }
+    for (auto& w : workers) w.join();
+    for (int t = 0; t < threads; ++t) {
+      message_query q;
+      q.conversation_id = "conv-t" + std::to_string(t);
+      q.limit = 100;
+      auto page = s->list_messages(q);
+      REQUIRE(page.messages.size() == per_thread);
+      for (int i = 0; i < per_thread; ++i)  // each thread's appends keep their order
+        CHECK(page.messages[i].id == q.conversation_id + "-m" + std::to_string(i));
+    }
   }
 }
 
