@@ -314,11 +314,11 @@ struct fake_gateway::impl {
           std::lock_guard lock(mu);
           ++resumed_handshakes;
         }
-        while (serve(stream, buffer)) {
+        while (serve(stream, buffer) && !options.close_after_answer) {
         }
       }
     } else {
-      while (serve(socket, buffer)) {
+      while (serve(socket, buffer) && !options.close_after_answer) {
       }
     }
     // Forget the descriptor before it is closed, so a shutdown(2) from the

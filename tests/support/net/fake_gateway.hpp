@@ -59,6 +59,9 @@ struct fake_gateway_options {
   bool hold_last = false;
   /// Serve further requests on a connection; false: `Connection: close` on every answer.
   bool keep_alive = true;
+  /// Announce keep-alive but close each connection right after its answer, like a
+  /// server dropping idle connections: the client's pooled connection is then stale.
+  bool close_after_answer = false;
 };
 
 class fake_gateway {
