@@ -75,8 +75,8 @@ struct client_core {
               connection_pool_limits limits)
       : io(io_ctx),
         ctx(std::move(tls_ctx)),
-        plain(std::make_shared<connection_pool<beast::tcp_stream>>(io_ctx, limits)),
-        tls(std::make_shared<connection_pool<tls_stream>>(io_ctx, limits)) {}
+        plain(connection_pool<beast::tcp_stream>::create(io_ctx, limits)),
+        tls(connection_pool<tls_stream>::create(io_ctx, limits)) {}
 
   template <class Stream>
   const std::shared_ptr<connection_pool<Stream>>& pool() const {
@@ -469,6 +469,8 @@ http_client_ptr make_http_client(boost::asio::io_context& io, http_client_option
   // the pool picks them up; no internal store: the pool holds one session per host.
   SSL_CTX_set_session_cache_mode(ctx->native_handle(),
                                  SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  // Idle pooled TLS connections give their read/write buffers back.
+  SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   connection_pool_limits limits;
   limits.max_idle_per_host = options.max_idle_per_host;
   limits.idle_expiry = options.idle_expiry;

@@ -97,8 +97,12 @@ struct http_client_options {
   /// self-signed certificate). Verification of chain and host name is always on.
   std::optional<std::string> extra_ca_file;
   /// Idle keep-alive connections kept per scheme+host+port; handing back one more
-  /// closes the oldest. 0 disables pooling (one connection per call).
-  std::size_t max_idle_per_host = 8;
+  /// closes the oldest. 0 disables pooling (one connection per call). It should
+  /// cover the calls one io thread has in flight to a host at peak: at 50
+  /// concurrent turns a limit of 8 still opened a new connection for most calls.
+  /// An idle connection costs a socket and a few KB (TLS buffers are released
+  /// while idle), so the bound is generous.
+  std::size_t max_idle_per_host = 256;
   /// An idle connection unused this long is closed (servers drop idle ones too:
   /// node's default is 5 s, nginx 75 s; a stale one costs one invisible retry).
   std::chrono::milliseconds idle_expiry{30'000};

@@ -23,9 +23,17 @@
 // marks the SSL as shut down first: otherwise OpenSSL treats the session as broken
 // (SSL_free → not resumable) and resumption would never happen.
 //
+// Lifetime: the pool holds sockets and a timer of its io_context, which must not
+// outlive that context; but the pool belongs to a client that callers may keep
+// longer (the server destroys the io_context before the services holding the
+// gateway provider). So every pool registers with a `pool_registry` service of
+// the io_context, which `shutdown()`s it when the context goes away: the pool then
+// drops its connections and timer and stays inert.
+//
 // Thread-safety: none. The pool belongs to one io_context that is run by exactly one
 // thread, and every member is called on that thread (the client posts there).
-// Destroy it on that thread or after the io_context stopped.
+// Destroy it on that thread or after the io_context stopped. The registry is
+// thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -42,9 +50,12 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 namespace so::net {
 
@@ -54,7 +65,7 @@ template <class Stream>
 constexpr bool is_tls_stream_v = std::is_same_v<Stream, tls_stream>;
 
 struct connection_pool_limits {
-  std::size_t max_idle_per_host = 8;
+  std::size_t max_idle_per_host = 256;
   std::chrono::milliseconds idle_expiry{30'000};
 };
 
@@ -67,8 +78,46 @@ void close_stream(Stream& stream) {
   boost::beast::get_lowest_layer(stream).close();
 }
 
+/// What the registry needs of a pool.
+class pool_base {
+ public:
+  virtual ~pool_base() = default;
+  /// Closes and drops every connection and the timer; later `put`s just close.
+  virtual void shutdown() = 0;
+};
+
+/// An io_context service: shuts its registered pools down with the context.
+class pool_registry final : public boost::asio::execution_context::service {
+ public:
+  inline static boost::asio::execution_context::id id;  ///< Asio's service key
+
+  explicit pool_registry(boost::asio::execution_context& ctx) : service(ctx) {}
+
+  void add(std::weak_ptr<pool_base> pool) {
+    std::lock_guard lock(mu_);
+    std::erase_if(pools_, [](const auto& p) { return p.expired(); });
+    pools_.push_back(std::move(pool));
+  }
+
+ private:
+  void shutdown() override {
+    std::vector<std::weak_ptr<pool_base>> pools;
+    {
+      std::lock_guard lock(mu_);
+      pools.swap(pools_);
+    }
+    for (auto& weak : pools) {
+      if (auto pool = weak.lock()) pool->shutdown();
+    }
+  }
+
+  std::mutex mu_;
+  std::vector<std::weak_ptr<pool_base>> pools_;
+};
+
 template <class Stream>
-class connection_pool : public std::enable_shared_from_this<connection_pool<Stream>> {
+class connection_pool final : public pool_base,
+                              public std::enable_shared_from_this<connection_pool<Stream>> {
  public:
   /// Distinct scheme+host+port keys remembered (gateway and webhook hosts come from
   /// configuration, so this is a safety bound, not a working set).
@@ -76,19 +125,29 @@ class connection_pool : public std::enable_shared_from_this<connection_pool<Stre
 
   using clock = std::chrono::steady_clock;
 
-  connection_pool(boost::asio::io_context& io, connection_pool_limits limits)
-      : limits_(limits), sweep_timer_(io) {}
+  /// Made through `create` only: the registry must know every pool.
+  static std::shared_ptr<connection_pool> create(boost::asio::io_context& io,
+                                                 connection_pool_limits limits) {
+    auto pool = std::shared_ptr<connection_pool>(new connection_pool(io, limits));
+    boost::asio::use_service<pool_registry>(io).add(pool);
+    return pool;
+  }
 
-  ~connection_pool() {
+  ~connection_pool() override { shutdown(); }
+
+  void shutdown() override {
     for (auto& [key, host] : hosts_) {
       for (auto& c : host.idle) close_stream(*c.stream);
     }
+    hosts_.clear();
+    sweep_timer_.reset();
+    closed_ = true;
   }
 
   connection_pool(const connection_pool&) = delete;
   connection_pool& operator=(const connection_pool&) = delete;
 
-  bool enabled() const { return limits_.max_idle_per_host > 0; }
+  bool enabled() const { return limits_.max_idle_per_host > 0 && !closed_; }
 
   /// A live idle connection for `key`, or null (the caller then connects).
   std::unique_ptr<Stream> take(const std::string& key) {
@@ -129,6 +188,7 @@ class connection_pool : public std::enable_shared_from_this<connection_pool<Stre
 
   /// Remembers the session of a TLS connection to `key` if it can be resumed.
   void store_session(const std::string& key, SSL* ssl) {
+    if (closed_) return;
     SSL_SESSION* s = SSL_get1_session(ssl);
     if (s == nullptr) return;
     if (SSL_SESSION_is_resumable(s) != 1) {
@@ -193,8 +253,8 @@ class connection_pool : public std::enable_shared_from_this<connection_pool<Stre
 
   void wait_sweep(clock::time_point when) {
     sweep_armed_ = true;
-    sweep_timer_.expires_at(when);
-    sweep_timer_.async_wait([weak = this->weak_from_this()](boost::beast::error_code ec) {
+    sweep_timer_->expires_at(when);
+    sweep_timer_->async_wait([weak = this->weak_from_this()](boost::beast::error_code ec) {
       if (ec) return;
       if (auto self = weak.lock()) self->sweep();
     });
@@ -215,9 +275,13 @@ class connection_pool : public std::enable_shared_from_this<connection_pool<Stre
     if (next != clock::time_point::max()) wait_sweep(next + limits_.idle_expiry);
   }
 
+  connection_pool(boost::asio::io_context& io, connection_pool_limits limits)
+      : limits_(limits), sweep_timer_(std::in_place, io) {}
+
   connection_pool_limits limits_;
-  boost::asio::steady_timer sweep_timer_;
+  std::optional<boost::asio::steady_timer> sweep_timer_;  ///< reset by shutdown()
   bool sweep_armed_ = false;
+  bool closed_ = false;
   std::unordered_map<std::string, host_entry> hosts_;
 };
 

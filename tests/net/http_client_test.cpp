@@ -5,12 +5,15 @@
 #include "tests/support/net/fake_gateway.hpp"
 #include "tests/support/net/raw_tcp_server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 using namespace so;
 using namespace std::chrono_literals;
@@ -602,4 +605,27 @@ TEST_CASE("http pool: TLS calls reuse the connection, new connections resume the
     CHECK(gw.connections() == 3);
     CHECK(gw.resumed_handshakes() == 2);
   }
+}
+
+TEST_CASE("http pool: a client holding idle connections may outlive its io_context",
+          "[http][pool]") {
+  // The server destroys its io_context before the services that hold the client:
+  // the pooled sockets and the sweep timer must go with the context, not after it.
+  test::raw_tcp_server server;
+  net::http_client_ptr http;
+  {
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);
+    std::thread thread([&] { io.run(); });
+    http = net::make_http_client(io);
+    recorder rec;
+    auto call = http->start(post(server.url()), rec.callbacks());
+    REQUIRE(server.accept_request());
+    server.send(kOk);
+    CHECK_FALSE(rec.wait_complete().error);  // the connection is now idle in the pool
+    io.stop();
+    thread.join();
+  }
+  CHECK(server.wait_client_closed());  // closed with the context
+  http.reset();                        // nothing left to touch the dead context
 }
