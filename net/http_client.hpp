@@ -10,7 +10,9 @@
 // or timed-out call closes its connection. If a reused connection fails before
 // one byte of the response arrived (the server closed it while idle), the call is
 // retried once on a fresh connection, invisibly to the caller. New TLS connections
-// resume the host's last TLS session. Bounds: see `http_client_options`.
+// resume the host's last TLS session. Bounds: see `http_client_options`. While
+// connections are idle a sweep timer is pending on the io_context (a `run()`
+// without a work guard returns only once they expired).
 //
 // Thread-safety: one client belongs to one io_context, and that io_context must be
 // run by exactly ONE thread — the pool and every call's state live on it without
