@@ -130,7 +130,9 @@ void server::impl::boot() {
   auto http = make_http_client_router(pool->contexts(), std::move(clients));
   auto tools = opts.extra_tools;
   if (cfg.tools_file)
-    for (auto& t : adapters::tools::load_tools_file(*cfg.tools_file, http)) tools.push_back(t);
+    for (auto& t :
+         adapters::tools::load_tools_file(*cfg.tools_file, http, cfg.max_tool_result_bytes))
+      tools.push_back(t);
 
   auto llm = opts.llm_override;
   if (!llm && cfg.llm_enabled()) {

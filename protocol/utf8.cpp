@@ -46,10 +46,9 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
-std::string repair_utf8(std::string_view s) {
+void append_repaired_utf8(std::string& out, std::string_view s) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-  std::string out;
-  out.reserve(s.size());
+  out.reserve(out.size() + s.size());
   for (std::size_t i = 0; i < s.size();) {
     const auto d = decode_utf8_at(s, i);
     if (d.length == 0) {
@@ -60,7 +59,25 @@ std::string repair_utf8(std::string_view s) {
       i += d.length;
     }
   }
+}
+
+std::string repair_utf8(std::string_view s) {
+  std::string out;
+  append_repaired_utf8(out, s);
   return out;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII: the common case, no decoding
+      ++i;
+      continue;
+    }
+    const auto d = decode_utf8_at(s, i);
+    if (d.length == 0) return false;
+    i += d.length;
+  }
+  return true;
 }
 
 std::size_t utf8_length(std::string_view s) {

@@ -27,6 +27,12 @@ void append_utf8(std::string& out, char32_t cp);
 /// (the WHATWG/Rust "lossy" decoding, one replacement per bad byte).
 std::string repair_utf8(std::string_view s);
 
+/// Appends `repair_utf8(s)` to `out` (lets a caller reuse one buffer).
+void append_repaired_utf8(std::string& out, std::string_view s);
+
+/// True when `s` is entirely well-formed UTF-8 (then `repair_utf8(s) == s`).
+bool is_valid_utf8(std::string_view s);
+
 /// Counts Unicode code points of valid UTF-8 text.
 std::size_t utf8_length(std::string_view s);
 

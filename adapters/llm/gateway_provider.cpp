@@ -10,6 +10,7 @@
 #include "adapters/llm/delta_normalizer.hpp"
 #include "adapters/llm/retry_policy.hpp"
 #include "adapters/llm/sse_decoder.hpp"
+#include "protocol/utf8.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -100,7 +101,7 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
     reason_.clear();
     retry_after_.reset();
     error_body_.clear();
-    decoder_ = sse_decoder{};
+    decoder_.reset();
     normalizer_ = stream_normalizer{};
   }
 
@@ -118,11 +119,13 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
 
   void on_body(std::string_view chunk) {
     if (!success_status()) {
+      // Only the first kMaxErrorBody bytes are kept; the rest is read and dropped.
       const std::size_t room = kMaxErrorBody - std::min(kMaxErrorBody, error_body_.size());
       error_body_.append(chunk.substr(0, room));
       return;
     }
-    deliver_all(decoder_.feed(chunk));
+    decoder_.feed(chunk, events_);
+    deliver_all();
   }
 
   void on_complete(const net::http_outcome& outcome) {
@@ -135,7 +138,10 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
 
     if (status_ != 0 && !success_status()) {
       if (is_retryable_status(status_) && can_retry()) return retry(attempt, retry_after_);
-      return fail("LLM API error " + std::to_string(status_) + " " + reason_ + ": " + error_body_);
+      // The body is the gateway's text, cut at a byte limit: repaired before it
+      // reaches an event (invalid or cut UTF-8 becomes U+FFFD).
+      return fail("LLM API error " + std::to_string(status_) + " " +
+                  protocol::repair_utf8(reason_) + ": " + protocol::repair_utf8(error_body_));
     }
     if (outcome.error && outcome.before_head) {
       if (can_retry()) {
@@ -144,7 +150,10 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
       }
       return fail("HTTP request failed: " + *outcome.error);
     }
-    if (!outcome.error) deliver_all(decoder_.finish());
+    if (!outcome.error) {
+      decoder_.finish(events_);
+      deliver_all();
+    }
     // A finish (or [DONE]) already seen means the answer is whole, even if the
     // connection then failed to close cleanly.
     if (decoder_.saw_finish()) return deliver(stream_complete{});
@@ -166,10 +175,12 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
     config_->timer(delay, [self] { self->start_attempt(); });
   }
 
-  void deliver_all(std::vector<stream_event> events) {
-    for (auto& e : events) {
+  // Delivers and empties events_ (its capacity is kept for the next read).
+  void deliver_all() {
+    for (auto& e : events_) {
       if (auto normalized = normalizer_.apply(std::move(e))) deliver(std::move(*normalized));
     }
+    events_.clear();
   }
 
   void deliver(stream_event e) {
@@ -196,6 +207,7 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
   std::optional<double> retry_after_;
   std::string error_body_;
   sse_decoder decoder_;
+  std::vector<stream_event> events_;  ///< events of one read, reused
   stream_normalizer normalizer_;
 };
 

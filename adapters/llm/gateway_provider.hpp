@@ -6,7 +6,12 @@
 // no finish and no [DONE]. Retries (decisions.md): send failures and HTTP
 // 429/500/502/503/504/520–527 up to 3 times, honouring Retry-After, else
 // exponential backoff with jitter capped at 60 s — only while nothing of the
-// call has been delivered. Failure texts follow engine.md §2.11.
+// call has been delivered. Failure texts follow engine.md §2.11; an error
+// response's body is kept up to 64 KiB (the rest is read and dropped) and
+// UTF-8-repaired before it is quoted in the failure event. Calls go through the
+// HTTP client's keep-alive pool, so a turn normally costs no TCP/TLS handshake;
+// a pooled connection the gateway closed meanwhile is replaced inside the
+// client and never counts as a retry here.
 // Thread-safety: as `provider`.
 #pragma once
 

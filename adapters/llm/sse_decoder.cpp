@@ -6,6 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapidjson/allocators.h>
+#include <rapidjson/document.h>
+
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -94,56 +98,119 @@ void decode_chunk(const rapidjson::Value& chunk, std::vector<stream_event>& out)
   }
 }
 
+constexpr std::string_view kData = "data:";
+// A line buffer grown by one huge line is given back rather than kept for the stream.
+constexpr std::size_t kKeptLineCapacity = 64 * 1024;
+
+// The payload of a `data:` line, or nullopt for blank, ':' comment, 'event:' and
+// other fields.
+std::optional<std::string_view> data_payload(std::string_view raw) {
+  const std::string_view line = trim(raw);
+  if (line.substr(0, kData.size()) != kData) return std::nullopt;
+  return trim(line.substr(kData.size()));
+}
+
 }  // namespace
+
+class sse_decoder::line_parser {
+ public:
+  line_parser() = default;
+  line_parser(const line_parser&) = delete;
+  line_parser& operator=(const line_parser&) = delete;
+
+  void decode(std::string_view payload, std::vector<stream_event>& out) {
+    if (payload == "[DONE]") {
+      out.emplace_back(finish_seen{"stop"});
+      return;
+    }
+    if (payload.empty()) return;
+    // Invalid bytes become U+FFFD (engine.md §2.5): one bad byte costs one character,
+    // not the whole chunk.
+    std::string_view text = payload;
+    if (!protocol::is_valid_utf8(payload)) {
+      repaired_.clear();
+      protocol::append_repaired_utf8(repaired_, payload);
+      text = repaired_;
+    }
+    doc_.SetNull();  // nothing may point into the arena when it is recycled
+    pool_.Clear();   // frees overflow chunks of a big line, keeps the arena
+    if (const auto r = protocol::parse_untrusted(doc_, text); !r.ok) {
+      constexpr std::size_t kShown = 200;
+      spdlog::warn("LLM stream: skipping malformed SSE data line ({}): {}", r.error,
+                   text.substr(0, kShown));
+      return;
+    }
+    if (doc_.IsObject()) decode_chunk(doc_, out);
+  }
+
+ private:
+  // A chunk line's DOM (ids, a few short strings) fits the arena; a bigger line
+  // spills into heap chunks that the next line frees.
+  static constexpr std::size_t kArenaBytes = 8 * 1024;
+  alignas(std::max_align_t) char arena_[kArenaBytes];
+  rapidjson::MemoryPoolAllocator<> pool_{arena_, kArenaBytes, kArenaBytes};
+  rapidjson::Document doc_{&pool_};
+  std::string repaired_;
+};
 
 std::vector<stream_event> decode_sse_line(std::string_view raw) {
   std::vector<stream_event> out;
-  const std::string_view line = trim(raw);
-  constexpr std::string_view kData = "data:";
-  if (line.substr(0, kData.size()) != kData)
-    return out;  // blank, ':' comment, 'event:', other fields
-  const std::string_view payload = trim(line.substr(kData.size()));
-  if (payload == "[DONE]") {
-    out.emplace_back(finish_seen{"stop"});
-    return out;
-  }
-  if (payload.empty()) return out;
-  // Invalid bytes become U+FFFD (engine.md §2.5): one bad byte costs one character,
-  // not the whole chunk.
-  const std::string text = protocol::repair_utf8(payload);
-  rapidjson::Document doc;
-  if (const auto r = protocol::parse_untrusted(doc, text); !r.ok) {
-    constexpr std::size_t kShown = 200;
-    spdlog::warn("LLM stream: skipping malformed SSE data line ({}): {}", r.error,
-                 std::string_view(text).substr(0, kShown));
-    return out;
-  }
-  if (doc.IsObject()) decode_chunk(doc, out);
+  if (const auto payload = data_payload(raw)) sse_decoder::line_parser().decode(*payload, out);
   return out;
 }
 
+sse_decoder::sse_decoder() = default;
+sse_decoder::~sse_decoder() = default;
+sse_decoder::sse_decoder(sse_decoder&&) noexcept = default;
+sse_decoder& sse_decoder::operator=(sse_decoder&&) noexcept = default;
+
+void sse_decoder::reset() {
+  pending_.clear();
+  saw_finish_ = false;
+}
+
 void sse_decoder::decode_into(std::string_view line, std::vector<stream_event>& out) {
-  for (auto& e : decode_sse_line(line)) {
-    if (std::holds_alternative<finish_seen>(e)) saw_finish_ = true;
-    out.push_back(std::move(e));
+  const auto payload = data_payload(line);
+  if (!payload) return;
+  if (!parser_) parser_ = std::make_unique<line_parser>();
+  const std::size_t first = out.size();
+  parser_->decode(*payload, out);
+  for (std::size_t i = first; i < out.size(); ++i) {
+    if (std::holds_alternative<finish_seen>(out[i])) saw_finish_ = true;
   }
+}
+
+void sse_decoder::feed(std::string_view bytes, std::vector<stream_event>& out) {
+  // Whole lines are decoded straight from `bytes`; only the unfinished tail of a
+  // read is kept, to be completed by the next one.
+  for (std::size_t nl; (nl = bytes.find('\n')) != std::string_view::npos;
+       bytes.remove_prefix(nl + 1)) {
+    if (pending_.empty()) {
+      decode_into(bytes.substr(0, nl), out);
+    } else {
+      pending_.append(bytes.substr(0, nl));
+      decode_into(pending_, out);
+      pending_.clear();
+      if (pending_.capacity() > kKeptLineCapacity) std::string().swap(pending_);
+    }
+  }
+  pending_.append(bytes);
 }
 
 std::vector<stream_event> sse_decoder::feed(std::string_view bytes) {
   std::vector<stream_event> out;
-  pending_.append(bytes);
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
-    decode_into(std::string_view(pending_).substr(start, nl - start), out);
-  }
-  pending_.erase(0, start);
+  feed(bytes, out);
   return out;
+}
+
+void sse_decoder::finish(std::vector<stream_event>& out) {
+  if (!pending_.empty()) decode_into(pending_, out);
+  pending_.clear();
 }
 
 std::vector<stream_event> sse_decoder::finish() {
   std::vector<stream_event> out;
-  if (!pending_.empty()) decode_into(pending_, out);
-  pending_.clear();
+  finish(out);
   return out;
 }
 

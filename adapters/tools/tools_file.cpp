@@ -92,7 +92,8 @@ net::http_headers parse_headers(const rapidjson::Value& v, const entry_errors& e
 }
 
 tool_ptr parse_entry(const rapidjson::Value& entry, std::string_view label, std::size_t index,
-                     const net::http_client_ptr& http, std::set<std::string>& seen) {
+                     const net::http_client_ptr& http, std::size_t max_result_bytes,
+                     std::set<std::string>& seen) {
   entry_errors err(label, index);
   if (!entry.IsObject()) err.fail("expected an object");
 
@@ -141,6 +142,7 @@ tool_ptr parse_entry(const rapidjson::Value& entry, std::string_view label, std:
 
   if (!url->IsString()) err.fail("'url' must be a string");
   webhook_options opts;
+  opts.max_result_bytes = max_result_bytes;
   opts.url.assign(url->GetString(), url->GetStringLength());
   const bool http_scheme = opts.url.rfind("http://", 0) == 0;
   const bool https_scheme = opts.url.rfind("https://", 0) == 0;
@@ -161,7 +163,7 @@ tool_ptr parse_entry(const rapidjson::Value& entry, std::string_view label, std:
 }  // namespace
 
 std::vector<tool_ptr> parse_tools(std::string_view json, std::string_view label,
-                                  net::http_client_ptr http) {
+                                  net::http_client_ptr http, std::size_t max_result_bytes) {
   rapidjson::Document doc;
   const auto parsed = protocol::parse_untrusted(doc, json);
   if (!parsed.ok) {
@@ -174,12 +176,13 @@ std::vector<tool_ptr> parse_tools(std::string_view json, std::string_view label,
   std::set<std::string> seen;
   std::size_t index = 0;
   for (const auto& entry : doc.GetArray()) {
-    out.push_back(parse_entry(entry, label, index++, http, seen));
+    out.push_back(parse_entry(entry, label, index++, http, max_result_bytes, seen));
   }
   return out;
 }
 
-std::vector<tool_ptr> load_tools_file(const std::string& path, net::http_client_ptr http) {
+std::vector<tool_ptr> load_tools_file(const std::string& path, net::http_client_ptr http,
+                                      std::size_t max_result_bytes) {
   const std::string label = "SMOOTH_AGENT_TOOLS_FILE " + path;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -188,7 +191,7 @@ std::vector<tool_ptr> load_tools_file(const std::string& path, net::http_client_
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw std::invalid_argument(label + ": cannot read");
-  return parse_tools(text.str(), label, std::move(http));
+  return parse_tools(text.str(), label, std::move(http), max_result_bytes);
 }
 
 }  // namespace so::adapters::tools

@@ -15,8 +15,10 @@
 #pragma once
 
 #include "adapters/tools/tool.hpp"
+#include "adapters/tools/webhook_tool.hpp"
 #include "net/http_client.hpp"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,11 +26,16 @@
 namespace so::adapters::tools {
 
 /// Parses `json`; `label` prefixes every error (e.g. "SMOOTH_AGENT_TOOLS_FILE /x.json").
-/// `http` is used by webhook entries (required only if there are any).
-std::vector<tool_ptr> parse_tools(std::string_view json, std::string_view label,
-                                  net::http_client_ptr http);
+/// `http` is used by webhook entries (required only if there are any);
+/// `max_result_bytes` caps every webhook's response body
+/// (SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES, `server_config::max_tool_result_bytes`).
+std::vector<tool_ptr> parse_tools(
+    std::string_view json, std::string_view label, net::http_client_ptr http,
+    std::size_t max_result_bytes = webhook_options::kDefaultMaxResultBytes);
 
 /// Reads and parses the file at `path`; errors are labelled "SMOOTH_AGENT_TOOLS_FILE <path>".
-std::vector<tool_ptr> load_tools_file(const std::string& path, net::http_client_ptr http);
+std::vector<tool_ptr> load_tools_file(
+    const std::string& path, net::http_client_ptr http,
+    std::size_t max_result_bytes = webhook_options::kDefaultMaxResultBytes);
 
 }  // namespace so::adapters::tools

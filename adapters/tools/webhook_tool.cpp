@@ -48,8 +48,19 @@ std::string make_body(const std::string& name, const std::string& arguments_json
 struct call_state {
   std::mutex mutex;
   tool_done done;  ///< emptied when called: guarantees exactly once
+  std::size_t max_body = 0;
   int status = 0;
   std::string body;
+  bool too_large = false;  ///< the body passed max_body (what arrived beyond it is dropped)
+
+  void append(std::string_view chunk) {
+    if (too_large) return;
+    if (chunk.size() > max_body - body.size()) {
+      too_large = true;
+      return;
+    }
+    body.append(chunk);
+  }
 
   void finish(tool_outcome outcome) {
     tool_done d;
@@ -63,11 +74,18 @@ struct call_state {
 };
 
 tool_outcome outcome_of(const call_state& s, const net::http_outcome& o) {
+  if (o.body_too_large || s.too_large) {
+    return tool_outcome::failure("webhook failed: the response body exceeds the limit of " +
+                                 std::to_string(s.max_body) +
+                                 " bytes (SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES)");
+  }
   if (o.error) return tool_outcome::failure("webhook failed: " + *o.error);
   if (o.cancelled) return tool_outcome::failure("webhook failed: cancelled");
-  if (s.status >= 200 && s.status < 300) return tool_outcome::ok(s.body);
-  return tool_outcome::failure("webhook returned HTTP " + std::to_string(s.status) + ": " +
-                               std::string(protocol::utf8_prefix(s.body, kMaxErrorBodyChars)));
+  // The endpoint's bytes are not trusted to be UTF-8.
+  if (s.status >= 200 && s.status < 300) return tool_outcome::ok(protocol::repair_utf8(s.body));
+  return tool_outcome::failure(
+      "webhook returned HTTP " + std::to_string(s.status) + ": " +
+      std::string(protocol::utf8_prefix(protocol::repair_utf8(s.body), kMaxErrorBodyChars)));
 }
 
 }  // namespace
@@ -81,6 +99,7 @@ void webhook_tool::invoke(const std::string& arguments_json, const tool_context&
                           tool_done done) {
   auto state = std::make_shared<call_state>();
   state->done = std::move(done);
+  state->max_body = options_.max_result_bytes;
 
   net::http_request req;
   req.method = "POST";
@@ -92,11 +111,12 @@ void webhook_tool::invoke(const std::string& arguments_json, const tool_context&
   req.total_timeout = options_.timeout;
   req.connect_timeout = std::min(req.connect_timeout, options_.timeout);
   req.idle_timeout = std::min(req.idle_timeout, options_.timeout);
+  req.max_body_bytes = options_.max_result_bytes;  // the client stops reading past it
 
   net::http_callbacks cb;
   // Callbacks run one at a time on the I/O thread, so status/body need no lock.
   cb.on_head = [state](const net::http_response_head& head) { state->status = head.status; };
-  cb.on_body = [state](std::string_view chunk) { state->body.append(chunk); };
+  cb.on_body = [state](std::string_view chunk) { state->append(chunk); };
   cb.on_complete = [state](const net::http_outcome& o) { state->finish(outcome_of(*state, o)); };
 
   try {

@@ -415,3 +415,78 @@ TEST_CASE("gateway: TLS with the fake gateway's certificate", "[llm][gateway][tl
   auto h = p->stream(simple_request(), c.sink());
   CHECK(accumulate(c.wait_terminal()).content == "over TLS");
 }
+
+TEST_CASE("gateway: sequential streams share one keep-alive connection", "[llm][gateway][pool]") {
+  test::fake_gateway gw({text_entry("one"), text_entry("two"), text_entry("three")});
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+  for (const char* expected : {"one", "two", "three"}) {
+    collector c;
+    auto h = p->stream(simple_request(), c.sink());
+    CHECK(accumulate(c.wait_terminal()).content == expected);
+  }
+  CHECK(gw.requests().size() == 3);
+  CHECK(gw.connections() == 1);
+}
+
+TEST_CASE("gateway: a gateway that drops idle connections costs no failed call",
+          "[llm][gateway][pool]") {
+  test::fake_gateway_options gopts;
+  gopts.close_after_answer = true;
+  test::fake_gateway gw({text_entry("one"), text_entry("two"), text_entry("three")}, gopts);
+  test::background_io io;
+  auto opts = fast_options(gw);
+  std::atomic<int> backoffs{0};
+  opts.backoff = [&](unsigned, std::optional<double>) {
+    ++backoffs;
+    return 1ms;
+  };
+  auto p = make_gateway_provider(io.http(), io.timer(), opts);
+  for (const char* expected : {"one", "two", "three"}) {
+    collector c;
+    auto h = p->stream(simple_request(), c.sink());
+    CHECK(accumulate(c.wait_terminal()).content == expected);
+  }
+  CHECK(gw.requests().size() == 3);
+  CHECK(gw.connections() == 3);
+  CHECK(backoffs.load() == 0);  // the stale connections were never a "send failure"
+}
+
+TEST_CASE("gateway: a cancelled stream's connection is not reused", "[llm][gateway][pool]") {
+  test::fake_gateway_options gopts;
+  gopts.hold_last = true;
+  test::fake_gateway gw({text_entry("first"), text_entry("second")}, gopts);
+  gateway_stream s(fast_options(gw));
+  REQUIRE(s.c.wait_content("first"));
+  s.h->cancel();
+  gw.release();
+  gw.release();
+  collector c2;
+  auto h2 = s.p->stream(simple_request(), c2.sink());
+  CHECK(accumulate(c2.wait_terminal()).content == "second");
+  CHECK(gw.connections() == 2);
+}
+
+TEST_CASE("gateway: an error body is UTF-8-repaired and capped before it enters the event",
+          "[llm][gateway]") {
+  test::fake_gateway gw({text_entry("never")});
+  SECTION("invalid UTF-8") {
+    gateway_fault f = status_fault(401);
+    f.body = "{\"error\":\"bad \xFF key \xC3\"}";
+    gw.push_fault(f);
+    gateway_stream s(fast_options(gw));
+    CHECK(failure_of(s.c.wait_terminal()) ==
+          "LLM API error 401 Unauthorized: {\"error\":\"bad \xEF\xBF\xBD key \xEF\xBF\xBD\"}");
+  }
+  SECTION("an oversized body is cut at 64 KiB, even inside a character") {
+    gateway_fault f = status_fault(400);
+    f.body = "x" + std::string(70'000, '\xE2');  // 0xE2 starts a 3-byte character
+    gw.push_fault(f);
+    gateway_stream s(fast_options(gw));
+    const std::string msg = failure_of(s.c.wait_terminal());
+    const std::string prefix = "LLM API error 400 Bad Request: x";
+    REQUIRE(msg.rfind(prefix, 0) == 0);
+    // 65535 stray lead bytes kept, each repaired to U+FFFD (3 bytes).
+    CHECK(msg.size() == prefix.size() + 3 * (64 * 1024 - 1));
+  }
+}

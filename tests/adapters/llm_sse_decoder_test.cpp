@@ -183,3 +183,48 @@ TEST_CASE("sse: any split of the byte stream, even inside a UTF-8 character, dec
     }
   }
 }
+
+TEST_CASE("sse: one decoder handles lines of any size, reusing its buffers", "[llm][sse]") {
+  // Far beyond the decoder's parse arena: the line spills to the heap, and the next
+  // small line must still decode from the recycled arena.
+  const std::string big(100'000, 'x');
+  sse_decoder d;
+  std::vector<stream_event> events;
+  for (int round = 0; round < 3; ++round) {
+    d.feed("data: {\"choices\":[{\"delta\":{\"content\":\"" + big + "\"}}]}\n", events);
+    d.feed("data: {\"choices\":[{\"delta\":{\"content\":\"small\"}}]}\n", events);
+  }
+  REQUIRE(events.size() == 6);
+  for (int round = 0; round < 3; ++round) {
+    CHECK(std::get<content_delta>(events[2 * round]).text == big);
+    CHECK(std::get<content_delta>(events[2 * round + 1]).text == "small");
+  }
+}
+
+TEST_CASE("sse: feed with an output vector appends; reset starts a fresh stream", "[llm][sse]") {
+  sse_decoder d;
+  std::vector<stream_event> events{content_delta{"before"}};
+  d.feed("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\ndata: [DONE]\ndata: {\"cho",
+         events);
+  REQUIRE(events.size() == 3);
+  CHECK(std::get<content_delta>(events[0]).text == "before");
+  CHECK(std::get<content_delta>(events[1]).text == "a");
+  CHECK(d.saw_finish());
+  d.reset();  // a retry: the half line and the finish of the first attempt are gone
+  CHECK_FALSE(d.saw_finish());
+  events.clear();
+  d.feed("data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}", events);
+  d.finish(events);
+  REQUIRE(events.size() == 1);
+  CHECK(std::get<content_delta>(events[0]).text == "b");
+}
+
+TEST_CASE("sse: invalid UTF-8 through the stream decoder is repaired too", "[llm][sse]") {
+  sse_decoder d;
+  const auto events = d.feed(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"ok\xC3\"}}]}\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"fine\"}}]}\n");
+  REQUIRE(events.size() == 2);
+  CHECK(std::get<content_delta>(events[0]).text == "ok\xEF\xBF\xBD");
+  CHECK(std::get<content_delta>(events[1]).text == "fine");
+}

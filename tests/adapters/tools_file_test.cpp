@@ -160,3 +160,15 @@ TEST_CASE("tools file: loaded from disk, errors labelled with the path", "[tools
   CHECK_THROWS_WITH(load_tools_file(path, kHttp),
                     "SMOOTH_AGENT_TOOLS_FILE " + path + ": cannot open: No such file or directory");
 }
+
+TEST_CASE("tools JSON: webhook tools get the result cap they are given", "[tools]") {
+  const std::string json = R"([{"name":"hook","url":"http://127.0.0.1:9/hook"}])";
+  auto defaulted = parse_tools(json, "file", kHttp);
+  auto* d = dynamic_cast<webhook_tool*>(defaulted.at(0).get());
+  REQUIRE(d != nullptr);
+  CHECK(d->options().max_result_bytes == 256u * 1024u);
+  auto capped = parse_tools(json, "file", kHttp, 4096);
+  auto* c = dynamic_cast<webhook_tool*>(capped.at(0).get());
+  REQUIRE(c != nullptr);
+  CHECK(c->options().max_result_bytes == 4096u);
+}

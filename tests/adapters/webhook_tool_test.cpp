@@ -200,3 +200,85 @@ TEST_CASE("webhook: a client that completes inside start is handled once", "[too
   CHECK(body["arguments"].IsObject());
   CHECK(body["arguments"].MemberCount() == 0);
 }
+
+TEST_CASE("webhook: a body over max_result_bytes is a tool error naming the limit", "[tools]") {
+  const std::size_t cap = 1024;
+  const std::size_t size = GENERATE(1024u, 1025u, 300'000u);
+  INFO("body of " << size << " bytes");
+  const std::string body(size, 'r');
+  http_test_server server([&](const http_test_request&) { return http_test_response{200, body}; });
+  so::test::background_io io;
+  webhook_options o;
+  o.url = server.url("/big");
+  o.max_result_bytes = cap;
+  webhook_tool tool({"big", "", R"({"type":"object","properties":{}})"}, o, io.http());
+  std::atomic<int> completions{0};
+  const auto out = run(tool, "{}", completions).outcome;
+  if (size <= cap) {
+    CHECK_FALSE(out.is_error);
+    CHECK(out.text == body);
+  } else {
+    CHECK(out.is_error);
+    CHECK(out.text ==
+          "error: webhook failed: the response body exceeds the limit of 1024 bytes "
+          "(SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES)");
+  }
+}
+
+TEST_CASE("webhook: the cap holds even if the client streams past it", "[tools]") {
+  // A client that ignores http_request::max_body_bytes: the tool still keeps at
+  // most the cap and fails the call.
+  struct flooding_client final : so::net::http_client {
+    std::optional<std::uint64_t> limit_seen;
+    std::shared_ptr<so::net::http_call> start(so::net::http_request req,
+                                              so::net::http_callbacks cb) override {
+      limit_seen = req.max_body_bytes;
+      cb.on_head(so::net::http_response_head{200, "OK", {}});
+      for (int i = 0; i < 10; ++i) cb.on_body(std::string(600, 'z'));
+      cb.on_complete(so::net::http_outcome{});
+      return nullptr;
+    }
+  };
+  auto client = std::make_shared<flooding_client>();
+  webhook_options o;
+  o.url = "http://hooks.local/flood";
+  o.max_result_bytes = 2048;
+  webhook_tool tool({"flood", "", R"({"type":"object","properties":{}})"}, o, client);
+  std::atomic<int> completions{0};
+  const auto out = run(tool, "{}", completions).outcome;
+  CHECK(out.is_error);
+  CHECK_THAT(out.text, Catch::Contains("exceeds the limit of 2048 bytes"));
+  CHECK(client->limit_seen == std::optional<std::uint64_t>(2048));
+  CHECK(completions == 1);
+}
+
+TEST_CASE("webhook: invalid UTF-8 in a result or an error body is repaired", "[tools]") {
+  http_test_server server([](const http_test_request& r) {
+    if (r.target == "/bad-error") return http_test_response{502, "oops \xFF\xFE end"};
+    return http_test_response{200, "caf\xC3 \xE9t\xC3\xA9"};
+  });
+  so::test::background_io io;
+  std::atomic<int> completions{0};
+  auto ok = make_tool(server.url("/bad-result"), io.http());
+  auto out = run(ok, "{}", completions).outcome;
+  CHECK_FALSE(out.is_error);
+  CHECK(out.text ==
+        "caf\xEF\xBF\xBD \xEF\xBF\xBDt\xC3\xA9");  // two bad bytes → U+FFFD each; é kept
+  auto failing = make_tool(server.url("/bad-error"), io.http());
+  completions = 0;
+  out = run(failing, "{}", completions).outcome;
+  CHECK(out.is_error);
+  CHECK(out.text == "error: webhook returned HTTP 502: oops \xEF\xBF\xBD\xEF\xBF\xBD end");
+}
+
+TEST_CASE("webhook: sequential calls to one endpoint share a keep-alive connection", "[tools]") {
+  http_test_server server([](const http_test_request&) { return http_test_response{200, "ok"}; });
+  so::test::background_io io;
+  auto tool = make_tool(server.url("/hook"), io.http());
+  for (int i = 0; i < 3; ++i) {
+    std::atomic<int> completions{0};
+    CHECK(run(tool, "{}", completions).outcome.text == "ok");
+  }
+  CHECK(server.requests().size() == 3);
+  CHECK(server.connections() == 1);
+}

@@ -5,11 +5,15 @@
 #include "tests/support/net/fake_gateway.hpp"
 #include "tests/support/net/raw_tcp_server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 using namespace so;
 using namespace std::chrono_literals;
@@ -335,4 +339,293 @@ TEST_CASE("http: TLS to the fake gateway", "[http][tls]") {
     CHECK(o.before_head);
     CHECK_THAT(*o.error, Catch::Contains("host name mismatch"));
   }
+}
+
+// ---- keep-alive pool --------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+// Runs one call to completion against the raw peer; `serve` plays the server side.
+template <class Serve>
+net::http_outcome exchange(test::background_io& io, test::raw_tcp_server& server, Serve&& serve,
+                           recorder& rec) {
+  auto call = io.http()->start(post(server.url()), rec.callbacks());
+  serve();
+  return rec.wait_complete();
+}
+
+}  // namespace
+
+TEST_CASE("http pool: two sequential calls to one host use one TCP connection", "[http][pool]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder first;
+  auto o = exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      first);
+  CHECK_FALSE(o.error);
+  recorder second;
+  o = exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.read_request());  // on the same connection
+        server.send(kOk);
+      },
+      second);
+  CHECK_FALSE(o.error);
+  CHECK(second.body() == "ok");
+  CHECK(server.accepted() == 1);
+}
+
+TEST_CASE("http pool: a connection the server closed while idle is replaced", "[http][pool]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder first;
+  exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      first);
+  server.close_client();  // the server drops the idle connection
+  recorder second;
+  const auto o = exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      second);
+  CHECK_FALSE(o.error);
+  CHECK(second.body() == "ok");
+  CHECK(server.accepted() == 2);
+}
+
+TEST_CASE("http pool: a reused connection closed before any answer is retried once, invisibly",
+          "[http][pool]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder first;
+  exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      first);
+  recorder second;
+  const auto o = exchange(
+      io, server,
+      [&] {
+        // The request went out on the pooled connection; the server closes it
+        // unanswered (a keep-alive race) and then gets the same request anew.
+        const auto stale = server.read_request();
+        REQUIRE(stale);
+        server.close_client();
+        const auto fresh = server.accept_request();
+        REQUIRE(fresh);
+        CHECK(*fresh == *stale);
+        server.send(kOk);
+      },
+      second);
+  CHECK_FALSE(o.error);
+  CHECK(second.body() == "ok");
+  CHECK(second.completions() == 1);
+  CHECK(server.accepted() == 2);
+}
+
+TEST_CASE("http pool: a reused connection failing after part of an answer is not retried",
+          "[http][pool]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  recorder first;
+  exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      first);
+  recorder second;
+  const auto o = exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.read_request());
+        server.send("HTTP/1.1 200 O");  // half a status line, then gone
+        server.close_client();
+      },
+      second);
+  REQUIRE(o.error);
+  CHECK_THAT(*o.error, Catch::StartsWith("read header: "));
+  CHECK(server.accepted() == 1);
+}
+
+TEST_CASE_METHOD(raw_exchange, "http pool: a cancelled call's connection is not reused",
+                 "[http][pool]") {
+  start();
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"));
+  REQUIRE(rec.wait_body("abc"));
+  call->cancel();
+  CHECK(rec.wait_complete().cancelled);
+  CHECK(server.wait_client_closed());  // the client closed it instead of pooling it
+  recorder next;
+  auto second = io.http()->start(post(server.url()), next.callbacks());
+  REQUIRE(server.accept_request());
+  server.send(kOk);
+  CHECK_FALSE(next.wait_complete().error);
+  CHECK(server.accepted() == 2);
+}
+
+TEST_CASE("http pool: Connection: close and a close-delimited body are never reused",
+          "[http][pool]") {
+  test::background_io io;
+  test::raw_tcp_server server;
+  const std::string answer =
+      GENERATE(std::string("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
+               std::string("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  INFO(answer);
+  recorder first;
+  exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(answer);
+      },
+      first);
+  CHECK(server.wait_client_closed());
+  recorder second;
+  const auto o = exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      second);
+  CHECK_FALSE(o.error);
+  CHECK(server.accepted() == 2);
+}
+
+TEST_CASE("http pool: an idle connection is closed after idle_expiry", "[http][pool]") {
+  net::http_client_options opts;
+  opts.idle_expiry = 100ms;
+  test::background_io io(opts);
+  test::raw_tcp_server server;
+  recorder first;
+  exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(kOk);
+      },
+      first);
+  CHECK(server.wait_client_closed(5s));  // the pool's sweep closed it
+}
+
+TEST_CASE("http pool: max_idle_per_host bounds the idle connections of a host", "[http][pool]") {
+  const std::size_t limit = GENERATE(0u, 1u, 8u);
+  INFO("max_idle_per_host " << limit);
+  net::http_client_options opts;
+  opts.max_idle_per_host = limit;
+  // Each stream holds its end until released, so both calls of a round are in
+  // flight at once and need a connection each.
+  test::fake_gateway_options gopts;
+  gopts.hold_last = true;
+  test::fake_gateway gw({}, gopts);
+  test::background_io io(opts);
+  const auto round = [&](std::size_t requests_before) {
+    recorder a, b;
+    auto ca = io.http()->start(post(gw.base_url() + "/chat/completions"), a.callbacks());
+    auto cb = io.http()->start(post(gw.base_url() + "/chat/completions"), b.callbacks());
+    REQUIRE(a.wait_body("finish_reason"));
+    REQUIRE(b.wait_body("finish_reason"));
+    REQUIRE(gw.requests().size() == requests_before + 2);
+    gw.release();
+    gw.release();
+    CHECK_FALSE(a.wait_complete().error);
+    CHECK_FALSE(b.wait_complete().error);
+  };
+  round(0);
+  round(2);
+  // Round two reuses what the pool kept of round one: none, one or both connections.
+  CHECK(gw.connections() == 4 - std::min<std::size_t>(limit, 2));
+}
+
+TEST_CASE_METHOD(raw_exchange, "http: a body over max_body_bytes fails the call", "[http]") {
+  auto req = post(server.url());
+  req.max_body_bytes = 10;
+  SECTION("announced by Content-Length") {
+    start(std::move(req));
+    server.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world");
+  }
+  SECTION("chunked, found while reading") {
+    start(std::move(req));
+    server.send(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello "
+        "\r\n6\r\nworld!\r\n0\r\n\r\n");
+  }
+  const auto o = rec.wait_complete();
+  REQUIRE(o.error);
+  CHECK(o.body_too_large);
+  CHECK_FALSE(o.before_head);
+  CHECK(*o.error == "response body exceeds the limit of 10 bytes");
+  CHECK(rec.body().size() <= 10);
+}
+
+TEST_CASE("http pool: TLS calls reuse the connection, new connections resume the session",
+          "[http][pool][tls]") {
+  test::fake_gateway_options opts;
+  opts.tls = true;
+  SECTION("keep-alive: two calls, one connection, one handshake") {
+    test::fake_gateway gw({text_entry("one"), text_entry("two")}, opts);
+    test::background_io io({gw.ca_file()});
+    for (int i = 0; i < 2; ++i) {
+      recorder rec;
+      auto call = io.http()->start(post(gw.base_url() + "/chat/completions"), rec.callbacks());
+      CHECK_FALSE(rec.wait_complete().error);
+    }
+    CHECK(gw.requests().size() == 2);
+    CHECK(gw.connections() == 1);
+  }
+  SECTION("the server closes each connection: the second handshake resumes") {
+    opts.keep_alive = false;
+    test::fake_gateway gw({text_entry("one"), text_entry("two"), text_entry("three")}, opts);
+    test::background_io io({gw.ca_file()});
+    for (int i = 0; i < 3; ++i) {
+      recorder rec;
+      auto call = io.http()->start(post(gw.base_url() + "/chat/completions"), rec.callbacks());
+      CHECK_FALSE(rec.wait_complete().error);
+    }
+    CHECK(gw.connections() == 3);
+    CHECK(gw.resumed_handshakes() == 2);
+  }
+}
+
+TEST_CASE("http pool: a client holding idle connections may outlive its io_context",
+          "[http][pool]") {
+  // The server destroys its io_context before the services that hold the client:
+  // the pooled sockets and the sweep timer must go with the context, not after it.
+  test::raw_tcp_server server;
+  net::http_client_ptr http;
+  {
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);
+    std::thread thread([&] { io.run(); });
+    http = net::make_http_client(io);
+    recorder rec;
+    auto call = http->start(post(server.url()), rec.callbacks());
+    REQUIRE(server.accept_request());
+    server.send(kOk);
+    CHECK_FALSE(rec.wait_complete().error);  // the connection is now idle in the pool
+    io.stop();
+    thread.join();
+  }
+  CHECK(server.wait_client_closed());  // closed with the context
+  http.reset();                        // nothing left to touch the dead context
 }

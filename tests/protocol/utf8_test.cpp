@@ -78,3 +78,27 @@ TEST_CASE("utf8: utf8_prefix never splits a code point", "[utf8]") {
   CHECK(utf8_prefix(s, 500) == s);
   CHECK(utf8_prefix("", 3) == "");
 }
+
+TEST_CASE("utf8: is_valid_utf8 agrees with repair_utf8", "[utf8]") {
+  for (const std::string& s :
+       {std::string(), std::string("plain ascii"),
+        std::string("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), std::string("\x80"),
+        std::string("ok\xC3"), std::string("\xED\xA0\x80"), std::string("x\xF4\x90\x80\x80y")}) {
+    INFO(s);
+    CHECK(is_valid_utf8(s) == (repair_utf8(s) == s));
+  }
+  CHECK(is_valid_utf8("Grüße 日本語 🎉"));
+  CHECK_FALSE(
+      is_valid_utf8("a\xFF"
+                    "b"));
+}
+
+TEST_CASE("utf8: append_repaired_utf8 appends the repaired text", "[utf8]") {
+  std::string out = "kept:";
+  append_repaired_utf8(out,
+                       "a\xFF"
+                       "b");
+  CHECK(out ==
+        "kept:a\xEF\xBF\xBD"
+        "b");
+}

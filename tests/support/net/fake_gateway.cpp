@@ -1,7 +1,7 @@
 // tests/support/net/fake_gateway.cpp — see fake_gateway.hpp.
 //
 // Blocking Beast I/O on plain threads keeps this simple: an acceptor thread
-// and one thread per connection, each serving exactly one request. Shutdown
+// and one thread per connection, serving its requests in turn. Shutdown
 // wakes blocked threads with shutdown(2) on their sockets (thread-safe at the
 // OS level, unlike closing an Asio socket from another thread).
 #include "tests/support/net/fake_gateway.hpp"
@@ -281,6 +281,8 @@ struct fake_gateway::impl {
   std::vector<recorded_request> requests;
   std::size_t events_sent = 0;
   std::size_t releases = 0;
+  std::size_t connections = 0;
+  std::size_t resumed_handshakes = 0;
   bool stopping = false;
   std::vector<std::thread> workers;
   std::set<int> live_fds;
@@ -293,6 +295,7 @@ struct fake_gateway::impl {
       std::lock_guard lock(mu);
       if (stopping) return;
       if (ec) continue;
+      ++connections;
       live_fds.insert(socket.native_handle());
       workers.emplace_back(
           [this, s = std::move(socket)]() mutable { serve_connection(std::move(s)); });
@@ -301,13 +304,22 @@ struct fake_gateway::impl {
 
   void serve_connection(tcp::socket socket) {
     const int fd = socket.native_handle();
+    beast::flat_buffer buffer;  // bytes past one request belong to the next
     if (tls) {
       ssl::stream<tcp::socket&> stream(socket, *tls);
       beast::error_code ec;
       stream.handshake(ssl::stream_base::server, ec);
-      if (!ec) serve(stream);
+      if (!ec) {
+        if (SSL_session_reused(stream.native_handle()) == 1) {
+          std::lock_guard lock(mu);
+          ++resumed_handshakes;
+        }
+        while (serve(stream, buffer) && !options.close_after_answer) {
+        }
+      }
     } else {
-      serve(socket);
+      while (serve(socket, buffer) && !options.close_after_answer) {
+      }
     }
     // Forget the descriptor before it is closed, so a shutdown(2) from the
     // destructor can never hit a reused descriptor.
@@ -336,26 +348,29 @@ struct fake_gateway::impl {
     return !cv.wait_for(lock, d, [&] { return stopping; });
   }
 
+  // True when the connection may serve another request.
   template <class Stream>
-  void write_simple(Stream& stream, http::status status, const std::string& body,
-                    const std::optional<std::string>& retry_after) {
+  bool write_simple(Stream& stream, http::status status, const std::string& body,
+                    const std::optional<std::string>& retry_after, bool keep) {
     http::response<http::string_body> res{status, 11};
     res.set(http::field::content_type, "application/json");
     if (retry_after) res.set(http::field::retry_after, *retry_after);
-    res.keep_alive(false);
+    res.keep_alive(keep);
     res.body() = body;
     res.prepare_payload();
     beast::error_code ec;
     http::write(stream, res, ec);
+    return keep && !ec;
   }
 
+  // Serves one request; true when the connection may serve another.
   template <class Stream>
-  void serve(Stream& stream) {
-    beast::flat_buffer buffer;
+  bool serve(Stream& stream, beast::flat_buffer& buffer) {
     http::request<http::string_body> req;
     beast::error_code ec;
     http::read(stream, buffer, req, ec);
-    if (ec) return;
+    if (ec) return false;
+    const bool keep = options.keep_alive && req.keep_alive();
 
     recorded_request rec;
     rec.method = std::string(req.method_string());
@@ -384,31 +399,34 @@ struct fake_gateway::impl {
         }
       }
     }
-    if (!is_chat) return write_simple(stream, http::status::not_found, "{}", std::nullopt);
+    if (!is_chat) return write_simple(stream, http::status::not_found, "{}", std::nullopt, keep);
     if (fault && fault->what == gateway_fault::kind::http_status) {
       return write_simple(stream, static_cast<http::status>(fault->status), fault->body,
-                          fault->retry_after);
+                          fault->retry_after, keep);
     }
     if (entry && entry->what == script_entry::kind::failure) {
-      return write_simple(stream, http::status::bad_request, error_json(entry->text), std::nullopt);
+      return write_simple(stream, http::status::bad_request, error_json(entry->text), std::nullopt,
+                          keep);
     }
     const std::vector<stream_event> events =
         entry ? script_events(*entry)
               : std::vector<stream_event>{finish_seen{"stop"}, stream_complete{}};
-    stream_sse(stream, sse_events(events), fault);
+    return stream_sse(stream, sse_events(events), fault, keep);
   }
 
+  // True when the whole stream was written and the connection may serve another.
   template <class Stream>
-  void stream_sse(Stream& stream, const std::vector<std::string>& events,
-                  const std::optional<gateway_fault>& fault) {
+  bool stream_sse(Stream& stream, const std::vector<std::string>& events,
+                  const std::optional<gateway_fault>& fault, bool keep) {
     http::response<http::empty_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/event-stream");
     res.set(http::field::cache_control, "no-cache");
+    res.keep_alive(keep);
     res.chunked(true);
     http::response_serializer<http::empty_body> sr{res};
     beast::error_code ec;
     http::write_header(stream, sr, ec);
-    if (ec) return;
+    if (ec) return false;
     {
       std::lock_guard lock(mu);
       events_sent = 0;
@@ -420,27 +438,28 @@ struct fake_gateway::impl {
     const auto is = [&](gateway_fault::kind k) { return fault && fault->what == k; };
 
     if (is(gateway_fault::kind::malformed_line) && !write_chunk("data: {this is not json\n\n")) {
-      return;
+      return false;
     }
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (i > 0 && options.chunk_delay.count() > 0 && !sleep_unless_stopping(options.chunk_delay)) {
-        return;
+        return false;
       }
-      if (options.hold_last && i + 1 == events.size() && !wait_release(std::nullopt)) return;
-      if (!write_chunk(events[i])) return;
+      if (options.hold_last && i + 1 == events.size() && !wait_release(std::nullopt)) return false;
+      if (!write_chunk(events[i])) return false;
       {
         std::lock_guard lock(mu);
         ++events_sent;
       }
       cv.notify_all();
-      if (i == 0 && is(gateway_fault::kind::drop_mid_stream)) return;  // no final chunk
+      if (i == 0 && is(gateway_fault::kind::drop_mid_stream)) return false;  // no final chunk
       if (i == 0 && is(gateway_fault::kind::stall)) {
         wait_release(fault->delay);
         std::lock_guard lock(mu);
-        if (stopping) return;
+        if (stopping) return false;
       }
     }
     asio::write(stream, http::make_chunk_last(), ec);
+    return keep && !ec;
   }
 };
 
@@ -513,6 +532,16 @@ std::size_t fake_gateway::events_sent() const {
 bool fake_gateway::wait_events_sent(std::size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mu);
   return impl_->cv.wait_for(lock, timeout, [&] { return impl_->events_sent >= n; });
+}
+
+std::size_t fake_gateway::connections() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->connections;
+}
+
+std::size_t fake_gateway::resumed_handshakes() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->resumed_handshakes;
 }
 
 void fake_gateway::release() {

@@ -5,7 +5,10 @@
 // exactly like `scripted_provider`, so every scenario can also run through the
 // real HTTP client. Faults are injectable per request. Records every request
 // (headers and JSON body) for assertions. Runs on its own threads (one
-// acceptor thread, one per connection). A `failure` script entry is answered
+// acceptor thread, one per connection). Connections are kept alive between
+// requests (as HTTP/1.1 allows, unless `keep_alive` is off); a fault that cuts a
+// stream closes its connection. Accepted connections and resumed TLS handshakes
+// are counted, so connection reuse is observable. A `failure` script entry is answered
 // with HTTP 400 and `{"error":{"message":...}}` (an HTTP gateway has no other
 // way to fail a call before streaming).
 // Thread-safety: every public member may be called from any thread.
@@ -27,10 +30,10 @@ namespace so::test {
 struct gateway_fault {
   enum class kind {
     none,
-    http_status,        ///< respond with `status` and `body`, no stream
-    malformed_line,     ///< inject a non-JSON `data:` line before the entry's events
-    drop_mid_stream,    ///< send the first delta then close the socket without finishing
-    stall,              ///< send the first delta, then silence for `delay` or until release()
+    http_status,      ///< respond with `status` and `body`, no stream
+    malformed_line,   ///< inject a non-JSON `data:` line before the entry's events
+    drop_mid_stream,  ///< send the first delta then close the socket without finishing
+    stall,            ///< send the first delta, then silence for `delay` or until release()
   };
   kind what = kind::none;
   int status = 500;
@@ -54,6 +57,11 @@ struct fake_gateway_options {
   /// Hold each stream's last SSE event (`data: [DONE]`) until `release()`, so a
   /// test can observe earlier tokens before the stream can possibly end.
   bool hold_last = false;
+  /// Serve further requests on a connection; false: `Connection: close` on every answer.
+  bool keep_alive = true;
+  /// Announce keep-alive but close each connection right after its answer, like a
+  /// server dropping idle connections: the client's pooled connection is then stale.
+  bool close_after_answer = false;
 };
 
 class fake_gateway {
@@ -81,6 +89,10 @@ class fake_gateway {
   /// Lets a stalled or held stream continue. Releases are counted: one call
   /// releases one hold, even if it comes before the stream reaches it.
   void release();
+  /// TCP connections accepted so far.
+  std::size_t connections() const;
+  /// TLS handshakes that resumed an earlier session (SSL_session_reused).
+  std::size_t resumed_handshakes() const;
 
  private:
   struct impl;

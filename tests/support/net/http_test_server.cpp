@@ -44,6 +44,7 @@ struct http_test_server::impl {
   http_test_handler handler;
   mutable std::mutex mutex;
   std::vector<http_test_request> requests;
+  std::size_t connections = 0;
   std::thread thread;
 
   /// One connection: read a request, answer it, repeat while keep-alive.
@@ -107,6 +108,10 @@ struct http_test_server::impl {
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // acceptor closed: the server is stopping
+      {
+        std::lock_guard lock(mutex);
+        ++connections;
+      }
       std::make_shared<connection>(*this, std::move(socket))->read();
       accept();
     });
@@ -136,6 +141,11 @@ std::string http_test_server::url(std::string_view path) const {
 std::vector<http_test_request> http_test_server::requests() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->requests;
+}
+
+std::size_t http_test_server::connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->connections;
 }
 
 }  // namespace so::test

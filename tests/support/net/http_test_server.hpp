@@ -2,12 +2,14 @@
 //
 // Listens on 127.0.0.1 with an ephemeral port and runs on its own I/O thread.
 // Every request is recorded, then answered by the handler, optionally after a
-// delay (to provoke client timeouts). The handler runs on the server thread.
+// delay (to provoke client timeouts). Connections are kept alive as HTTP/1.1
+// allows. The handler runs on the server thread.
 // Thread-safety: `port`, `url` and `requests` may be called from any thread.
 // Beast stays in the .cpp (pimpl).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,6 +53,8 @@ class http_test_server {
   std::string url(std::string_view path = "/") const;
   /// Every request received so far, in arrival order.
   std::vector<http_test_request> requests() const;
+  /// TCP connections accepted so far (keep-alive reuse shows as fewer than requests).
+  std::size_t connections() const;
 
  private:
   struct impl;

@@ -61,11 +61,27 @@ bool raw_tcp_server::accept(std::chrono::milliseconds timeout) {
   close_client();
   if (!wait_readable(listen_fd_, timeout)) return false;
   client_fd_ = ::accept(listen_fd_, nullptr, nullptr);
-  return client_fd_ >= 0;
+  if (client_fd_ < 0) return false;
+  ++accepted_;
+  return true;
 }
 
 std::optional<std::string> raw_tcp_server::accept_request(std::chrono::milliseconds timeout) {
   if (!accept(timeout)) return std::nullopt;
+  return read_request(timeout);
+}
+
+bool raw_tcp_server::wait_client_closed(std::chrono::milliseconds timeout) {
+  if (client_fd_ < 0) return false;
+  char buf[4096];
+  for (;;) {
+    if (!wait_readable(client_fd_, timeout)) return false;
+    if (::recv(client_fd_, buf, sizeof buf, 0) <= 0) return true;
+  }
+}
+
+std::optional<std::string> raw_tcp_server::read_request(std::chrono::milliseconds timeout) {
+  if (client_fd_ < 0) return std::nullopt;
   std::string data;
   std::size_t head_end = std::string::npos;
   char buf[4096];
