@@ -19,6 +19,9 @@ class actor_inbound_handler final : public net::inbound_handler {
   void on_binary() override {
     if (actor_) caf::anon_send(actor_, binary_atom::value);
   }
+  void on_rate_limited(std::uint32_t max_per_sec) override {
+    if (actor_) caf::anon_send(actor_, rate_limited_atom::value, max_per_sec);
+  }
   void on_closed() override {
     if (!actor_) return;
     caf::anon_send(actor_, closed_atom::value);

@@ -185,6 +185,10 @@ void server::impl::boot() {
   lo.port = cfg.port;
   lo.max_frame_bytes = cfg.max_frame_bytes;
   lo.max_outbound_bytes = cfg.max_outbound_bytes;
+  lo.max_connections = cfg.max_connections;
+  lo.max_frames_per_sec = cfg.max_frames_per_sec;
+  lo.max_inbound_frames = cfg.max_inbound_frames;
+  lo.max_inbound_bytes = cfg.max_inbound_bytes;
   lst = std::make_unique<listener>(*io, lo, actors::make_connection_factory(*sys, svc));
   lst->start();
   port = lst->port();
