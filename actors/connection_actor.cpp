@@ -185,9 +185,9 @@ std::string bounded_page_reply(const connection_state& st, const protocol::reque
   std::size_t used = reply().size();
   std::size_t keep = 0;
   for (const auto& m : messages) {
-    const std::size_t size =
-        ev::message_page_data(conv, {m}, std::nullopt).size() -
-        ev::message_page_data(conv, {}, std::nullopt).size() + 1;  // + the comma
+    const std::size_t size = ev::message_page_data(conv, {m}, std::nullopt).size() -
+                             ev::message_page_data(conv, {}, std::nullopt).size() +
+                             1;  // + the comma
     if (used + size > budget) break;
     used += size;
     ++keep;

@@ -315,6 +315,13 @@ server_stats server::stats() {
   self->request(impl_->svc->backplane, 5s, actors::count_atom::value)
       .receive([&](std::size_t n) { out.attached_connections = n; },
                [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
+  if (const auto* lst = impl_->lst.get()) {
+    const auto& ns = lst->stats();
+    out.connections_refused = ns.connections_refused.load();
+    out.rate_limited_frames = ns.rate_limited_frames.load();
+    out.inbound_pauses = ns.inbound_pauses.load();
+    out.inbound_peak_bytes = ns.inbound_peak_bytes.load();
+  }
   return out;
 }
 

@@ -46,10 +46,10 @@ struct server_options {
   adapters::tools::tool_provider_ptr host_tools;
   /// Host seam: per-org persona replacing the built-in system prompt.
   adapters::llm::persona_source_ptr persona;
-  protocol::clock_ptr clock;                       ///< default: system clock
-  adapters::storage_ptr storage;                   ///< default: from config
-  adapters::knowledge_base_ptr knowledge_base;     ///< default: in-memory
-  http_client_options http;                        ///< outbound HTTP (gateway, webhooks)
+  protocol::clock_ptr clock;                    ///< default: system clock
+  adapters::storage_ptr storage;                ///< default: from config
+  adapters::knowledge_base_ptr knowledge_base;  ///< default: in-memory
+  http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
 };
 
 /// Counters for tests and /health-style introspection.
@@ -57,6 +57,11 @@ struct server_stats {
   std::size_t live_turns = 0;
   std::size_t live_confirmations = 0;
   std::size_t attached_connections = 0;
+  // The socket layer's counters (net::listener_stats; README "Limits").
+  std::uint64_t connections_refused = 0;
+  std::uint64_t rate_limited_frames = 0;
+  std::uint64_t inbound_pauses = 0;
+  std::uint64_t inbound_peak_bytes = 0;
 };
 
 class server {
