@@ -46,10 +46,10 @@ struct server_options {
   adapters::tools::tool_provider_ptr host_tools;
   /// Host seam: per-org persona replacing the built-in system prompt.
   adapters::llm::persona_source_ptr persona;
-  protocol::clock_ptr clock;                    ///< default: system clock
-  adapters::storage_ptr storage;                ///< default: from config
-  adapters::knowledge_base_ptr knowledge_base;  ///< default: in-memory
-  http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
+  protocol::clock_ptr clock;                       ///< default: system clock
+  adapters::storage_ptr storage;                   ///< default: from config
+  adapters::knowledge_base_ptr knowledge_base;     ///< default: in-memory
+  http_client_options http;                        ///< outbound HTTP (gateway, webhooks)
 };
 
 /// Counters for tests and /health-style introspection.
