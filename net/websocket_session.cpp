@@ -126,20 +126,23 @@ void websocket_session::start(asio::ip::tcp::socket socket,
                               std::shared_ptr<session_registry> registry, upgrade_info info,
                               request_type req) {
   std::shared_ptr<websocket_session> self(
-      new websocket_session(std::move(socket), std::move(registry), std::move(info)));
+      new websocket_session(std::move(socket), std::move(registry), info.remote_endpoint));
   // Registered before the http_session that created us goes away, so the registry's
   // set never looks empty in between (close_all's `done` would fire too early).
   self->registry_->add(self->id_, self);
   asio::dispatch(self->ws_.get_executor(),
-                 [self, req = std::move(req)]() mutable { self->do_accept(std::move(req)); });
+                 [self, req = std::move(req), info = std::move(info)]() mutable {
+                   self->do_accept(std::move(req), std::move(info));
+                 });
 }
 
 websocket_session::websocket_session(asio::ip::tcp::socket socket,
-                                     std::shared_ptr<session_registry> registry, upgrade_info info)
+                                     std::shared_ptr<session_registry> registry,
+                                     std::string remote_endpoint)
     : ws_(std::move(socket)),
       registry_(std::move(registry)),
       id_(registry_->next_id()),
-      info_(std::move(info)) {}
+      remote_(std::move(remote_endpoint)) {}
 
 websocket_session::~websocket_session() {
   // Normally on_closed already ran from the read loop; this covers an io_context torn
@@ -148,13 +151,13 @@ websocket_session::~websocket_session() {
     try {
       handler_->on_closed();
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: on_closed threw: {}", info_.remote_endpoint, e.what());
+      spdlog::error("ws {}: on_closed threw: {}", remote_, e.what());
     }
     handler_.reset();
   }
   if (accepted_) {
     registry_->stats().connections_open.fetch_sub(1);
-    spdlog::debug("ws {}: gone", info_.remote_endpoint);
+    spdlog::debug("ws {}: gone", remote_);
   }
   registry_->release_connection();
   registry_->remove(id_);
@@ -172,7 +175,7 @@ void websocket_session::shut_down(std::uint16_t code, const std::string& reason)
   });
 }
 
-void websocket_session::do_accept(request_type req) {
+void websocket_session::do_accept(request_type req, upgrade_info info) {
   const auto& options = registry_->options();
   // protocol.md §1.3, explicitly rather than through timeout::suggested: the upgrade
   // handshake is bounded, but there is no idle timeout and the server never pings.
@@ -186,32 +189,31 @@ void websocket_session::do_accept(request_type req) {
   }));
   ws_.read_message_max(options.max_frame_bytes);
   ws_.auto_fragment(false);  // one outbound event = one frame
-  ws_.async_accept(req,
-                   beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  // The upgrade info (token, origin) rides with the handshake, not in the session.
+  ws_.async_accept(req, [self = shared_from_this(), info = std::move(info)](beast::error_code ec) {
+    self->on_accept(ec, info);
+  });
 }
 
-void websocket_session::on_accept(beast::error_code ec) {
+void websocket_session::on_accept(beast::error_code ec, const upgrade_info& info) {
   if (ec) {
-    spdlog::debug("ws {}: handshake failed: {}", info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: handshake failed: {}", remote_, ec.message());
     return;
   }
   accepted_ = true;
   open_.store(true);
   ws_.text(true);
   registry_->stats().connections_open.fetch_add(1);
-  spdlog::debug("ws {}: open", info_.remote_endpoint);
+  spdlog::debug("ws {}: open", remote_);
 
   const auto& options = registry_->options();
   sink_ = std::make_shared<websocket_sink>(weak_from_this(), options.max_inbound_frames,
                                            options.max_inbound_bytes);
   try {
-    handler_ = registry_->factory()(info_, sink_);
+    handler_ = registry_->factory()(info, sink_);
   } catch (const std::exception& e) {
-    spdlog::error("ws {}: connection factory threw: {}", info_.remote_endpoint, e.what());
+    spdlog::error("ws {}: connection factory threw: {}", remote_, e.what());
   }
-  // The layer above has what it needs; an idle connection keeps only the endpoint.
-  info_.token.reset();
-  info_.origin.reset();
   if (!handler_) begin_close(kInternalErrorCode, "internal error", kCloseDeadline, true);
   // Read even when refusing: the close handshake needs a reader.
   do_read();
@@ -286,11 +288,11 @@ bool websocket_session::admit_by_rate() {
     // One notice per window, however many frames are dropped (no amplification).
     rate_error_sent_ = true;
     spdlog::info("ws {}: over {} frames per second; dropping frames for the rest of the second",
-                 info_.remote_endpoint, limit);
+                 remote_, limit);
     try {
       handler_->on_rate_limited(limit);
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: handler threw: {}", info_.remote_endpoint, e.what());
+      spdlog::error("ws {}: handler threw: {}", remote_, e.what());
     }
   }
   return false;
@@ -314,7 +316,7 @@ void websocket_session::dispatch_frame(std::size_t size) {
     }
   } catch (const std::exception& e) {
     // A handler bug must not take the I/O thread down; end this connection only.
-    spdlog::error("ws {}: handler threw: {}", info_.remote_endpoint, e.what());
+    spdlog::error("ws {}: handler threw: {}", remote_, e.what());
     begin_close(kInternalErrorCode, "internal error", kCloseDeadline, true);
   }
 }
@@ -325,13 +327,13 @@ void websocket_session::end_reading(beast::error_code ec) {
   reading_done_ = true;
   open_.store(false);
   if (ec == websocket::error::closed) {
-    spdlog::debug("ws {}: closed ({})", info_.remote_endpoint, ws_.reason().code);
+    spdlog::debug("ws {}: closed ({})", remote_, ws_.reason().code);
   } else if (ec == websocket::error::message_too_big) {
     // Beast has already sent Close 1009 (read_message_max).
-    spdlog::info("ws {}: inbound message over {} bytes; closed 1009", info_.remote_endpoint,
+    spdlog::info("ws {}: inbound message over {} bytes; closed 1009", remote_,
                  registry_->options().max_frame_bytes);
   } else {
-    spdlog::debug("ws {}: read ended: {}", info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: read ended: {}", remote_, ec.message());
   }
   drop_queue();
   buffer_ = beast::flat_buffer();
@@ -340,7 +342,7 @@ void websocket_session::end_reading(beast::error_code ec) {
     try {
       handler->on_closed();
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: on_closed threw: {}", info_.remote_endpoint, e.what());
+      spdlog::error("ws {}: on_closed threw: {}", remote_, e.what());
     }
   }
 }
@@ -352,8 +354,8 @@ void websocket_session::enqueue(frame f) {
   // single frame on an empty queue too: nothing we send may exceed it.
   if (queue_.bytes() + f->size() > limit) {
     registry_->stats().slow_consumer_closes.fetch_add(1);
-    spdlog::warn("ws {}: slow consumer: {} bytes queued, limit {}; closing 4008",
-                 info_.remote_endpoint, queue_.bytes() + f->size(), limit);
+    spdlog::warn("ws {}: slow consumer: {} bytes queued, limit {}; closing 4008", remote_,
+                 queue_.bytes() + f->size(), limit);
     begin_close(kSlowConsumerCode, "slow consumer", kCloseDeadline, true);
     return;
   }
@@ -371,7 +373,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   queue_.pop_front();
   if (ec) {
-    spdlog::debug("ws {}: write failed: {}", info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: write failed: {}", remote_, ec.message());
     open_.store(false);
     drop_queue();
     return;
@@ -396,14 +398,14 @@ void websocket_session::begin_close(std::uint16_t code, std::string reason,
   closing_ = true;
   // A Close frame's payload is at most 125 bytes: 2 for the code, 123 for the reason.
   if (reason.size() > kMaxCloseReason) reason.resize(kMaxCloseReason);
-  close_code_ = code;
-  close_text_ = std::move(reason);
+  close_->code = code;
+  close_->text = std::move(reason);
   if (!writing_) send_close();
 }
 
 void websocket_session::send_close() {
   close_sent_ = true;
-  spdlog::debug("ws {}: sending Close {}", info_.remote_endpoint, close_code_);
+  spdlog::debug("ws {}: sending Close {}", remote_, close_->code);
   // Once our Close is on the wire the peer gets about a second to answer, instead of
   // the handshake timeout (stack.md §4.4 item 5).
   websocket::stream_base::timeout opt{};
@@ -412,26 +414,26 @@ void websocket_session::send_close() {
   opt.keep_alive_pings = false;
   ws_.set_option(opt);
   // Built through string_view: Beast 1.74's reason_string::assign(ptr, n) left it empty.
-  const websocket::close_reason reason(static_cast<websocket::close_code>(close_code_),
-                                       beast::string_view(close_text_.data(), close_text_.size()));
+  const websocket::close_reason reason(
+      static_cast<websocket::close_code>(close_->code),
+      beast::string_view(close_->text.data(), close_->text.size()));
   ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
     self->paused_self_.reset();
-    spdlog::debug("ws {}: close handshake done: {}", self->info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: close handshake done: {}", self->remote_, ec.message());
   });
 }
 
 void websocket_session::arm_deadline(std::chrono::milliseconds deadline) {
   const auto at = std::chrono::steady_clock::now() + deadline;
-  if (deadline_at_ && *deadline_at_ <= at) return;  // an earlier deadline stands
-  deadline_at_ = at;
-  if (!deadline_) deadline_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
-  deadline_->expires_at(at);
+  if (!close_) close_ = std::make_unique<close_state>(ws_.get_executor());
+  if (close_->deadline_at && *close_->deadline_at <= at) return;  // an earlier one stands
+  close_->deadline_at = at;
+  close_->deadline.expires_at(at);
   // Weak: the timer must not keep a finished session (and close_all's `done`) waiting.
-  deadline_->async_wait([weak = weak_from_this()](beast::error_code ec) {
+  close_->deadline.async_wait([weak = weak_from_this()](beast::error_code ec) {
     if (ec) return;
     if (auto self = weak.lock()) {
-      spdlog::debug("ws {}: close deadline passed; dropping the socket",
-                    self->info_.remote_endpoint);
+      spdlog::debug("ws {}: close deadline passed; dropping the socket", self->remote_);
       beast::error_code ignored;
       self->ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
       self->ws_.next_layer().close(ignored);

@@ -65,10 +65,19 @@ class websocket_session final : public tracked_session,
   using ws_stream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket, false>;
 
   websocket_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry,
-                    upgrade_info info);
+                    std::string remote_endpoint);
 
-  void do_accept(request_type req);
-  void on_accept(boost::beast::error_code ec);
+  /// What only a closing connection needs (kept out of every idle one).
+  struct close_state {
+    explicit close_state(const boost::asio::any_io_executor& ex) : deadline(ex) {}
+    boost::asio::steady_timer deadline;  // cuts the socket if the close stalls
+    std::optional<std::chrono::steady_clock::time_point> deadline_at;
+    std::string text;
+    std::uint16_t code = 0;
+  };
+
+  void do_accept(request_type req, upgrade_info info);
+  void on_accept(boost::beast::error_code ec, const upgrade_info& info);
   // Inbound side (strand only).
   void do_read();
   void on_first_byte(boost::beast::error_code ec, std::size_t bytes);
@@ -98,9 +107,9 @@ class websocket_session final : public tracked_session,
   std::shared_ptr<session_registry> registry_;
   std::shared_ptr<websocket_sink> sink_;  // also holds the inbound credit counters
   const std::uint64_t id_;
-  upgrade_info info_;  // holds the token until the handler is made: never log it
+  const std::string remote_;  // for logs; the token is never kept here
   std::unique_ptr<inbound_handler> handler_;
-  std::unique_ptr<boost::asio::steady_timer> deadline_;  // made when closing starts
+  std::unique_ptr<close_state> close_;  // made when closing starts
   // Set while reading is paused for credit: then no operation holds the session, and
   // the sink holds it only weakly. Cleared by the resume, or when the close completes.
   std::shared_ptr<websocket_session> paused_self_;
@@ -108,9 +117,6 @@ class websocket_session final : public tracked_session,
   frame_queue queue_;  // front is the frame being written while `writing_`
   std::chrono::steady_clock::time_point rate_window_start_{};
   std::uint32_t rate_window_frames_ = 0;
-  std::optional<std::chrono::steady_clock::time_point> deadline_at_;
-  std::string close_text_;
-  std::uint16_t close_code_ = 0;
   std::size_t first_len_ = 0;  // 0 or 1: bytes of the message in `first_byte_`
   char first_byte_ = 0;
   bool reading_ = false;  // a read is pending
