@@ -142,9 +142,8 @@ TEST_CASE(
   REQUIRE(pushed_back);  // without the credit the server would have read everything
   ++sent;                // the blocked write completes later
 
-  auto stats = server.stats();
-  CHECK(stats.inbound_pauses >= 1);
-  CHECK(stats.inbound_peak_bytes <= o.config.max_inbound_bytes + frame_size);
+  CHECK(eventually([&] { return server.stats().inbound_pauses >= 1; }));
+  CHECK(server.stats().inbound_peak_bytes <= o.config.max_inbound_bytes + frame_size);
 
   // Another connection is served meanwhile.
   auto other = connect_to(server);
