@@ -25,7 +25,8 @@ namespace so::net {
 class http_session final : public tracked_session,
                            public std::enable_shared_from_this<http_session> {
  public:
-  /// Serves `socket` (its executor must be a strand) until it closes or upgrades.
+  /// Serves `socket` (its executor must run one handler at a time: a strand, or an
+  /// io_context run by one thread) until it closes or upgrades.
   static void start(boost::asio::ip::tcp::socket socket,
                     std::shared_ptr<session_registry> registry);
 

@@ -225,14 +225,17 @@ void websocket_session::do_read() {
   // connection waits without a read buffer of ours. The rest of the message, if
   // any, is then read into `buffer_`, sized by Beast to what remains.
   reading_ = true;
-  ws_.async_read_some(
-      asio::buffer(&first_byte_, 1),
-      beast::bind_front_handler(&websocket_session::on_first_byte, shared_from_this()));
+  // A lambda holding only `self` keeps the operation that waits on every idle
+  // connection 16 bytes smaller than bind_front_handler (member pointer + self).
+  ws_.async_read_some(asio::buffer(&first_byte_, 1),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                        self->on_first_byte(ec, bytes);
+                      });
 }
 
 void websocket_session::on_first_byte(beast::error_code ec, std::size_t bytes) {
   if (ec) return end_reading(ec);
-  first_len_ = bytes;
+  first_len_ = static_cast<std::uint8_t>(bytes);  // at most the 1-byte buffer
   if (ws_.is_message_done()) return on_message();
   ws_.async_read(buffer_,
                  beast::bind_front_handler(&websocket_session::on_rest, shared_from_this()));

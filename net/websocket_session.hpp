@@ -13,12 +13,13 @@
 // sends no Ping frames of its own.
 //
 // Private to net/ (includes Beast). Lifetime: owned by its pending async operations
-// (shared_from_this); the registry and the sink hold weak_ptrs only, so an actor
-// holding the sink never keeps the socket alive (stack.md §4.4). Owns one connection
-// slot of the registry (reserved at the upgrade decision) until it is destroyed.
-// Thread-safety: all state lives on the connection's strand, except `open_` and the
-// inbound credit counters (atomics in the sink). `start` and `shut_down` may be
-// called from any thread; the sink posts to the strand.
+// (shared_from_this), and by itself while reading is paused for credit; the registry and the sink
+// hold weak_ptrs only, so an actor holding the sink never keeps the socket alive (stack.md §4.4).
+// Owns one connection slot of the registry (reserved at the upgrade decision) until it is
+// destroyed. Thread-safety: the socket's executor must run one handler at a time — a strand, or an
+// io_context run by one thread (then the strand's ~0.3 KB per connection can go). All state lives
+// on that executor ("the strand" below), except `open_` and the inbound credit counters (atomics in
+// the sink). `start` and `shut_down` may be called from any thread; the sink posts to the strand.
 #pragma once
 
 #include "net/connection_handler.hpp"
@@ -48,7 +49,7 @@ class websocket_session final : public tracked_session,
  public:
   using request_type = boost::beast::http::request<boost::beast::http::string_body>;
 
-  /// Takes over `socket` (its executor must be a strand) and a connection slot taken
+  /// Takes over `socket` and a connection slot taken
   /// with session_registry::reserve_connection, and answers the upgrade `req`.
   static void start(boost::asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry,
                     upgrade_info info, request_type req);
@@ -117,7 +118,7 @@ class websocket_session final : public tracked_session,
   frame_queue queue_;  // front is the frame being written while `writing_`
   std::chrono::steady_clock::time_point rate_window_start_{};
   std::uint32_t rate_window_frames_ = 0;
-  std::size_t first_len_ = 0;  // 0 or 1: bytes of the message in `first_byte_`
+  std::uint8_t first_len_ = 0;  // 0 or 1: bytes of the message in `first_byte_`
   char first_byte_ = 0;
   bool reading_ = false;  // a read is pending
   bool rate_error_sent_ = false;
