@@ -42,6 +42,16 @@ namespace {
 
 using self_ptr = caf::stateful_actor<connection_state>*;
 
+/// Returns one inbound frame's credit to the socket when the frame handler ends.
+struct inbound_credit_release {
+  inbound_credit_release(net::event_sink* s, std::size_t b) : sink(s), bytes(b) {}
+  inbound_credit_release(const inbound_credit_release&) = delete;
+  inbound_credit_release& operator=(const inbound_credit_release&) = delete;
+  ~inbound_credit_release() { sink->release_inbound(bytes); }
+  net::event_sink* sink;
+  std::size_t bytes;
+};
+
 std::string not_found_text(const std::string& session_id) {
   return "session '" + session_id + "' not found";
 }
@@ -165,13 +175,52 @@ void on_get_session(self_ptr self, protocol::get_session_action& a) {
       });
 }
 
+/// At most this many messages per page: `limit` above it is served as this many, with
+/// a `nextCursor` to continue (the spec's range is 1–100; README "Limits").
+inline constexpr std::size_t max_page_messages = 100;
+
+/// The ConversationMessages reply for `page`, cut so the frame stays within
+/// `budget` bytes: whole messages, newest first, the rest behind `nextCursor` (the id
+/// of the last message sent, as the storage cursors are). Empty when even the first
+/// message alone does not fit.
+std::string bounded_page_reply(const connection_state& st, const protocol::request_id& rid,
+                               const std::string& conv, adapters::message_page& page,
+                               std::size_t budget) {
+  auto reply = [&] {
+    return ev::immediate_response(rid, 200, "ConversationMessages",
+                                  ev::message_page_data(conv, page.messages, page.next_cursor),
+                                  st.now_ms());
+  };
+  auto whole = reply();
+  if (whole.size() <= budget) return whole;
+  // Over budget (rare: long messages): measure each message once, keep the prefix
+  // that fits next to the envelope.
+  page.next_cursor = std::string(64, 'x');  // room for the cursor the cut page will carry
+  const auto messages = std::move(page.messages);
+  page.messages.clear();
+  std::size_t used = reply().size();
+  std::size_t keep = 0;
+  for (const auto& m : messages) {
+    const std::size_t size = ev::message_page_data(conv, {m}, std::nullopt).size() -
+                             ev::message_page_data(conv, {}, std::nullopt).size() +
+                             1;  // + the comma
+    if (used + size > budget) break;
+    used += size;
+    ++keep;
+  }
+  if (keep == 0) return {};
+  page.messages.assign(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(keep));
+  page.next_cursor = page.messages.back().id;
+  return reply();
+}
+
 void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
   with_session(
       self, a.session_id,
       [self, a](session_ref& ref) {
         adapters::message_query q;
         q.conversation_id = ref.snapshot.conversation_id;
-        q.limit = a.limit;
+        q.limit = std::min(a.limit, max_page_messages);
         q.cursor = a.cursor;
         q.descending = true;  // newest first on the wire
         auto conv = q.conversation_id;
@@ -180,9 +229,17 @@ void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
             [q](adapters::storage& s, adapters::knowledge_base&) { return s.list_messages(q); },
             [self, rid = a.rid, conv](adapters::message_page page) {
               auto& st = self->state;
-              st.send(ev::immediate_response(
-                  rid, 200, "ConversationMessages",
-                  ev::message_page_data(conv, page.messages, page.next_cursor), st.now_ms()));
+              // Half the outbound bound: the page must never trip the slow-consumer
+              // close (4008) by itself, even with other events queued.
+              const std::size_t budget = st.svc->config.max_outbound_bytes / 2;
+              auto reply = bounded_page_reply(st, rid, conv, page, budget);
+              if (reply.empty()) {
+                return st.error(rid, codes::storage_error,
+                                "failed to list messages: the next message is larger than one "
+                                "reply may be (" +
+                                    std::to_string(budget) + " bytes)");
+              }
+              st.send(std::move(reply));
             },
             [self, rid = a.rid](const storage_failure& f) {
               self->state.error(rid, f.code_or(codes::storage_error),
@@ -320,13 +377,23 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
 
   return {
       [self](frame_atom, std::string& text) {
+        // The frame's inbound credit goes back once this handler has run, whatever
+        // path it takes; frames queued behind an `await` stay in flight (flow control).
+        inbound_credit_release credit{self->state.sink.get(), text.size()};
         if (self->state.draining) return;  // shutdown wins over new frames
         auto act = protocol::parse_action(text, self->state.svc->limits);
         dispatch(self, act);
       },
       [self](binary_atom) {
+        inbound_credit_release credit{self->state.sink.get(), 0};
         auto e = protocol::binary_frame_error();
         self->state.error(e.rid, e.code, e.message);
+      },
+      [self](rate_limited_atom, std::uint32_t max_per_sec) {
+        self->state.error(std::nullopt, codes::rate_limited,
+                          "more than " + std::to_string(max_per_sec) +
+                              " frames per second on this connection; frames are dropped until "
+                              "the next second");
       },
       [self](drain_atom) { self->state.draining = true; },
       [self](closed_atom) {

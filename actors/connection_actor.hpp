@@ -8,7 +8,8 @@
 // from the backplane and quits (a running turn is not cancelled: decisions.md).
 //
 // Messages (from the socket layer, see connection_bridge.hpp):
-//   (frame, text)   (binary)   (closed)   (drain)
+//   (frame, text)   (binary)   (rate_limited, max_per_sec)   (closed)   (drain)
+// Each frame's inbound credit goes back to the sink when its handler has run.
 #pragma once
 
 #include "actors/messages.hpp"

@@ -1,9 +1,12 @@
 // actors/connection_bridge.hpp — glue from the socket layer to connection actors.
 //
 // `make_connection_factory` returns the net::connection_factory the listener
-// calls on every `/ws` upgrade: it spawns one connection actor and returns an
-// inbound_handler that forwards what the socket reads as messages. Forwarding
-// is `anon_send` only, so the I/O thread never waits on an actor. Destroying
+// calls on every `/ws` upgrade: it returns an inbound_handler that spawns the
+// connection's actor with its first frame (an idle connection costs no actor) and
+// forwards what the socket reads as messages. Forwarding
+// is `anon_send` only, so the I/O thread never waits on an actor; the actor gives
+// each frame's inbound credit back through its sink once it has handled it
+// (net/event_sink.hpp), so frames waiting in its mailbox count as in flight. Destroying
 // the handler without `on_closed` still tells the actor (no actor outlives its
 // socket). Thread-safety: as net::inbound_handler (I/O thread only).
 #pragma once

@@ -27,6 +27,7 @@ namespace so::actors {
 // connection (fed by the socket layer)
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using binary_atom = caf::atom_constant<caf::atom("binary")>;
+using rate_limited_atom = caf::atom_constant<caf::atom("ratelimit")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 /// Also to the directory and its sessions at shutdown: refuse new turns from now on.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;

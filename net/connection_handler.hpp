@@ -2,12 +2,17 @@
 //
 // The socket layer knows nothing about actors: on upgrade it asks a
 // `connection_factory` for an `inbound_handler` and feeds it what it reads.
+// Flow control: each `on_text`/`on_binary` hands over one frame of inbound credit,
+// which the layer above returns with event_sink::release_inbound once it has
+// handled the frame (see event_sink.hpp); frames over the per-connection frame rate
+// never reach the handler (`on_rate_limited` instead, at most once per second).
 // Thread-safety: a handler is called from the I/O thread only, one call at a
 // time, in read order; `on_closed` is called exactly once and is the last call.
 #pragma once
 
 #include "net/event_sink.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +32,9 @@ class inbound_handler {
   virtual ~inbound_handler() = default;
   virtual void on_text(std::string text) = 0;
   virtual void on_binary() = 0;
+  /// Frames were dropped: more than `max_per_sec` arrived within one second. Called
+  /// for the first dropped frame of a one-second window only; the socket stays open.
+  virtual void on_rate_limited(std::uint32_t max_per_sec) { (void)max_per_sec; }
   virtual void on_closed() = 0;
 };
 

@@ -120,6 +120,8 @@ void http_session::handle_request() {
       res.prepare_payload();
       return send(std::move(res));
     }
+    // The slot is taken here, before the 101, and handed to the websocket_session.
+    if (!registry_->reserve_connection()) return refuse_full(req.version());
     return upgrade();
   }
 
@@ -160,6 +162,23 @@ void http_session::upgrade() {
   websocket_session::start(stream_.release_socket(), registry_, std::move(info), std::move(req));
   // Bytes already buffered past the upgrade request would be a protocol violation by
   // the client (it must wait for 101), so dropping buffer_ here is safe.
+}
+
+void http_session::refuse_full(unsigned version) {
+  registry_->stats().connections_refused.fetch_add(1);
+  const auto limit = registry_->options().max_connections;
+  spdlog::warn("http {}: WebSocket upgrade refused: {} connections open (the limit)", remote_,
+               limit);
+  response res{http::status::service_unavailable, version};
+  res.set(http::field::server, "smooth-operator-cpp");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::retry_after, "1");
+  res.keep_alive(false);
+  res.body() = R"({"error":"server_full","message":"the server has reached its limit of )" +
+               std::to_string(limit) +
+               R"( open WebSocket connections (SMOOTH_AGENT_MAX_CONNECTIONS); retry later"})";
+  res.prepare_payload();
+  send(std::move(res));
 }
 
 void http_session::send(response res) {

@@ -1,6 +1,6 @@
 // net/http_session.hpp — one accepted TCP connection speaking plain HTTP/1.1: serves
 // `GET /health`, answers 404/405/400, and hands a valid `/ws` upgrade to a
-// websocket_session.
+// websocket_session — or answers 503 when every connection slot is taken.
 //
 // Private to net/ (includes Beast). Lifetime: owned by its pending async operation
 // (shared_from_this); the registry holds a weak_ptr so close_all can end idle
@@ -25,7 +25,8 @@ namespace so::net {
 class http_session final : public tracked_session,
                            public std::enable_shared_from_this<http_session> {
  public:
-  /// Serves `socket` (its executor must be a strand) until it closes or upgrades.
+  /// Serves `socket` (its executor must run one handler at a time: a strand, or an
+  /// io_context run by one thread) until it closes or upgrades.
   static void start(boost::asio::ip::tcp::socket socket,
                     std::shared_ptr<session_registry> registry);
 
@@ -43,6 +44,8 @@ class http_session final : public tracked_session,
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_request();
   void upgrade();
+  /// 503 with a JSON body: every WebSocket slot (SMOOTH_AGENT_MAX_CONNECTIONS) is taken.
+  void refuse_full(unsigned version);
   void send(response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();

@@ -13,6 +13,7 @@
 #include "net/connection_handler.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,12 +32,22 @@ struct listener_options {
   std::uint16_t port = 8787;                 ///< 0 = ephemeral
   std::size_t max_frame_bytes = 1 << 20;     ///< over → close 1009
   std::size_t max_outbound_bytes = 4 << 20;  ///< over → close 4008 "slow consumer"
+  std::size_t max_connections = 50'000;      ///< open WebSockets; full → upgrade refused 503
+  std::uint32_t max_frames_per_sec = 5000;   ///< per connection; over → dropped (0 = unlimited)
+  std::size_t max_inbound_frames = 64;       ///< read, not yet handled; at the bound reading stops
+  std::size_t max_inbound_bytes = 1 << 20;   ///< same, in bytes (may be passed by one frame)
+  std::chrono::milliseconds handshake_timeout{30'000};  ///< WebSocket upgrade; no idle timeout
 };
 
 /// Counters readable from any thread (tests, logs).
 struct listener_stats {
   std::atomic<std::uint64_t> connections_open{0};
   std::atomic<std::uint64_t> slow_consumer_closes{0};
+  std::atomic<std::uint64_t> connections_refused{0};  ///< upgrades answered 503 (full)
+  std::atomic<std::uint64_t> rate_limited_frames{0};  ///< frames dropped over the frame rate
+  std::atomic<std::uint64_t> inbound_pauses{0};       ///< times a socket stopped reading (credit)
+  std::atomic<std::uint64_t> inbound_peak_frames{0};  ///< most frames in flight on one connection
+  std::atomic<std::uint64_t> inbound_peak_bytes{0};   ///< most bytes in flight on one connection
 };
 
 class listener {

@@ -171,6 +171,10 @@ void server::impl::boot() {
   lo.port = cfg.port;
   lo.max_frame_bytes = cfg.max_frame_bytes;
   lo.max_outbound_bytes = cfg.max_outbound_bytes;
+  lo.max_connections = cfg.max_connections;
+  lo.max_frames_per_sec = cfg.max_frames_per_sec;
+  lo.max_inbound_frames = cfg.max_inbound_frames;
+  lo.max_inbound_bytes = cfg.max_inbound_bytes;
   lst =
       std::make_unique<listener>(pool->contexts(), lo, actors::make_connection_factory(*sys, svc));
   lst->start();
@@ -308,6 +312,13 @@ server_stats server::stats() {
   self->request(impl_->svc->backplane, 5s, actors::count_atom::value)
       .receive([&](std::size_t n) { out.attached_connections = n; },
                [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
+  if (const auto* lst = impl_->lst.get()) {
+    const auto& ns = lst->stats();
+    out.connections_refused = ns.connections_refused.load();
+    out.rate_limited_frames = ns.rate_limited_frames.load();
+    out.inbound_pauses = ns.inbound_pauses.load();
+    out.inbound_peak_bytes = ns.inbound_peak_bytes.load();
+  }
   return out;
 }
 

@@ -59,6 +59,11 @@ struct server_stats {
   std::size_t live_turns = 0;
   std::size_t live_confirmations = 0;
   std::size_t attached_connections = 0;
+  // The socket layer's counters (net::listener_stats; README "Limits").
+  std::uint64_t connections_refused = 0;
+  std::uint64_t rate_limited_frames = 0;
+  std::uint64_t inbound_pauses = 0;
+  std::uint64_t inbound_peak_bytes = 0;
 };
 
 class server {

@@ -12,6 +12,14 @@ session_registry::session_registry(boost::asio::io_context& io, listener_options
       options_(std::move(options)),
       factory_(std::move(factory)) {}
 
+bool session_registry::reserve_connection() {
+  std::size_t taken = connections_reserved_.load();
+  do {
+    if (taken >= options_.max_connections) return false;
+  } while (!connections_reserved_.compare_exchange_weak(taken, taken + 1));
+  return true;
+}
+
 void session_registry::add(std::uint64_t id, std::weak_ptr<tracked_session> session) {
   boost::asio::post(strand_, [self = shared_from_this(), id, session = std::move(session)] {
     self->sessions_.emplace(id, session);

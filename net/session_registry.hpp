@@ -3,9 +3,10 @@
 //
 // Private to net/. Sessions hold a shared_ptr to the registry (so counters and the
 // factory outlive every session); the registry holds only weak_ptrs to sessions.
-// Thread-safety: the accessors and `stop_reading`/`reading_stopped` may be used from
-// any thread. `add`, `remove` and `close_all` may be called from any thread; they post
-// to the registry's strand, which alone touches the session set (no mutex).
+// Thread-safety: the accessors, `stop_reading`/`reading_stopped` and the connection
+// slots (`reserve_connection`/`release_connection`, atomic) may be used from any thread. `add`,
+// `remove` and `close_all` may be called from any thread; they post to the registry's strand, which
+// alone touches the session set (no mutex).
 #pragma once
 
 #include "net/connection_handler.hpp"
@@ -54,6 +55,13 @@ class session_registry : public std::enable_shared_from_this<session_registry> {
   void stop_reading() { reading_stopped_.store(true); }
   bool reading_stopped() const { return reading_stopped_.load(); }
 
+  /// Takes one of `max_connections` WebSocket slots; false when all are taken. Called
+  /// when the upgrade is decided (before the 101), so two racing upgrades can never
+  /// both take the last slot. The websocket_session gives it back when it is gone.
+  bool reserve_connection();
+  void release_connection() { connections_reserved_.fetch_sub(1); }
+  std::size_t connections_reserved() const { return connections_reserved_.load(); }
+
   /// A fresh id for `add`/`remove` (ids, not addresses: an address can be reused
   /// before a posted `remove` has run).
   std::uint64_t next_id() { return next_id_.fetch_add(1); }
@@ -78,6 +86,7 @@ class session_registry : public std::enable_shared_from_this<session_registry> {
   const connection_factory factory_;
   listener_stats stats_;
   std::atomic<bool> reading_stopped_{false};
+  std::atomic<std::size_t> connections_reserved_{0};
   std::atomic<std::uint64_t> next_id_{1};
 
   // Strand-only state.

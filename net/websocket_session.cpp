@@ -26,18 +26,35 @@ constexpr std::chrono::milliseconds kShutdownDeadline{1000};
 constexpr std::uint16_t kSlowConsumerCode = 4008;
 constexpr std::uint16_t kInternalErrorCode = 1011;
 constexpr std::size_t kMaxCloseReason = 123;
+// A read buffer up to this size is kept between messages (small frames then reuse
+// it); a larger one is freed after its message.
+constexpr std::size_t kKeepReadBuffer = 512;
+
+void raise_to(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
+  auto seen = peak.load(std::memory_order_relaxed);
+  while (value > seen && !peak.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
 
 }  // namespace
 
-/// The event_sink handed to the layer above. Holds the session weakly (no cycle through
-/// the handler's actors) and posts everything to the session's strand, which keeps the
-/// pushes of one thread in call order. It holds no executor of its own: a sink kept
-/// after the io_context is gone (by a test, or an actor torn down late) must not own a
-/// strand whose service has already been destroyed.
+/// The event_sink handed to the layer above, and the connection's inbound credit.
+/// Holds the session weakly (no cycle through the handler's actors) and posts
+/// everything to the session's strand, which keeps the pushes of one thread in call
+/// order. It holds no executor of its own: a sink kept after the io_context is gone
+/// (by a test, or an actor torn down late) must not own a strand whose service has
+/// already been destroyed.
+///
+/// Inbound credit: the session charges each frame it hands over (strand), the layer
+/// above releases it from any thread. Pausing is a handshake on `paused_` so that
+/// exactly one side resumes reading: the session sets it and re-checks the counters;
+/// a release that finds it set and the counters under the bound clears it and posts
+/// the resume. Whoever clears it (exchange) owns the next read.
 class websocket_sink final : public event_sink {
  public:
-  explicit websocket_sink(std::weak_ptr<websocket_session> session)
-      : session_(std::move(session)) {}
+  websocket_sink(std::weak_ptr<websocket_session> session, std::size_t max_frames,
+                 std::size_t max_bytes)
+      : session_(std::move(session)), max_frames_(max_frames), max_bytes_(max_bytes) {}
 
   void push(frame f) override {
     if (!f) return;
@@ -63,29 +80,69 @@ class websocket_sink final : public event_sink {
     return s && s->open_.load();
   }
 
+  void release_inbound(std::size_t bytes) override {
+    frames_.fetch_sub(1);
+    bytes_.fetch_sub(bytes);
+    if (!paused_.load() || over_bound()) return;
+    if (!paused_.exchange(false)) return;  // the session resumed by itself
+    auto s = session_.lock();
+    if (!s) return;
+    asio::post(s->ws_.get_executor(), [weak = session_] {
+      if (auto live = weak.lock()) live->resume_reading();
+    });
+  }
+
+  // ---- session side (strand) ----
+
+  struct in_flight {
+    std::size_t frames;
+    std::size_t bytes;
+  };
+  in_flight charge(std::size_t bytes) {
+    return {frames_.fetch_add(1) + 1, bytes_.fetch_add(bytes) + bytes};
+  }
+  /// True when the session must stop reading: at the bound, and no release has
+  /// come in between to take the resume over.
+  bool pause_if_over_bound() {
+    if (!over_bound()) return false;
+    paused_.store(true);
+    if (over_bound()) return true;
+    // Credit came back meanwhile: if its release did not claim the resume, we do.
+    return !paused_.exchange(false);
+  }
+
  private:
+  bool over_bound() const { return frames_.load() >= max_frames_ || bytes_.load() >= max_bytes_; }
+
   std::weak_ptr<websocket_session> session_;
+  const std::size_t max_frames_;
+  const std::size_t max_bytes_;
+  std::atomic<std::size_t> frames_{0};
+  std::atomic<std::size_t> bytes_{0};
+  std::atomic<bool> paused_{false};
 };
 
 void websocket_session::start(asio::ip::tcp::socket socket,
                               std::shared_ptr<session_registry> registry, upgrade_info info,
                               request_type req) {
   std::shared_ptr<websocket_session> self(
-      new websocket_session(std::move(socket), std::move(registry), std::move(info)));
+      new websocket_session(std::move(socket), std::move(registry), info.remote_endpoint));
   // Registered before the http_session that created us goes away, so the registry's
   // set never looks empty in between (close_all's `done` would fire too early).
   self->registry_->add(self->id_, self);
   asio::dispatch(self->ws_.get_executor(),
-                 [self, req = std::move(req)]() mutable { self->do_accept(std::move(req)); });
+                 [self, req = std::move(req), info = std::move(info)]() mutable {
+                   self->do_accept(std::move(req), std::move(info));
+                 });
 }
 
 websocket_session::websocket_session(asio::ip::tcp::socket socket,
-                                     std::shared_ptr<session_registry> registry, upgrade_info info)
+                                     std::shared_ptr<session_registry> registry,
+                                     std::string remote_endpoint)
     : ws_(std::move(socket)),
-      deadline_(ws_.get_executor()),
       registry_(std::move(registry)),
       id_(registry_->next_id()),
-      info_(std::move(info)) {}
+      remote_(std::move(remote_endpoint)) {}
 
 websocket_session::~websocket_session() {
   // Normally on_closed already ran from the read loop; this covers an io_context torn
@@ -94,14 +151,15 @@ websocket_session::~websocket_session() {
     try {
       handler_->on_closed();
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: on_closed threw: {}", info_.remote_endpoint, e.what());
+      spdlog::error("ws {}: on_closed threw: {}", remote_, e.what());
     }
     handler_.reset();
   }
   if (accepted_) {
     registry_->stats().connections_open.fetch_sub(1);
-    spdlog::debug("ws {}: gone", info_.remote_endpoint);
+    spdlog::debug("ws {}: gone", remote_);
   }
+  registry_->release_connection();
   registry_->remove(id_);
 }
 
@@ -110,44 +168,51 @@ void websocket_session::shut_down(std::uint16_t code, const std::string& reason)
     if (!self->accepted_) {
       // Still in the handshake: nothing to say Close to; cutting the socket fails it.
       beast::error_code ec;
-      beast::get_lowest_layer(self->ws_).socket().close(ec);
+      self->ws_.next_layer().close(ec);
       return;
     }
     self->begin_close(code, reason, kShutdownDeadline, false);
   });
 }
 
-void websocket_session::do_accept(request_type req) {
+void websocket_session::do_accept(request_type req, upgrade_info info) {
   const auto& options = registry_->options();
-  // suggested(server): 30 s handshake, no idle timeout, no pings of our own
-  // (protocol.md §1.3: the server never pings and has no idle timeout).
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.set_option(websocket::permessage_deflate{});  // explicit: no compression
+  // protocol.md §1.3, explicitly rather than through timeout::suggested: the upgrade
+  // handshake is bounded, but there is no idle timeout and the server never pings.
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = options.handshake_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "smooth-operator-cpp");
   }));
   ws_.read_message_max(options.max_frame_bytes);
   ws_.auto_fragment(false);  // one outbound event = one frame
-  ws_.async_accept(req,
-                   beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  // The upgrade info (token, origin) rides with the handshake, not in the session.
+  ws_.async_accept(req, [self = shared_from_this(), info = std::move(info)](beast::error_code ec) {
+    self->on_accept(ec, info);
+  });
 }
 
-void websocket_session::on_accept(beast::error_code ec) {
+void websocket_session::on_accept(beast::error_code ec, const upgrade_info& info) {
   if (ec) {
-    spdlog::debug("ws {}: handshake failed: {}", info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: handshake failed: {}", remote_, ec.message());
     return;
   }
   accepted_ = true;
   open_.store(true);
   ws_.text(true);
   registry_->stats().connections_open.fetch_add(1);
-  spdlog::debug("ws {}: open", info_.remote_endpoint);
+  spdlog::debug("ws {}: open", remote_);
 
-  auto sink = std::make_shared<websocket_sink>(weak_from_this());
+  const auto& options = registry_->options();
+  sink_ = std::make_shared<websocket_sink>(weak_from_this(), options.max_inbound_frames,
+                                           options.max_inbound_bytes);
   try {
-    handler_ = registry_->factory()(info_, std::move(sink));
+    handler_ = registry_->factory()(info, sink_);
   } catch (const std::exception& e) {
-    spdlog::error("ws {}: connection factory threw: {}", info_.remote_endpoint, e.what());
+    spdlog::error("ws {}: connection factory threw: {}", remote_, e.what());
   }
   if (!handler_) begin_close(kInternalErrorCode, "internal error", kCloseDeadline, true);
   // Read even when refusing: the close handshake needs a reader.
@@ -155,52 +220,132 @@ void websocket_session::on_accept(beast::error_code ec) {
 }
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_,
-                 beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+  // The first read asks for one payload byte only, into `first_byte_`: Beast reads
+  // the frame header (and what the kernel has) into its own buffer, so an idle
+  // connection waits without a read buffer of ours. The rest of the message, if
+  // any, is then read into `buffer_`, sized by Beast to what remains.
+  reading_ = true;
+  // A lambda holding only `self` keeps the operation that waits on every idle
+  // connection 16 bytes smaller than bind_front_handler (member pointer + self).
+  ws_.async_read_some(asio::buffer(&first_byte_, 1),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                        self->on_first_byte(ec, bytes);
+                      });
 }
 
-void websocket_session::on_read(beast::error_code ec, std::size_t) {
+void websocket_session::on_first_byte(beast::error_code ec, std::size_t bytes) {
   if (ec) return end_reading(ec);
+  first_len_ = static_cast<std::uint8_t>(bytes);  // at most the 1-byte buffer
+  if (ws_.is_message_done()) return on_message();
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&websocket_session::on_rest, shared_from_this()));
+}
+
+void websocket_session::on_rest(beast::error_code ec, std::size_t) {
+  if (ec) return end_reading(ec);
+  on_message();
+}
+
+void websocket_session::on_message() {
+  reading_ = false;
+  const std::size_t size = first_len_ + buffer_.size();
   // Frames that arrive while draining or after we decided to close are read (so
   // control frames keep working) but not dispatched.
-  if (handler_ && !closing_ && !registry_->reading_stopped()) dispatch_frame();
+  if (handler_ && !closing_ && !registry_->reading_stopped() && admit_by_rate()) {
+    dispatch_frame(size);
+  }
   buffer_.consume(buffer_.size());
+  // Read buffers shrink back after a large message (an empty flat_buffer frees all).
+  if (buffer_.capacity() > kKeepReadBuffer) buffer_.shrink_to_fit();
+  if (sink_ && sink_->pause_if_over_bound()) {
+    // Credit exhausted: no read until the layer above releases some
+    // (websocket_sink::release_inbound → resume_reading). TCP pushes back meanwhile.
+    // No operation is pending now, so the session keeps itself alive until then.
+    registry_->stats().inbound_pauses.fetch_add(1);
+    paused_self_ = shared_from_this();
+    return;
+  }
   do_read();
 }
 
-void websocket_session::dispatch_frame() {
+void websocket_session::resume_reading() {
+  // While closing, Beast's close operation does the reading (one read at a time) and
+  // its completion lets go of `paused_self_`.
+  if (reading_ || reading_done_ || closing_) return;
+  auto self = std::move(paused_self_);
+  do_read();
+}
+
+bool websocket_session::admit_by_rate() {
+  const std::uint32_t limit = registry_->options().max_frames_per_sec;
+  if (limit == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - rate_window_start_ >= std::chrono::seconds(1)) {
+    rate_window_start_ = now;
+    rate_window_frames_ = 0;
+    rate_error_sent_ = false;
+  }
+  if (++rate_window_frames_ <= limit) return true;
+  registry_->stats().rate_limited_frames.fetch_add(1);
+  if (!rate_error_sent_) {
+    // One notice per window, however many frames are dropped (no amplification).
+    rate_error_sent_ = true;
+    spdlog::info("ws {}: over {} frames per second; dropping frames for the rest of the second",
+                 remote_, limit);
+    try {
+      handler_->on_rate_limited(limit);
+    } catch (const std::exception& e) {
+      spdlog::error("ws {}: handler threw: {}", remote_, e.what());
+    }
+  }
+  return false;
+}
+
+void websocket_session::dispatch_frame(std::size_t size) {
+  const bool text = ws_.got_text();
+  const auto charged = sink_->charge(text ? size : 0);
+  auto& stats = registry_->stats();
+  raise_to(stats.inbound_peak_frames, charged.frames);
+  raise_to(stats.inbound_peak_bytes, charged.bytes);
   try {
-    if (ws_.got_text()) {
-      handler_->on_text(beast::buffers_to_string(buffer_.data()));
+    if (text) {
+      std::string message;
+      message.reserve(size);
+      message.append(&first_byte_, first_len_);
+      message.append(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      handler_->on_text(std::move(message));
     } else {
       handler_->on_binary();
     }
   } catch (const std::exception& e) {
     // A handler bug must not take the I/O thread down; end this connection only.
-    spdlog::error("ws {}: handler threw: {}", info_.remote_endpoint, e.what());
+    spdlog::error("ws {}: handler threw: {}", remote_, e.what());
     begin_close(kInternalErrorCode, "internal error", kCloseDeadline, true);
   }
 }
 
 void websocket_session::end_reading(beast::error_code ec) {
+  reading_ = false;
+  paused_self_.reset();
   reading_done_ = true;
   open_.store(false);
   if (ec == websocket::error::closed) {
-    spdlog::debug("ws {}: closed ({})", info_.remote_endpoint, ws_.reason().code);
+    spdlog::debug("ws {}: closed ({})", remote_, ws_.reason().code);
   } else if (ec == websocket::error::message_too_big) {
     // Beast has already sent Close 1009 (read_message_max).
-    spdlog::info("ws {}: inbound message over {} bytes; closed 1009", info_.remote_endpoint,
+    spdlog::info("ws {}: inbound message over {} bytes; closed 1009", remote_,
                  registry_->options().max_frame_bytes);
   } else {
-    spdlog::debug("ws {}: read ended: {}", info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: read ended: {}", remote_, ec.message());
   }
   drop_queue();
+  buffer_ = beast::flat_buffer();
   if (handler_) {
     auto handler = std::move(handler_);
     try {
       handler->on_closed();
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: on_closed threw: {}", info_.remote_endpoint, e.what());
+      spdlog::error("ws {}: on_closed threw: {}", remote_, e.what());
     }
   }
 }
@@ -208,16 +353,15 @@ void websocket_session::end_reading(beast::error_code ec) {
 void websocket_session::enqueue(frame f) {
   if (!open_.load()) return;
   const auto limit = registry_->options().max_outbound_bytes;
-  // A frame on its own may exceed the limit (a big history reply): the bound is on
-  // what piles up behind a write the peer is not draining.
-  if (!queue_.empty() && queued_bytes_ + f->size() > limit) {
+  // The bound covers everything queued, the frame being written included, and a
+  // single frame on an empty queue too: nothing we send may exceed it.
+  if (queue_.bytes() + f->size() > limit) {
     registry_->stats().slow_consumer_closes.fetch_add(1);
-    spdlog::warn("ws {}: slow consumer: {} bytes queued, limit {}; closing 4008",
-                 info_.remote_endpoint, queued_bytes_ + f->size(), limit);
+    spdlog::warn("ws {}: slow consumer: {} bytes queued, limit {}; closing 4008", remote_,
+                 queue_.bytes() + f->size(), limit);
     begin_close(kSlowConsumerCode, "slow consumer", kCloseDeadline, true);
     return;
   }
-  queued_bytes_ += f->size();
   queue_.push_back(std::move(f));
   if (!writing_) do_write();
 }
@@ -230,10 +374,9 @@ void websocket_session::do_write() {
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
   if (ec) {
-    spdlog::debug("ws {}: write failed: {}", info_.remote_endpoint, ec.message());
+    spdlog::debug("ws {}: write failed: {}", remote_, ec.message());
     open_.store(false);
     drop_queue();
     return;
@@ -245,10 +388,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
 void websocket_session::drop_queue() {
   // The front frame belongs to Beast until its write completes.
   const std::size_t keep = writing_ ? 1 : 0;
-  while (queue_.size() > keep) {
-    queued_bytes_ -= queue_.back()->size();
-    queue_.pop_back();
-  }
+  while (queue_.size() > keep) queue_.pop_back();
 }
 
 void websocket_session::begin_close(std::uint16_t code, std::string reason,
@@ -261,42 +401,45 @@ void websocket_session::begin_close(std::uint16_t code, std::string reason,
   closing_ = true;
   // A Close frame's payload is at most 125 bytes: 2 for the code, 123 for the reason.
   if (reason.size() > kMaxCloseReason) reason.resize(kMaxCloseReason);
-  // Built through string_view: Beast 1.74's reason_string::assign(ptr, n) left it empty.
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
-                                          beast::string_view(reason.data(), reason.size()));
+  close_->code = code;
+  close_->text = std::move(reason);
   if (!writing_) send_close();
 }
 
 void websocket_session::send_close() {
   close_sent_ = true;
-  spdlog::debug("ws {}: sending Close {}", info_.remote_endpoint, close_reason_.code);
+  spdlog::debug("ws {}: sending Close {}", remote_, close_->code);
   // Once our Close is on the wire the peer gets about a second to answer, instead of
-  // the 30 s handshake timeout of suggested(server) (stack.md §4.4 item 5).
+  // the handshake timeout (stack.md §4.4 item 5).
   websocket::stream_base::timeout opt{};
   opt.handshake_timeout = kShutdownDeadline;
   opt.idle_timeout = websocket::stream_base::none();
   opt.keep_alive_pings = false;
   ws_.set_option(opt);
-  ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code ec) {
-    spdlog::debug("ws {}: close handshake done: {}", self->info_.remote_endpoint, ec.message());
+  // Built through string_view: Beast 1.74's reason_string::assign(ptr, n) left it empty.
+  const websocket::close_reason reason(
+      static_cast<websocket::close_code>(close_->code),
+      beast::string_view(close_->text.data(), close_->text.size()));
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
+    self->paused_self_.reset();
+    spdlog::debug("ws {}: close handshake done: {}", self->remote_, ec.message());
   });
 }
 
 void websocket_session::arm_deadline(std::chrono::milliseconds deadline) {
   const auto at = std::chrono::steady_clock::now() + deadline;
-  if (deadline_at_ && *deadline_at_ <= at) return;  // an earlier deadline stands
-  deadline_at_ = at;
-  deadline_.expires_at(at);
+  if (!close_) close_ = std::make_unique<close_state>(ws_.get_executor());
+  if (close_->deadline_at && *close_->deadline_at <= at) return;  // an earlier one stands
+  close_->deadline_at = at;
+  close_->deadline.expires_at(at);
   // Weak: the timer must not keep a finished session (and close_all's `done`) waiting.
-  deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+  close_->deadline.async_wait([weak = weak_from_this()](beast::error_code ec) {
     if (ec) return;
     if (auto self = weak.lock()) {
-      spdlog::debug("ws {}: close deadline passed; dropping the socket",
-                    self->info_.remote_endpoint);
+      spdlog::debug("ws {}: close deadline passed; dropping the socket", self->remote_);
       beast::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
-                                                           ignored);
-      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      self->ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      self->ws_.next_layer().close(ignored);
     }
   });
 }

@@ -78,6 +78,8 @@ class test_handler final : public so::net::inbound_handler {
 
   void on_text(std::string text) override {
     check_open();
+    // Handled synchronously: the frame's inbound credit goes back at once.
+    sink_->release_inbound(text.size());
     {
       std::lock_guard lock(rec_->mutex);
       rec_->texts.push_back(text);
@@ -102,6 +104,7 @@ class test_handler final : public so::net::inbound_handler {
   }
   void on_binary() override {
     check_open();
+    sink_->release_inbound(0);
     rec_->binaries.fetch_add(1);
     sink_->push(make_frame(R"({"type":"binary"})"));
   }

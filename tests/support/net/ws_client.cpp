@@ -47,6 +47,7 @@ struct ws_client::impl {
   std::string write_buffer;
   std::optional<ws_close_info> closed;
   milliseconds timeout;
+  std::size_t pings = 0;
 
   void start_read() {
     if (read_pending || closed) return;
@@ -72,11 +73,17 @@ struct ws_client::impl {
   }
 
   void send(std::string bytes, bool text) {
+    if (!send_within(std::move(bytes), text, timeout))
+      throw std::runtime_error("ws_client: send timed out");
+  }
+
+  bool send_within(std::string bytes, bool text, milliseconds wait) {
     // A previous send that timed out must finish before the stream takes another write.
     if (write_pending && !run_until(
                              io, [this] { return !write_pending; }, timeout)) {
       throw std::runtime_error("ws_client: previous send still blocked");
     }
+    if (write_ec) throw std::runtime_error("ws_client: send failed: " + write_ec.message());
     if (closed) throw std::runtime_error("ws_client: send on a closed connection");
     write_buffer = std::move(bytes);
     ws.text(text);
@@ -86,10 +93,11 @@ struct ws_client::impl {
       write_ec = ec;
     });
     if (!run_until(
-            io, [this] { return !write_pending; }, timeout)) {
-      throw std::runtime_error("ws_client: send timed out");
+            io, [this] { return !write_pending; }, wait)) {
+      return false;
     }
     if (write_ec) throw std::runtime_error("ws_client: send failed: " + write_ec.message());
+    return true;
   }
 };
 
@@ -109,6 +117,9 @@ ws_client::ws_client(const ws_connect_options& options) : impl_(std::make_unique
   ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
     for (const auto& [name, value] : headers) req.set(name, value);
   }));
+  ws.control_callback([im = impl_.get()](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) ++im->pings;
+  });
 
   bool done = false;
   beast::error_code ec;
@@ -137,6 +148,14 @@ ws_client::~ws_client() {
 
 void ws_client::send_text(const std::string& text) {
   impl_->send(text, true);
+}
+
+bool ws_client::send_text_within(const std::string& text, std::chrono::milliseconds timeout) {
+  return impl_->send_within(text, true, timeout);
+}
+
+std::size_t ws_client::pings_received() const {
+  return impl_->pings;
 }
 
 void ws_client::send_binary(const std::string& bytes) {

@@ -34,13 +34,20 @@ class ws_client {
   ~ws_client();
 
   void send_text(const std::string& text);
+  /// Sends without blocking past `timeout`: false when the write has not completed by
+  /// then (the server stopped reading and TCP pushed back). The write stays pending and
+  /// finishes during later calls; the next send first waits for it.
+  bool send_text_within(const std::string& text, std::chrono::milliseconds timeout);
+  /// WebSocket Ping control frames received from the server so far.
+  std::size_t pings_received() const;
   void send_binary(const std::string& bytes);
   /// Next text frame, or nullopt on timeout or close (see `closed()`).
-  std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  std::optional<std::string> read(
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   /// Reads frames until one whose "type" equals `type` (others are returned in `skipped`).
-  std::optional<std::string> read_until_type(const std::string& type,
-                                             std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
-                                             std::vector<std::string>* skipped = nullptr);
+  std::optional<std::string> read_until_type(
+      const std::string& type, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+      std::vector<std::string>* skipped = nullptr);
   /// Set once the server closed the connection.
   std::optional<ws_close_info> closed() const;
   /// Closes from the client side (1000).
