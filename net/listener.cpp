@@ -2,8 +2,9 @@
 // http_session / websocket_session, the live set in session_registry.
 //
 // The acceptor runs on the registry's strand (first io_context), so accepting,
-// stop_accepting and the session set never race; each accepted socket gets its own
-// strand on the next io_context, round-robin. Accepting on one thread and handing
+// stop_accepting and the session set never race; each accepted socket goes to the
+// next io_context, round-robin, on that context's plain executor (one thread per
+// context serializes it: see the contract in listener.hpp). Accepting on one thread and handing
 // off keeps the spread exact (SO_REUSEPORT hashes the 4-tuple, which is uneven for
 // a few dozen connections); the hand-off costs once per connection, never per frame.
 #include "net/listener.hpp"
@@ -79,7 +80,7 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
   // Strand only from here on.
   void do_accept() {
     auto& io = *contexts[next_context++ % contexts.size()];
-    acceptor.async_accept(asio::make_strand(io),
+    acceptor.async_accept(io.get_executor(),
                           boost::beast::bind_front_handler(&impl::on_accept, shared_from_this()));
   }
 

