@@ -1,7 +1,7 @@
 // actors/turn_actor.hpp — one `send_message` turn: the agent loop (engine.md §1).
 //
 // Spawned by the session actor after the 202 ack. It never blocks: knowledge,
-// history and persistence go through the storage actor; the LLM streams into
+// history and persistence go through the storage pool; the LLM streams into
 // its mailbox as `llm_event`s; tools complete as `tool_finished`; a gated tool
 // parks on a confirmation actor. It stays responsive to `cancel` throughout.
 // Every event goes to the originating connection's sink (or to the confirming

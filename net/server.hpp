@@ -4,7 +4,7 @@
 // Thread model (docs/architecture.md "Threads"): `io_threads` threads, each with
 // its own io_context, own the sockets and run the CAF actors (actors/io_scheduler.hpp):
 // a frame's whole path stays on its socket's thread. Calls that may block run on the
-// storage actor's own thread.
+// storage pool's workers (actors/storage_pool.hpp).
 // Shutdown order (stack.md §4.4): stop accepting → drain turns → close sockets →
 // exit the root actors → await all actors (io threads still running) → join the io
 // threads → destroy the sockets → destroy the actor system.

@@ -1,7 +1,7 @@
 // adapters/knowledge/knowledge_base.hpp — the knowledge seam (engine.md §7, storage-backplane.md §2.6).
 //
 // Thread-safety: implementations may block; the server calls them only from
-// the storage actor's thread. The in-memory implementation also locks so tests
+// the storage pool's knowledge worker. The in-memory implementation also locks so tests
 // may call it directly.
 #pragma once
 

@@ -2,7 +2,7 @@
 //
 // Offers the model a search over the organization's knowledge base. The query
 // itself is injected (`knowledge_query_fn`) so the tool never blocks: the server
-// routes it to the storage actor, tests answer it directly.
+// routes it to the storage pool's knowledge worker, tests answer it directly.
 // Reranking (SMOOTH_AGENT_RERANK, engine.md §7.6) is not in scope: the tool
 // fetches exactly `limit` results and keeps their order.
 // Thread-safety: immutable after construction; `invoke` may be called
