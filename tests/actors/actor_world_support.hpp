@@ -4,8 +4,8 @@
 #pragma once
 
 #include "actors/messages.hpp"
-#include "adapters/llm/scripted_provider.hpp"
 #include "tests/actors/actor_test_support.hpp"
+#include "tests/support/llm/scripted_texts.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/pointer.h>
@@ -18,19 +18,6 @@
 #include <vector>
 
 namespace so::test {
-
-/// A scripted LLM answering each call with the next text.
-inline std::shared_ptr<adapters::llm::scripted_provider> scripted_texts(
-    const std::vector<std::string>& replies) {
-  std::vector<adapters::llm::script_entry> entries;
-  for (const auto& r : replies) {
-    adapters::llm::script_entry e;
-    e.what = adapters::llm::script_entry::kind::text;
-    e.text = r;
-    entries.push_back(e);
-  }
-  return std::make_shared<adapters::llm::scripted_provider>(std::move(entries));
-}
 
 /// Hands one inbound text frame to a connection actor, as the socket layer does.
 inline void send_frame(const caf::actor& connection, std::string text) {

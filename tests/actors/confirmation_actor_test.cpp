@@ -33,18 +33,24 @@ struct exit_on_scope_end {
   ~exit_on_scope_end() { caf::anon_send_exit(actor, caf::exit_reason::user_shutdown); }
 };
 
-}  // namespace
-
-TEST_CASE("confirmation: a confirmer that dies after its verdict does not strand the turn",
-          "[actors][hitl]") {
+/// A (scoped-actor) turn awaiting the verdict of its delete_record confirmation actor
+/// (timeout 1 h); both actors end with the test.
+struct pending_confirmation {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor turn{sys};
-  auto session = sys.spawn(quiet_session, 0);
-  auto conf = spawn_confirmation(
+  caf::actor session = sys.spawn(quiet_session, 0);
+  caf::actor conf = spawn_confirmation(
       sys, confirmation_spec{caf::actor_cast<caf::actor>(turn), session, "delete_record", 1h});
   exit_on_scope_end conf_guard{conf};
   exit_on_scope_end session_guard{session};
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(pending_confirmation,
+                 "confirmation: a confirmer that dies after its verdict does not strand the turn",
+                 "[actors][hitl]") {
   {
     caf::scoped_actor confirmer{sys};
     bool accepted = false;
@@ -60,15 +66,8 @@ TEST_CASE("confirmation: a confirmer that dies after its verdict does not strand
   CHECK(*v == verdict_kind::approved);
 }
 
-TEST_CASE("confirmation: a live confirmer's verdict waits for its begin", "[actors][hitl]") {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor turn{sys};
-  auto session = sys.spawn(quiet_session, 0);
-  auto conf = spawn_confirmation(
-      sys, confirmation_spec{caf::actor_cast<caf::actor>(turn), session, "delete_record", 1h});
-  exit_on_scope_end conf_guard{conf};
-  exit_on_scope_end session_guard{session};
+TEST_CASE_METHOD(pending_confirmation,
+                 "confirmation: a live confirmer's verdict waits for its begin", "[actors][hitl]") {
   caf::scoped_actor confirmer{sys};
   confirmer
       ->request(conf, 5s, verdict_atom::value, confirmation_verdict{verdict_kind::denied, nullptr})

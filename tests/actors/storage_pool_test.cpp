@@ -144,45 +144,45 @@ std::pair<std::string, std::string> keys_on_different_workers(unsigned n) {
   }
 }
 
+/// The thread a job ran on and the thread of the actor that submitted it.
+struct job_threads {
+  std::string job;
+  std::string caller;
+};
+
+/// Submits one job answering its own thread's id under `key` and waits for its outcome.
+job_threads run_thread_probe(fixture& f, storage_route key) {
+  auto job = [](adapters::storage&, adapters::knowledge_base&) { return this_thread_text(); };
+  auto out = std::make_shared<outcomes>();
+  submit_one(f.sys, f.pool, std::move(key), job, out);
+  REQUIRE(out->wait_for(1));
+  auto o = out->all()[0];
+  REQUIRE(o.ok);
+  std::ostringstream caller;
+  caller << o.caller_thread;
+  return {o.value, caller.str()};
+}
+
 }  // namespace
 
 TEST_CASE("storage pool: an adapter that never blocks runs storage jobs inline", "[storage]") {
-  auto job = [](adapters::storage&, adapters::knowledge_base&) { return this_thread_text(); };
   SECTION("memory storage: on the caller's thread, before the helper returns") {
     fixture f(opts(4, 16), std::make_shared<adapters::memory_storage>());
     CHECK(f.pool->runs_inline(storage_route("conv-1")));
-    auto out = std::make_shared<outcomes>();
-    submit_one(f.sys, f.pool, "conv-1", job, out);
-    REQUIRE(out->wait_for(1));
-    auto o = out->all()[0];
-    REQUIRE(o.ok);
-    std::ostringstream caller;
-    caller << o.caller_thread;
-    CHECK(o.value == caller.str());
+    const auto threads = run_thread_probe(f, "conv-1");
+    CHECK(threads.job == threads.caller);
   }
   SECTION("knowledge jobs always run on the knowledge worker") {
     fixture f(opts(4, 16), std::make_shared<adapters::memory_storage>());
     CHECK_FALSE(f.pool->runs_inline(storage_route(knowledge_lane)));
-    auto out = std::make_shared<outcomes>();
-    submit_one(f.sys, f.pool, knowledge_lane, job, out);
-    REQUIRE(out->wait_for(1));
-    auto o = out->all()[0];
-    REQUIRE(o.ok);
-    std::ostringstream caller;
-    caller << o.caller_thread;
-    CHECK(o.value != caller.str());
+    const auto threads = run_thread_probe(f, knowledge_lane);
+    CHECK(threads.job != threads.caller);
   }
   SECTION("a storage that may block runs on a worker thread") {
     fixture f(opts(4, 16));
     CHECK_FALSE(f.pool->runs_inline(storage_route("conv-1")));
-    auto out = std::make_shared<outcomes>();
-    submit_one(f.sys, f.pool, "conv-1", job, out);
-    REQUIRE(out->wait_for(1));
-    auto o = out->all()[0];
-    REQUIRE(o.ok);
-    std::ostringstream caller;
-    caller << o.caller_thread;
-    CHECK(o.value != caller.str());
+    const auto threads = run_thread_probe(f, "conv-1");
+    CHECK(threads.job != threads.caller);
   }
   CHECK_FALSE(adapters::memory_storage().may_block());
 }

@@ -7,16 +7,16 @@
 // every frame (and its credit) until the test releases it; any other connection
 // echoes each text frame and releases its credit at once.
 #include "net/listener.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/net/http_probe.hpp"
-#include "tests/support/net/test_listener.hpp"
+#include "tests/support/net/listener_fixture.hpp"
+#include "tests/support/net/send_until_pushed_back.hpp"
 #include "tests/support/net/ws_client.hpp"
 
-#include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <string>
@@ -30,20 +30,9 @@ using so::net::event_sink_ptr;
 using so::net::listener_options;
 using so::net::make_frame;
 using so::net::upgrade_info;
+using so::test::eventually;
 using so::test::http_connection;
-using so::test::test_listener;
 using so::test::ws_client;
-using so::test::ws_connect_options;
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
 // Frames a holding connection has received and not yet released.
 struct held_frames {
@@ -92,28 +81,24 @@ class flow_handler final : public so::net::inbound_handler {
   bool hold_;
 };
 
-struct fixture {
-  explicit fixture(listener_options options)
-      : held(std::make_shared<held_frames>()),
-        server(options, [held = held](const upgrade_info& info, event_sink_ptr sink) {
-          const bool hold = info.token == std::optional<std::string>("hold");
-          if (hold) held->sink = sink;
-          return std::make_unique<flow_handler>(held, std::move(sink), hold);
-        }) {
-    // SO_NET_TEST_DEBUG=1 shows the sessions' debug log when a test misbehaves.
-    if (std::getenv("SO_NET_TEST_DEBUG")) spdlog::set_level(spdlog::level::debug);
-  }
+so::net::connection_factory factory_for(std::shared_ptr<held_frames> held) {
+  return [held](const upgrade_info& info, event_sink_ptr sink) {
+    const bool hold = info.token == std::optional<std::string>("hold");
+    if (hold) held->sink = sink;
+    return std::make_unique<flow_handler>(held, std::move(sink), hold);
+  };
+}
 
-  ws_connect_options ws(std::string target = "/ws") const {
-    ws_connect_options o;
-    o.port = server.port();
-    o.target = std::move(target);
-    return o;
-  }
+struct fixture : so::test::listener_fixture {
+  explicit fixture(listener_options options) : fixture(options, std::make_shared<held_frames>()) {}
+
   const so::net::listener_stats& stats() { return server.get().stats(); }
 
   std::shared_ptr<held_frames> held;
-  test_listener server;
+
+ private:
+  fixture(listener_options options, std::shared_ptr<held_frames> h)
+      : listener_fixture(options, factory_for(h)), held(std::move(h)) {}
 };
 
 std::string numbered(int i, std::size_t size) {
@@ -166,16 +151,10 @@ TEST_CASE("a client pipelining large frames is pushed back by TCP while others a
   ws_client flooder(f.ws("/ws?token=hold"));
   // Send until a write stops completing: the server has stopped reading and the
   // socket buffers are full. A server without the bound would read (and hold) it all.
-  int sent = 0;
-  bool pushed_back = false;
-  for (; sent < 8000; ++sent) {
-    if (!flooder.send_text_within(numbered(sent, frame_size), 300ms)) {
-      pushed_back = true;
-      break;
-    }
-  }
+  const auto pushed_back = so::test::send_until_pushed_back(
+      flooder, [&](int i) { return numbered(i, frame_size); }, 8000);
   REQUIRE(pushed_back);
-  ++sent;  // the blocked write is on its way too
+  const int sent = *pushed_back;  // the blocked write is on its way too
   CHECK(eventually([&] { return f.stats().inbound_pauses.load() >= 1; }));
   // The bound holds: at most max_inbound_bytes plus the one frame that crossed it.
   CHECK(f.stats().inbound_peak_bytes.load() <= options.max_inbound_bytes + frame_size);

@@ -356,19 +356,25 @@ net::http_outcome exchange(test::background_io& io, test::raw_tcp_server& server
   return rec.wait_complete();
 }
 
+/// One call on a new connection, which the peer accepts and answers with `answer`.
+net::http_outcome exchange_on_new_connection(test::background_io& io, test::raw_tcp_server& server,
+                                             recorder& rec, std::string_view answer = kOk) {
+  return exchange(
+      io, server,
+      [&] {
+        REQUIRE(server.accept_request());
+        server.send(answer);
+      },
+      rec);
+}
+
 }  // namespace
 
 TEST_CASE("http pool: two sequential calls to one host use one TCP connection", "[http][pool]") {
   test::background_io io;
   test::raw_tcp_server server;
   recorder first;
-  auto o = exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      first);
+  auto o = exchange_on_new_connection(io, server, first);
   CHECK_FALSE(o.error);
   recorder second;
   o = exchange(
@@ -387,22 +393,10 @@ TEST_CASE("http pool: a connection the server closed while idle is replaced", "[
   test::background_io io;
   test::raw_tcp_server server;
   recorder first;
-  exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      first);
+  exchange_on_new_connection(io, server, first);
   server.close_client();  // the server drops the idle connection
   recorder second;
-  const auto o = exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      second);
+  const auto o = exchange_on_new_connection(io, server, second);
   CHECK_FALSE(o.error);
   CHECK(second.body() == "ok");
   CHECK(server.accepted() == 2);
@@ -413,13 +407,7 @@ TEST_CASE("http pool: a reused connection closed before any answer is retried on
   test::background_io io;
   test::raw_tcp_server server;
   recorder first;
-  exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      first);
+  exchange_on_new_connection(io, server, first);
   recorder second;
   const auto o = exchange(
       io, server,
@@ -446,13 +434,7 @@ TEST_CASE("http pool: a reused connection failing after part of an answer is not
   test::background_io io;
   test::raw_tcp_server server;
   recorder first;
-  exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      first);
+  exchange_on_new_connection(io, server, first);
   recorder second;
   const auto o = exchange(
       io, server,
@@ -492,22 +474,10 @@ TEST_CASE("http pool: Connection: close and a close-delimited body are never reu
                std::string("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
   INFO(answer);
   recorder first;
-  exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(answer);
-      },
-      first);
+  exchange_on_new_connection(io, server, first, answer);
   CHECK(server.wait_client_closed());
   recorder second;
-  const auto o = exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      second);
+  const auto o = exchange_on_new_connection(io, server, second);
   CHECK_FALSE(o.error);
   CHECK(server.accepted() == 2);
 }
@@ -518,13 +488,7 @@ TEST_CASE("http pool: an idle connection is closed after idle_expiry", "[http][p
   test::background_io io(opts);
   test::raw_tcp_server server;
   recorder first;
-  exchange(
-      io, server,
-      [&] {
-        REQUIRE(server.accept_request());
-        server.send(kOk);
-      },
-      first);
+  exchange_on_new_connection(io, server, first);
   CHECK(server.wait_client_closed(5s));  // the pool's sweep closed it
 }
 

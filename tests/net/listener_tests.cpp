@@ -2,16 +2,15 @@
 // (protocol.md §1, stack.md §4, decisions.md: frame size, slow consumers, drain), driven
 // by a real client over loopback with a tiny recording/echo connection_factory.
 #include "net/listener.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/net/http_probe.hpp"
-#include "tests/support/net/test_listener.hpp"
+#include "tests/support/net/listener_fixture.hpp"
 #include "tests/support/net/ws_client.hpp"
 
-#include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -24,21 +23,11 @@ using so::net::event_sink_ptr;
 using so::net::listener_options;
 using so::net::make_frame;
 using so::net::upgrade_info;
+using so::test::eventually;
 using so::test::http_connection;
 using so::test::http_get;
 using so::test::test_listener;
 using so::test::ws_client;
-using so::test::ws_connect_options;
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // What every connection of one test did, as seen by the layer above the socket.
 struct recorder {
@@ -138,19 +127,10 @@ so::net::connection_factory factory_for(std::shared_ptr<recorder> rec) {
   };
 }
 
-struct fixture {
+struct fixture : so::test::listener_fixture {
   explicit fixture(listener_options options = {})
-      : rec(std::make_shared<recorder>()), server(options, factory_for(rec)) {
-    // SO_NET_TEST_DEBUG=1 shows the sessions' debug log when a test misbehaves.
-    if (std::getenv("SO_NET_TEST_DEBUG")) spdlog::set_level(spdlog::level::debug);
-  }
+      : fixture(options, std::make_shared<recorder>()) {}
 
-  ws_connect_options ws(std::string target = "/ws") const {
-    ws_connect_options o;
-    o.port = server.port();
-    o.target = std::move(target);
-    return o;
-  }
   // A fresh client can still connect and get an echo.
   bool healthy() {
     ws_client c(ws());
@@ -160,7 +140,10 @@ struct fixture {
   }
 
   std::shared_ptr<recorder> rec;
-  test_listener server;
+
+ private:
+  fixture(listener_options options, std::shared_ptr<recorder> r)
+      : listener_fixture(options, factory_for(r)), rec(std::move(r)) {}
 };
 
 }  // namespace

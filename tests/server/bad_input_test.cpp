@@ -181,7 +181,7 @@ TEST_CASE("a lone surrogate escape is a VALIDATION_ERROR", "[server]") {
 }
 
 TEST_CASE("a message over 32,000 characters is a VALIDATION_ERROR", "[server]") {
-  auto llm = script_texts({"ok"});
+  auto llm = scripted_texts({"ok"});
   so::net::server server(scripted_options(llm));
   auto c = connect_to(server);
   auto s = create_session(c);

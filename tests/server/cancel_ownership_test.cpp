@@ -5,42 +5,16 @@
 // associated with A's session (it hears none of that session's events). A's turn
 // is parked on a confirmation, so A's `confirm` orders every message: anything
 // B's cancel sent towards the turn would reach it before the verdict does.
-#include "adapters/tools/fixed_result_tool.hpp"
 #include "tests/server/turn_test_support.hpp"
 
 namespace so::test::turns {
-namespace {
-
-struct two_clients {
-  std::shared_ptr<llm::scripted_provider> script;
-  std::unique_ptr<net::server> server;
-
-  explicit two_clients(std::vector<llm::script_entry> entries)
-      : script(std::make_shared<llm::scripted_provider>(std::move(entries))) {
-    auto o = base_options();
-    o.config.confirm_tools = {"delete"};
-    o.config.confirm_timeout = 30'000ms;
-    o.llm_override = script;
-    o.extra_tools.push_back(
-        std::make_shared<adapters::tools::fixed_result_tool>("delete_record", "deleted"));
-    server = std::make_unique<net::server>(std::move(o));
-  }
-};
-
-void park(ws_client& ws, const std::string& sid, const std::string& rid) {
-  start_turn(ws, sid, rid, "delete record 42");
-  expect(ws, "write_confirmation_required");
-  expect(ws, "stream_chunk");
-}
-
-}  // namespace
 
 TEST_CASE("cancel: another connection naming my session cancels nothing of mine", "[hitl]") {
-  two_clients fx({tool_call("delete_record", R"({"id":"42"})"), text("done after approval")});
+  confirming_server fx({tool_call("delete_record", R"({"id":"42"})"), text("done after approval")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
   const auto sid = create_session(*a);
-  park(*a, sid, "r-a");
+  park_on_confirmation(*a, sid, "r-a");
 
   // B names A's session and even A's requestId.
   cancel(*b, "r-a", sid);
@@ -63,14 +37,14 @@ TEST_CASE("cancel: another connection naming my session cancels nothing of mine"
 }
 
 TEST_CASE("cancel: a sessionId naming another session still cancels my own turn", "[hitl]") {
-  two_clients fx({tool_call("delete_record", R"({"id":"42"})"),
-                  tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
+  confirming_server fx({tool_call("delete_record", R"({"id":"42"})"),
+                        tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
   const auto sid_a = create_session(*a);
   const auto sid_b = create_session(*b);
-  park(*a, sid_a, "r-a");
-  park(*b, sid_b, "r-b");
+  park_on_confirmation(*a, sid_a, "r-a");
+  park_on_confirmation(*b, sid_b, "r-b");
 
   // B cancels "A's session": its own turn is the one that ends.
   cancel(*b, "r-b", sid_a);
@@ -89,7 +63,7 @@ TEST_CASE("cancel: a sessionId naming another session still cancels my own turn"
 
 TEST_CASE("cancel: my own cancel after my turn ended is a no-op on a later turn of others",
           "[hitl]") {
-  two_clients fx(
+  confirming_server fx(
       {text("a finished"), tool_call("delete_record", R"({"id":"7"})"), text("b finished")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
@@ -98,7 +72,7 @@ TEST_CASE("cancel: my own cancel after my turn ended is a no-op on a later turn 
   require_reply(read_turn(*a, "r-a").back(), "r-a", "a finished");
 
   // B runs a turn in the SAME session; A's stale cancel must not reach it.
-  park(*b, sid, "r-b");
+  park_on_confirmation(*b, sid, "r-b");
   cancel(*a, "r-a");
   cancel(*a, "r-a2", sid);
   require_pong_next(*a, "r-a-ping");

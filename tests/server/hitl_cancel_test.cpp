@@ -4,36 +4,18 @@
 // A cancelled turn ends with `cancelled` 499 instead of eventual_response,
 // persists nothing but the user message, consumes no further LLM calls, and
 // leaves no actor behind. A cancel with nothing to cancel emits nothing.
-#include "adapters/tools/fixed_result_tool.hpp"
 #include "tests/server/turn_test_support.hpp"
 #include "tests/support/net/http_test_server.hpp"
 
 namespace so::test::turns {
 namespace {
 
-struct parked_server {
-  std::shared_ptr<llm::scripted_provider> script =
-      std::make_shared<llm::scripted_provider>(std::vector<llm::script_entry>{
-          tool_call("delete_record", R"({"id":"42"})"), text("fresh turn")});
-  std::unique_ptr<net::server> server;
-
-  parked_server() {
-    auto o = base_options();
-    o.config.confirm_tools = {"delete"};
-    o.config.confirm_timeout = 30'000ms;
-    o.llm_override = script;
-    o.extra_tools.push_back(
-        std::make_shared<adapters::tools::fixed_result_tool>("delete_record", "deleted"));
-    server = std::make_unique<net::server>(std::move(o));
-  }
+/// A confirming server whose first turn parks on delete_record and whose next reply
+/// is "fresh turn".
+struct parked_server : confirming_server {
+  parked_server()
+      : confirming_server({tool_call("delete_record", R"({"id":"42"})"), text("fresh turn")}) {}
 };
-
-/// Starts a turn and waits until it is parked on the delete_record confirmation.
-void park(ws_client& ws, const std::string& sid, const std::string& rid) {
-  start_turn(ws, sid, rid, "delete record 42");
-  expect(ws, "write_confirmation_required");
-  expect(ws, "stream_chunk");
-}
 
 }  // namespace
 
@@ -43,7 +25,7 @@ TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a 
   parked_server fx;
   auto ws = connect(*fx.server);
   const auto sid = create_session(*ws);
-  park(*ws, sid, "r-parked");
+  park_on_confirmation(*ws, sid, "r-parked");
 
   // Without a sessionId the connection's own turn is cancelled.
   cancel(*ws, "r-stop", with_session ? std::optional<std::string>(sid) : std::nullopt);

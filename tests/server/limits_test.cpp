@@ -4,6 +4,7 @@
 #include "adapters/storage/memory_storage.hpp"
 #include "tests/server/server_test_support.hpp"
 #include "tests/support/net/http_probe.hpp"
+#include "tests/support/net/send_until_pushed_back.hpp"
 
 #include <condition_variable>
 #include <future>
@@ -131,16 +132,10 @@ TEST_CASE(
   flooder.send_text(R"({"action":"get_session","requestId":"slow","sessionId":"nowhere"})");
   REQUIRE(storage->wait_blocked(5000ms));
 
-  int sent = 0;
-  bool pushed_back = false;
-  for (; sent < 4000; ++sent) {
-    if (!flooder.send_text_within(padded_ping(sent, frame_size), 300ms)) {
-      pushed_back = true;
-      break;
-    }
-  }
-  REQUIRE(pushed_back);  // without the credit the server would have read everything
-  ++sent;                // the blocked write completes later
+  const auto pushed_back = send_until_pushed_back(
+      flooder, [&](int i) { return padded_ping(i, frame_size); }, 4000);
+  REQUIRE(pushed_back);           // without the credit the server would have read everything
+  const int sent = *pushed_back;  // the blocked write completes later
 
   CHECK(eventually([&] { return server.stats().inbound_pauses >= 1; }));
   CHECK(server.stats().inbound_peak_bytes <= o.config.max_inbound_bytes + frame_size);

@@ -8,6 +8,7 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/scripted_provider.hpp"
 #include "net/server.hpp"
+#include "tests/support/llm/scripted_texts.hpp"
 #include "tests/support/net/ws_client.hpp"
 
 #include <rapidjson/document.h>
@@ -30,6 +31,7 @@ namespace so::test::srv {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+using test::scripted_texts;  // the server tests name it through `using namespace srv`
 
 // ---- booting -----------------------------------------------------------------------------
 
@@ -49,18 +51,6 @@ inline net::server_options scripted_options(std::shared_ptr<adapters::llm::provi
   auto o = local_options();
   o.llm_override = std::move(llm);
   return o;
-}
-
-inline std::shared_ptr<adapters::llm::scripted_provider> script_texts(
-    const std::vector<std::string>& replies) {
-  std::vector<adapters::llm::script_entry> entries;
-  for (const auto& r : replies) {
-    adapters::llm::script_entry e;
-    e.what = adapters::llm::script_entry::kind::text;
-    e.text = r;
-    entries.push_back(e);
-  }
-  return std::make_shared<adapters::llm::scripted_provider>(std::move(entries));
 }
 
 inline ws_client connect_to(std::uint16_t port) {

@@ -126,7 +126,7 @@ TEST_CASE("get_session errors: unknown session and missing sessionId", "[server]
 }
 
 TEST_CASE("get_conversation_messages pages newest first with a cursor", "[server]") {
-  auto llm = script_texts({"first reply", "second reply"});
+  auto llm = scripted_texts({"first reply", "second reply"});
   so::net::server server(scripted_options(llm));
   auto c = connect_to(server);
   auto s = create_session(c);

@@ -30,6 +30,16 @@ std::pair<int, rapidjson::Document> first_of(so::test::ws_client& a, so::test::w
   return {};
 }
 
+/// Closes `g` and starts a message listing ("m1") on `c` whose job then holds a storage
+/// worker at the gate; returns the gate's count of entries from before.
+std::size_t hold_worker_at(gate& g, so::test::ws_client& c, const std::string& session_id) {
+  g.close();
+  const auto before = g.entered();
+  c.send_text(get_messages_frame("m1", session_id));
+  REQUIRE(g.wait_entered(before + 1));
+  return before;
+}
+
 }  // namespace
 
 TEST_CASE("storage limits: at the queue bound a call gets STORAGE_BUSY at once", "[server]") {
@@ -45,10 +55,7 @@ TEST_CASE("storage limits: at the queue bound a call gets STORAGE_BUSY at once",
   auto c4 = connect_to(server);
   const auto ids = create_session(c1);
 
-  g->close();
-  const auto before = g->entered();
-  c1.send_text(get_messages_frame("m1", ids.session_id));
-  REQUIRE(g->wait_entered(before + 1));  // c1's job holds the only worker
+  hold_worker_at(*g, c1, ids.session_id);  // c1's job holds the only worker
   c2.send_text(get_messages_frame("m2", ids.session_id));
   c3.send_text(get_messages_frame("m3", ids.session_id));
 
@@ -89,10 +96,7 @@ TEST_CASE("storage limits: a job still queued at its deadline answers STORAGE_TI
   auto c2 = connect_to(server);
   const auto ids = create_session(c1);
 
-  g->close();
-  const auto before = g->entered();
-  c1.send_text(get_messages_frame("m1", ids.session_id));
-  REQUIRE(g->wait_entered(before + 1));
+  const auto before = hold_worker_at(*g, c1, ids.session_id);
   c2.send_text(get_messages_frame("m2", ids.session_id));
 
   const std::string late =
@@ -114,7 +118,7 @@ TEST_CASE("storage limits: a job still queued at its deadline answers STORAGE_TI
 
 TEST_CASE("storage limits: a blocked knowledge query stalls no session lookup", "[server]") {
   auto kgate = std::make_shared<gate>();
-  auto o = scripted_options(script_texts({"grounded reply"}));
+  auto o = scripted_options(scripted_texts({"grounded reply"}));
   o.knowledge_base = std::make_shared<gated_knowledge>(kgate);
   so::net::server server(o);
   auto c1 = connect_to(server);

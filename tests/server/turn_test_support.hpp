@@ -10,6 +10,7 @@
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/scripted_provider.hpp"
+#include "adapters/tools/fixed_result_tool.hpp"
 #include "net/server.hpp"
 #include "protocol/json.hpp"
 #include "tests/support/net/ws_client.hpp"
@@ -395,6 +396,34 @@ inline void require_tool_result(const frame& f, const std::string& name, bool is
   CHECK(f.str("/data/state/rawResponse/toolResult/name") == name);
   CHECK(f.boolean("/data/state/rawResponse/toolResult/isError") == is_error);
   CHECK(f.str("/data/state/rawResponse/toolResult/result") == result);
+}
+
+// ---- a turn parked on a confirmation ------------------------------------------------------
+
+/// A server whose `delete_record` tool (answers "deleted") needs confirmation
+/// (confirm_tools {"delete"}, 30 s timeout), with a scripted LLM playing `entries`.
+struct confirming_server {
+  std::shared_ptr<llm::scripted_provider> script;
+  std::unique_ptr<net::server> server;
+
+  explicit confirming_server(std::vector<llm::script_entry> entries)
+      : script(std::make_shared<llm::scripted_provider>(std::move(entries))) {
+    auto o = base_options();
+    o.config.confirm_tools = {"delete"};
+    o.config.confirm_timeout = 30'000ms;
+    o.llm_override = script;
+    o.extra_tools.push_back(
+        std::make_shared<adapters::tools::fixed_result_tool>("delete_record", "deleted"));
+    server = std::make_unique<net::server>(std::move(o));
+  }
+};
+
+/// Starts a turn and waits until it is parked on the delete_record confirmation (the
+/// script's next entry must call delete_record).
+inline void park_on_confirmation(ws_client& ws, const std::string& sid, const std::string& rid) {
+  start_turn(ws, sid, rid, "delete record 42");
+  expect(ws, "write_confirmation_required");
+  expect(ws, "stream_chunk");
 }
 
 // ---- an LLM whose responses are given event by event --------------------------------------
