@@ -31,8 +31,8 @@ using so::net::listener_options;
 using so::net::make_frame;
 using so::net::upgrade_info;
 using so::test::eventually;
-using so::test::http_connection;
 using so::test::ws_client;
+using so::test::ws_upgrade_reply;
 
 // Frames a holding connection has received and not yet released.
 struct held_frames {
@@ -225,22 +225,6 @@ TEST_CASE(
   CHECK(answered);
 }
 
-namespace {
-
-// A raw WebSocket upgrade request: the reply's status and body.
-so::test::http_reply raw_upgrade(std::uint16_t port) {
-  http_connection conn("127.0.0.1", port);
-  return conn.request({"GET",
-                       "/ws",
-                       {{"Connection", "Upgrade"},
-                        {"Upgrade", "websocket"},
-                        {"Sec-WebSocket-Version", "13"},
-                        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}},
-                       ""});
-}
-
-}  // namespace
-
 TEST_CASE("at max_connections the upgrade is refused with 503 and a JSON reason", "[net][flow]") {
   listener_options options;
   options.max_connections = 2;
@@ -248,7 +232,7 @@ TEST_CASE("at max_connections the upgrade is refused with 503 and a JSON reason"
   auto a = std::make_unique<ws_client>(f.ws());
   ws_client b(f.ws());
 
-  const auto refused = raw_upgrade(f.server.port());
+  const auto refused = ws_upgrade_reply("127.0.0.1", f.server.port());
   CHECK(refused.status == 503);
   CHECK(refused.header("Content-Type") == std::optional<std::string>("application/json"));
   CHECK(refused.body.find(R"("error":"server_full")") != std::string::npos);
@@ -260,7 +244,7 @@ TEST_CASE("at max_connections the upgrade is refused with 503 and a JSON reason"
   b.send_text("still");
   CHECK(b.read() == std::optional<std::string>("still"));
   a.reset();
-  REQUIRE(eventually([&] { return raw_upgrade(f.server.port()).status == 101; }));
+  REQUIRE(eventually([&] { return ws_upgrade_reply("127.0.0.1", f.server.port()).status == 101; }));
 }
 
 TEST_CASE("racing upgrades never take more than max_connections slots", "[net][flow]") {

@@ -368,16 +368,23 @@ net::http_outcome exchange_on_new_connection(test::background_io& io, test::raw_
       rec);
 }
 
-}  // namespace
-
-TEST_CASE("http pool: two sequential calls to one host use one TCP connection", "[http][pool]") {
+/// A raw peer and a client whose first call has completed on a new connection, which
+/// now sits idle in the pool; torn down recorder, peer, then I/O thread.
+struct one_call_done {
   test::background_io io;
   test::raw_tcp_server server;
   recorder first;
-  auto o = exchange_on_new_connection(io, server, first);
-  CHECK_FALSE(o.error);
+  net::http_outcome first_outcome = exchange_on_new_connection(io, server, first);
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(one_call_done,
+                 "http pool: two sequential calls to one host use one TCP connection",
+                 "[http][pool]") {
+  CHECK_FALSE(first_outcome.error);
   recorder second;
-  o = exchange(
+  const auto o = exchange(
       io, server,
       [&] {
         REQUIRE(server.read_request());  // on the same connection
@@ -389,11 +396,8 @@ TEST_CASE("http pool: two sequential calls to one host use one TCP connection", 
   CHECK(server.accepted() == 1);
 }
 
-TEST_CASE("http pool: a connection the server closed while idle is replaced", "[http][pool]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder first;
-  exchange_on_new_connection(io, server, first);
+TEST_CASE_METHOD(one_call_done, "http pool: a connection the server closed while idle is replaced",
+                 "[http][pool]") {
   server.close_client();  // the server drops the idle connection
   recorder second;
   const auto o = exchange_on_new_connection(io, server, second);
@@ -402,12 +406,10 @@ TEST_CASE("http pool: a connection the server closed while idle is replaced", "[
   CHECK(server.accepted() == 2);
 }
 
-TEST_CASE("http pool: a reused connection closed before any answer is retried once, invisibly",
-          "[http][pool]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder first;
-  exchange_on_new_connection(io, server, first);
+TEST_CASE_METHOD(
+    one_call_done,
+    "http pool: a reused connection closed before any answer is retried once, invisibly",
+    "[http][pool]") {
   recorder second;
   const auto o = exchange(
       io, server,
@@ -429,12 +431,9 @@ TEST_CASE("http pool: a reused connection closed before any answer is retried on
   CHECK(server.accepted() == 2);
 }
 
-TEST_CASE("http pool: a reused connection failing after part of an answer is not retried",
-          "[http][pool]") {
-  test::background_io io;
-  test::raw_tcp_server server;
-  recorder first;
-  exchange_on_new_connection(io, server, first);
+TEST_CASE_METHOD(one_call_done,
+                 "http pool: a reused connection failing after part of an answer is not retried",
+                 "[http][pool]") {
   recorder second;
   const auto o = exchange(
       io, server,

@@ -215,14 +215,7 @@ TEST_CASE(
   auto c = connect_to(server);
   expect_alive(c, "first");
 
-  http_connection probe("127.0.0.1", server.port());
-  const auto reply = probe.request({"GET",
-                                    "/ws",
-                                    {{"Connection", "Upgrade"},
-                                     {"Upgrade", "websocket"},
-                                     {"Sec-WebSocket-Version", "13"},
-                                     {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}},
-                                    ""});
+  const auto reply = ws_upgrade_reply("127.0.0.1", server.port());
   CHECK(reply.status == 503);
   CHECK(reply.body.find("server_full") != std::string::npos);
   CHECK(server.stats().connections_refused == 1);

@@ -136,6 +136,17 @@ bool http_connection::wait_closed(milliseconds timeout) {
   return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
+http_reply ws_upgrade_reply(const std::string& host, std::uint16_t port) {
+  http_connection conn(host, port);
+  return conn.request({"GET",
+                       "/ws",
+                       {{"Connection", "Upgrade"},
+                        {"Upgrade", "websocket"},
+                        {"Sec-WebSocket-Version", "13"},
+                        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}},
+                       ""});
+}
+
 void ws_connect_and_drop(const std::string& host, std::uint16_t port, const std::string& target) {
   asio::io_context io;
   beast::websocket::stream<tcp::socket> ws(io);

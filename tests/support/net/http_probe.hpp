@@ -50,6 +50,11 @@ class http_connection {
   std::unique_ptr<impl> impl_;
 };
 
+/// Sends a WebSocket upgrade request for "/ws" on a fresh HTTP connection and returns
+/// the reply as plain HTTP: the status (101 when accepted, e.g. 503 when refused) and
+/// body. Throws on failure or timeout.
+http_reply ws_upgrade_reply(const std::string& host, std::uint16_t port);
+
 /// Completes a WebSocket upgrade on `target`, then drops the TCP connection without a
 /// Close frame (a client that vanished). Throws if the upgrade fails.
 void ws_connect_and_drop(const std::string& host, std::uint16_t port,
