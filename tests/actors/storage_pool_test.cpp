@@ -70,24 +70,27 @@ std::string this_thread_text() {
 /// each outcome; it quits after the last one.
 void submit(caf::actor_system& sys, storage_pool_ptr pool,
             std::vector<std::pair<storage_route, job_fn>> jobs, std::shared_ptr<outcomes> out) {
-  sys.spawn([pool, jobs, out](caf::event_based_actor* self) -> caf::behavior {
-    auto remaining = std::make_shared<std::size_t>(jobs.size());
-    const auto tid = std::this_thread::get_id();
-    auto done = [self, out, remaining](outcome o) {
-      out->add(std::move(o));
-      if (--*remaining == 0) self->quit();
-    };
-    for (const auto& [route, fn] : jobs)
-      storage_then<std::string>(
-          self, pool, route, fn,
-          [done, tid](std::string v) {
-            done({true, v, "", "", tid});
-          },
-          [done, tid](const storage_failure& f) {
-            done({false, "", std::string(f.code), f.message, tid});
-          });
-    return {[](int) {}};
-  });
+  // The unused int keeps CAF 0.17.6 from binding a null std::tuple<> (UBSan, stack.md §12).
+  sys.spawn(
+      [pool, jobs, out](caf::event_based_actor* self, int) -> caf::behavior {
+        auto remaining = std::make_shared<std::size_t>(jobs.size());
+        const auto tid = std::this_thread::get_id();
+        auto done = [self, out, remaining](outcome o) {
+          out->add(std::move(o));
+          if (--*remaining == 0) self->quit();
+        };
+        for (const auto& [route, fn] : jobs)
+          storage_then<std::string>(
+              self, pool, route, fn,
+              [done, tid](std::string v) {
+                done({true, v, "", "", tid});
+              },
+              [done, tid](const storage_failure& f) {
+                done({false, "", std::string(f.code), f.message, tid});
+              });
+        return {[](int) {}};
+      },
+      0);
 }
 
 void submit_one(caf::actor_system& sys, storage_pool_ptr pool, storage_route route, job_fn fn,
@@ -404,19 +407,21 @@ TEST_CASE("storage pool: a call without a shard key goes to one fixed worker", "
   fixture f(opts(4, 64));
   auto out = std::make_shared<outcomes>();
   const int n = 8;
-  f.sys.spawn([pool = f.pool, out, n](caf::event_based_actor* self) -> caf::behavior {
-    for (int i = 0; i < n; ++i)
-      storage_then<std::string>(
-          self, pool,
-          [](adapters::storage&, adapters::knowledge_base&) { return this_thread_text(); },
-          [out](std::string v) {
-            out->add({true, v, "", "", {}});
-          },
-          [out](const std::string& text) {
-            out->add({false, "", "", text, {}});
-          });
-    return {[](int) {}};
-  });
+  f.sys.spawn(
+      [pool = f.pool, out, n](caf::event_based_actor* self, int) -> caf::behavior {
+        for (int i = 0; i < n; ++i)
+          storage_then<std::string>(
+              self, pool,
+              [](adapters::storage&, adapters::knowledge_base&) { return this_thread_text(); },
+              [out](std::string v) {
+                out->add({true, v, "", "", {}});
+              },
+              [out](const std::string& text) {
+                out->add({false, "", "", text, {}});
+              });
+        return {[](int) {}};
+      },
+      0);
   REQUIRE(out->wait_for(n));
   for (const auto& o : out->all()) {
     REQUIRE(o.ok);

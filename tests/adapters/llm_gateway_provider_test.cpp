@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -371,6 +372,11 @@ TEST_CASE("gateway: cancel stops every further event", "[llm][gateway]") {
   gateway_stream s(fast_options(gw));
   REQUIRE(s.c.wait_content("Hello from the engine!"));
   s.h->cancel();
+  // cancel() from this thread races a delivery already under way on the I/O thread
+  // (it checked the flag just before): wait for one I/O-thread turn before counting.
+  std::promise<void> io_turn;
+  s.io.timer()(0ms, [&io_turn] { io_turn.set_value(); });
+  io_turn.get_future().wait();
   const std::size_t before = s.c.events().size();
   gw.release();  // the gateway now finishes the cancelled stream (or fails writing it)
   gw.release();  // and, in advance, the next one
