@@ -2,6 +2,7 @@
 
 #include "actors/storage_calls.hpp"
 #include "adapters/auth/session_org.hpp"
+#include "adapters/storage/new_session.hpp"
 #include "protocol/action.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/events.hpp"
@@ -104,7 +105,7 @@ void on_create(self_ptr self, protocol::create_session_action& a) {
   // Widget policy enforcement and token verification arrive with the auth issue.
   const std::string org = adapters::auth::session_org(std::nullopt, st.id.principal_org);
 
-  new_session_records r;
+  adapters::new_session_records r;
   r.conversation.id = protocol::new_uuid_v4();
   r.session.session_id = protocol::new_uuid_v4();
   r.user.id = protocol::new_uuid_v4();
@@ -148,18 +149,23 @@ void on_create(self_ptr self, protocol::create_session_action& a) {
   associate(self, target_kind::session, s.session_id);
   associate(self, target_kind::agent, a.agent_id);
 
+  // Persisted here, not through the directory: the session actor is spawned on first
+  // use (adapters/storage/new_session.hpp), so a create is one storage call (inline for
+  // storage that never blocks) and no actor hop.
   auto data = ev::session_created_data(s);
-  self->request(st.svc->directory, actor_timeout, create_atom::value, std::move(r))
-      .await(
-          [self, rid = a.rid, data](create_outcome& out) {
-            auto& st = self->state;
-            if (!out.error.empty()) return st.error(rid, out.code, out.error);
-            st.send(ev::immediate_response(rid, 200, "Session created", data, st.now_ms()));
-          },
-          [self, rid = a.rid](caf::error& err) {
-            self->state.error(rid, codes::internal_error,
-                              "create session failed: " + caf::to_string(err));
-          });
+  auto conversation_id = r.conversation.id;
+  storage_await<protocol::session>(
+      self, st.svc->storage, conversation_id,
+      [r = std::move(r)](adapters::storage& s, adapters::knowledge_base&) {
+        return adapters::persist_new_session(s, r);
+      },
+      [self, rid = a.rid, data](protocol::session) {
+        auto& st = self->state;
+        st.send(ev::immediate_response(rid, 200, "Session created", data, st.now_ms()));
+      },
+      [self, rid = a.rid](const storage_failure& f) {
+        self->state.error(rid, f.code_or(codes::internal_error), f.message);
+      });
 }
 
 void on_get_session(self_ptr self, protocol::get_session_action& a) {

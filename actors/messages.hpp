@@ -34,7 +34,6 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 // storage pool workers (actors/storage_pool.hpp)
 using run_atom = caf::atom_constant<caf::atom("run")>;
 // session directory and sessions
-using create_atom = caf::atom_constant<caf::atom("create")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using start_atom = caf::atom_constant<caf::atom("startturn")>;
 using turn_end_atom = caf::atom_constant<caf::atom("turnend")>;
@@ -70,21 +69,6 @@ struct connection_identity {
 };
 
 // ---- sessions -----------------------------------------------------------------------------
-
-/// The four records `create_conversation_session` persists, in order.
-struct new_session_records {
-  protocol::conversation conversation;
-  protocol::participant user;
-  protocol::participant agent;
-  protocol::session session;
-};
-
-/// Reply to `create`: empty `error` on success, else the error text and its
-/// code (INTERNAL_ERROR, or STORAGE_BUSY / STORAGE_TIMEOUT from the storage pool).
-struct create_outcome {
-  std::string error;
-  std::string code;
-};
 
 /// Reply to `lookup`: a live session actor, or a null actor when unknown.
 struct session_ref {
@@ -167,8 +151,6 @@ struct live_counts {
 }  // namespace so::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::connection_identity)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::new_session_records)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::create_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::session_ref)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::turn_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::turn_admission)

@@ -39,27 +39,7 @@ struct directory_state {
   }
 };
 
-namespace {
-
-/// Persists the four records in order, stopping at the first failure with the
-/// reference's INTERNAL_ERROR texts (earlier writes are not rolled back).
-protocol::session persist_new_session(adapters::storage& st, const new_session_records& r) {
-  auto step = [](const char* what, auto&& fn) {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      throw adapters::storage_error(std::string(what) + " failed: " + e.what());
-    }
-  };
-  step("create conversation", [&] { st.create_conversation(r.conversation); });
-  step("add user participant", [&] { st.add_participant(r.user); });
-  step("add agent participant", [&] { st.add_participant(r.agent); });
-  protocol::session stored;
-  step("create session", [&] { stored = st.create_session(r.session); });
-  return stored;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 static caf::behavior session_directory_behavior(caf::stateful_actor<directory_state>* self,
                                                 services_ptr svc) {
@@ -112,24 +92,6 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
   };
 
   return {
-      [self, register_session](create_atom,
-                               new_session_records& records) -> caf::result<create_outcome> {
-        auto rp = self->make_response_promise<create_outcome>();
-        storage_then<protocol::session>(
-            self, self->state.svc->storage, records.conversation.id,
-            [records](adapters::storage& st, adapters::knowledge_base&) {
-              return persist_new_session(st, records);
-            },
-            [rp, register_session](protocol::session s) mutable {
-              register_session(s);
-              rp.deliver(create_outcome{});
-            },
-            [rp](const storage_failure& f) mutable {
-              rp.deliver(create_outcome{f.message,
-                                        std::string(f.code_or(protocol::codes::internal_error))});
-            });
-        return rp;
-      },
       [lookup](lookup_atom, const std::string& id) { return lookup(id); },
       // The caller found `dead` gone (it quit idle) before our down_msg arrived:
       // forget it now and hydrate a fresh actor instead of answering the dead one again.

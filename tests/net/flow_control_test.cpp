@@ -190,28 +190,33 @@ TEST_CASE(
   fixture f(options);
   ws_client c(f.ws());
   const int burst = 40;
+  const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < burst; ++i) c.send_text("f" + std::to_string(i));
 
-  // Every frame is either echoed or dropped; a burst spans one or two windows.
-  REQUIRE(eventually([&] {
-    return f.stats().rate_limited_frames.load() + 0u >= static_cast<std::uint64_t>(burst - 10);
-  }));
-  const auto dropped = f.stats().rate_limited_frames.load();
+  // Every frame is either echoed (in order) or dropped. On a loaded machine the burst
+  // may span more than one window, so the bounds are per window the burst spanned.
+  auto dropped = [&] { return static_cast<int>(f.stats().rate_limited_frames.load()); };
   int echoed = 0;
-  int notices = 0;
-  while (static_cast<std::uint64_t>(echoed) + dropped < static_cast<std::uint64_t>(burst)) {
-    auto got = c.read();
-    REQUIRE(got.has_value());
-    if (*got == "rate-limited") {
-      ++notices;
-    } else {
-      CHECK(*got == "f" + std::to_string(echoed));  // the first frames of the window pass
-      ++echoed;
-    }
+  int last_index = -1;
+  const auto deadline = t0 + 20s;
+  while (echoed + dropped() < burst && std::chrono::steady_clock::now() < deadline) {
+    auto got = c.read(50ms);
+    if (!got || *got == "rate-limited") continue;
+    REQUIRE(got->rfind("f", 0) == 0);
+    const int index = std::stoi(got->substr(1));
+    CHECK(index > last_index);  // echoes keep the order frames were sent in
+    last_index = index;
+    ++echoed;
   }
-  CHECK(echoed <= 10);
+  REQUIRE(echoed + dropped() == burst);
+  const auto spanned = std::chrono::steady_clock::now() - t0;
+  const int windows =
+      2 + static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(spanned).count());
+  CHECK(echoed >= 5);            // the first frames of the first window pass
+  CHECK(echoed <= 5 * windows);  // at most the budget of each window
+  CHECK(dropped() >= burst - 5 * windows);
   CHECK(f.held->rate_notices.load() >= 1);
-  CHECK(f.held->rate_notices.load() <= 2);  // one per window, not one per dropped frame
+  CHECK(f.held->rate_notices.load() <= windows);  // one per window, not one per dropped frame
 
   // Still open: within the next window a frame is echoed again.
   REQUIRE_FALSE(c.closed().has_value());

@@ -31,8 +31,12 @@ std::pair<int, rapidjson::Document> first_of(so::test::ws_client& a, so::test::w
 }
 
 /// Closes `g` and starts a message listing ("m1") on `c` whose job then holds a storage
-/// worker at the gate; returns the gate's count of entries from before.
+/// worker at the gate; returns the gate's count of entries from before. The session is
+/// first made live in the directory (a new session gets its actor on first use), so the
+/// held job is the listing itself, not the session's hydration.
 std::size_t hold_worker_at(gate& g, so::test::ws_client& c, const std::string& session_id) {
+  c.send_text(get_messages_frame("warm", session_id));
+  REQUIRE(integer(next(c), "/status") == 200);
   g.close();
   const auto before = g.entered();
   c.send_text(get_messages_frame("m1", session_id));
