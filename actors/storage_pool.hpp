@@ -122,7 +122,7 @@ class storage_pool {
   bool runs_inline(const storage_route& route) const;
   std::chrono::milliseconds timeout() const { return options_.timeout; }
 
-  /// For inline jobs only (see runs_inline).
+  /// For inline jobs (see runs_inline); `knowledge().known_empty()` from any thread.
   adapters::storage& storage() const { return *storage_; }
   adapters::knowledge_base& knowledge() const { return *knowledge_; }
 

@@ -360,6 +360,9 @@ void start(self_ptr self) {
           p->auto_sources = std::move(sources);
           if (!self->state.finished) begin(self, *p);
         };
+        // An empty store answers nothing: skip the two cross-thread hops to the worker.
+        if (self->state.spec.svc->storage->knowledge().known_empty())
+          return go(std::vector<adapters::knowledge_result>{});
         storage_then<std::vector<adapters::knowledge_result>>(
             self, self->state.spec.svc->storage, knowledge_lane,
             [access, text](adapters::storage&, adapters::knowledge_base& kb) {

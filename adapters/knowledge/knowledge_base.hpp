@@ -1,4 +1,5 @@
-// adapters/knowledge/knowledge_base.hpp — the knowledge seam (engine.md §7, storage-backplane.md §2.6).
+// adapters/knowledge/knowledge_base.hpp — the knowledge seam (engine.md §7, storage-backplane.md
+// §2.6).
 //
 // Thread-safety: implementations may block; the server calls them only from
 // the storage pool's knowledge worker. The in-memory implementation also locks so tests
@@ -61,6 +62,11 @@ class knowledge_base {
   virtual std::vector<knowledge_result> query(
       const std::string& text, std::size_t limit, const access_context& access,
       const std::optional<std::vector<std::string>>& document_sets = std::nullopt) = 0;
+  /// True only when the store certainly holds no chunk, so a query would answer
+  /// nothing: callers may then skip the knowledge worker's hop. Thread-safe and
+  /// non-blocking (unlike ingest/query); an implementation that cannot tell cheaply
+  /// keeps the default.
+  virtual bool known_empty() const { return false; }
 };
 
 using knowledge_base_ptr = std::shared_ptr<knowledge_base>;

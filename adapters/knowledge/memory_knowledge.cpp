@@ -49,6 +49,7 @@ void memory_knowledge::ingest(const document& doc) {
     return c.doc->id == doc.id && c.doc->organization_id == doc.organization_id;
   });
   for (auto& c : fresh) chunks_.push_back(std::move(c));
+  chunk_count_.store(chunks_.size(), std::memory_order_release);
   if (chunks_.size() > limits_.max_scored_chunks && !warned_over_cap_) {
     warned_over_cap_ = true;
     spdlog::warn(

@@ -24,6 +24,7 @@
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/knowledge/unicode_text.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,6 +46,8 @@ class memory_knowledge final : public knowledge_base {
   explicit memory_knowledge(knowledge_query_limits limits = {}) : limits_(limits) {}
 
   void ingest(const document& doc) override;
+  /// No chunk stored yet (an atomic read: callable from any thread, never blocks).
+  bool known_empty() const override { return chunk_count_.load(std::memory_order_acquire) == 0; }
   std::vector<knowledge_result> query(
       const std::string& text, std::size_t limit, const access_context& access,
       const std::optional<std::vector<std::string>>& document_sets = std::nullopt) override;
@@ -71,6 +74,7 @@ class memory_knowledge final : public knowledge_base {
   const knowledge_query_limits limits_;
   unicode_lowercaser lowercaser_;
   std::mutex mutex_;
+  std::atomic<std::size_t> chunk_count_{0};  ///< chunks_.size(), readable without the lock
   bool warned_over_cap_ = false;
   std::vector<stored_chunk> chunks_;  ///< ingest order (the tie-break order)
 };

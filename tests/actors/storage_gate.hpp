@@ -135,8 +135,12 @@ class gated_storage final : public adapters::storage {
 /// The in-memory knowledge base whose queries pass a gate first.
 class gated_knowledge final : public adapters::knowledge_base {
  public:
-  explicit gated_knowledge(std::shared_ptr<gate> g) : gate_(std::move(g)) {}
+  /// `pass_known_empty`: report the inner store's emptiness (a real memory store's
+  /// shortcut); off, the store never says it is empty, so every query meets the gate.
+  explicit gated_knowledge(std::shared_ptr<gate> g, bool pass_known_empty = false)
+      : gate_(std::move(g)), pass_known_empty_(pass_known_empty) {}
   void ingest(const adapters::document& doc) override { inner_.ingest(doc); }
+  bool known_empty() const override { return pass_known_empty_ && inner_.known_empty(); }
   std::vector<adapters::knowledge_result> query(
       const std::string& text, std::size_t limit, const adapters::access_context& access,
       const std::optional<std::vector<std::string>>& document_sets = std::nullopt) override {
@@ -146,6 +150,7 @@ class gated_knowledge final : public adapters::knowledge_base {
 
  private:
   std::shared_ptr<gate> gate_;
+  bool pass_known_empty_;
   adapters::memory_knowledge inner_;
 };
 

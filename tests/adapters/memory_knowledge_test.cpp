@@ -372,3 +372,10 @@ TEST_CASE("knowledge: at most max_scored_chunks visible chunks are scored per qu
     CHECK(knowledge_query_limits{}.max_scored_chunks == 10000);
   }
 }
+
+TEST_CASE("knowledge: known_empty until the first chunk is stored", "[knowledge]") {
+  memory_knowledge kb;
+  CHECK(kb.known_empty());
+  kb.ingest(doc("d1", "Returns are accepted within 30 days."));
+  CHECK_FALSE(kb.known_empty());
+}

@@ -151,3 +151,22 @@ TEST_CASE("storage limits: a blocked knowledge query stalls no session lookup", 
   auto done = next_of(c1, "eventual_response");
   CHECK(str(done, "/requestId") == "t1");
 }
+
+TEST_CASE("storage limits: a turn over an empty knowledge base skips the knowledge worker",
+          "[server]") {
+  auto kgate = std::make_shared<gate>();
+  auto o = scripted_options(scripted_texts({"ungrounded reply"}));
+  o.knowledge_base = std::make_shared<gated_knowledge>(kgate, /*pass_known_empty=*/true);
+  so::net::server server(o);
+  auto c = connect_to(server);
+  const auto s = create_session(c);
+
+  kgate->close();  // a retrieval would wait here for ever
+  c.send_text(R"({"action":"send_message","requestId":"t1","sessionId":")" + s.session_id +
+              R"(","message":"anything"})");
+  CHECK(integer(next(c), "/status") == 202);
+  auto done = next_of(c, "eventual_response");
+  CHECK(str(done, "/requestId") == "t1");
+  CHECK(kgate->entered() == 0);  // the empty store was never queried
+  kgate->open();
+}
