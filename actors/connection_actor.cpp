@@ -26,7 +26,6 @@ struct connection_state {
   services_ptr svc;
   connection_identity id;
   net::event_sink_ptr sink;
-  bool draining = false;
   /// The turn this connection started last (weak: never keeps it alive). The only
   /// turn its `cancel` may reach; once it ended, a cancel is a no-op.
   caf::actor_addr own_turn;
@@ -386,7 +385,6 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
         // The frame's inbound credit goes back once this handler has run, whatever
         // path it takes; frames queued behind an `await` stay in flight (flow control).
         inbound_credit_release credit{self->state.sink.get(), text.size()};
-        if (self->state.draining) return;  // shutdown wins over new frames
         auto act = protocol::parse_action(text, self->state.svc->limits);
         dispatch(self, act);
       },
@@ -401,7 +399,6 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
                               " frames per second on this connection; frames are dropped until "
                               "the next second");
       },
-      [self](drain_atom) { self->state.draining = true; },
       [self](closed_atom) {
         self->send(self->state.svc->backplane, detach_atom::value, self->state.id.connection_id);
         self->quit();

@@ -6,9 +6,10 @@
 // request order (protocol.md §1.5) while the turn it started streams on its own.
 // It owns the connection's identity and outbound sink; on close it detaches
 // from the backplane and quits (a running turn is not cancelled: decisions.md).
+// `cancel` reaches only the turn this connection started (sessionId is advisory).
 //
 // Messages (from the socket layer, see connection_bridge.hpp):
-//   (frame, text)   (binary)   (rate_limited, max_per_sec)   (closed)   (drain)
+//   (frame, text)   (binary)   (rate_limited, max_per_sec)   (closed)
 // Each frame's inbound credit goes back to the sink when its handler has run.
 #pragma once
 
