@@ -13,6 +13,7 @@
 // functions post to it and may be called from any thread.
 #pragma once
 
+#include "adapters/auth/authenticator.hpp"
 #include "net/connection_handler.hpp"
 
 #include <atomic>
@@ -40,6 +41,9 @@ struct listener_options {
   std::size_t max_inbound_frames = 64;       ///< read, not yet handled; at the bound reading stops
   std::size_t max_inbound_bytes = 1 << 20;   ///< same, in bytes (may be passed by one frame)
   std::chrono::milliseconds handshake_timeout{30'000};  ///< WebSocket upgrade; no idle timeout
+  /// Verifies `/ws?token=` and admin bearers (admin-auth.md §1). Null: every token is
+  /// treated as invalid (anonymous on `/ws`, 401 on `/admin`).
+  adapters::auth::authenticator_ptr authenticator;
 };
 
 /// Counters readable from any thread (tests, logs).

@@ -175,6 +175,7 @@ void server::impl::boot() {
   lo.max_frames_per_sec = cfg.max_frames_per_sec;
   lo.max_inbound_frames = cfg.max_inbound_frames;
   lo.max_inbound_bytes = cfg.max_inbound_bytes;
+  lo.authenticator = opts.authenticator;
   lst =
       std::make_unique<listener>(pool->contexts(), lo, actors::make_connection_factory(*sys, svc));
   lst->start();

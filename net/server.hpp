@@ -12,6 +12,7 @@
 // be called from any thread.
 #pragma once
 
+#include "adapters/auth/authenticator.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/llm/llm_provider.hpp"
@@ -52,6 +53,8 @@ struct server_options {
   adapters::storage_ptr storage;                ///< default: from config
   adapters::knowledge_base_ptr knowledge_base;  ///< default: in-memory
   http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
+  /// Test seam: replaces the authenticator the auth mode of `config` selects.
+  adapters::auth::authenticator_ptr authenticator;
 };
 
 /// Counters for tests and /health-style introspection.
