@@ -309,6 +309,9 @@ class stream_call final : public http_call,
     if (parser_->is_done()) return complete();
     parser_->get().body().data = chunk_.data();
     parser_->get().body().size = chunk_.size();
+    // A flat_buffer reads at most its capacity (512 bytes at first), so a 10 KB burst
+    // took ~20 reads and 20 trips through the parser; give the body phase room.
+    if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
     tcp().expires_after(request_.idle_timeout);  // idle limit per piece, not per response
     http::async_read_some(*stream_, buffer_, *parser_,
                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -318,6 +321,7 @@ class stream_call final : public http_call,
 
   void on_read(beast::error_code ec) {
     if (done_) return;
+    if (!ec || ec == http::error::need_buffer) ec = parse_buffered();
     const std::size_t got = chunk_.size() - parser_->get().body().size;
     if (got > 0 && callbacks_.on_body) callbacks_.on_body(std::string_view(chunk_.data(), got));
     if (done_) return;                            // the body callback cancelled the call
@@ -335,6 +339,24 @@ class stream_call final : public http_call,
     if (ec == http::error::body_limit) return fail_body_limit();
     if (ec) return fail(ec.message());
     read_some();
+  }
+
+  // One async_read_some parses one HTTP chunk, and a gateway sends each SSE event as a
+  // chunk: a burst of 50 tokens would take 50 trips through the io queue. So parse on
+  // through what is already buffered (no I/O), into the rest of `chunk_`, and hand it
+  // all out in one on_body. Stops where the next step would need more bytes — never
+  // waits for them (Beast's `eager` mode would, holding back what it already parsed).
+  beast::error_code parse_buffered() {
+    auto& body = parser_->get().body();
+    while (!parser_->is_done() && buffer_.size() > 0 && body.size > 0) {
+      beast::error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more || ec == http::error::need_buffer) return {};
+      if (ec) return ec;
+      if (used == 0) return {};
+    }
+    return {};
   }
 
   // A head announcing too long a body fails in the header phase, yet the server did
@@ -404,6 +426,7 @@ class stream_call final : public http_call,
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
+  static constexpr std::size_t kBodyReadBytes = 16 * 1024;
   std::array<char, 8192> chunk_{};
   bool reused_ = false;
   bool head_received_ = false;

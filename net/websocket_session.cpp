@@ -5,6 +5,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <exception>
 #include <utility>
 
@@ -29,6 +33,8 @@ constexpr std::size_t kMaxCloseReason = 123;
 // A read buffer up to this size is kept between messages (small frames then reuse
 // it); a larger one is freed after its message.
 constexpr std::size_t kKeepReadBuffer = 512;
+// Frames written under TCP_CORK before it is lifted once (see on_write).
+constexpr std::uint32_t kMaxCorkedFrames = 8;
 
 void raise_to(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   auto seen = peak.load(std::memory_order_relaxed);
@@ -366,10 +372,24 @@ void websocket_session::enqueue(frame f) {
   if (!writing_) do_write();
 }
 
+void websocket_session::set_cork(bool on) {
+  corked_ = on;
+  corked_frames_ = 0;
+  const int value = on ? 1 : 0;
+  if (::setsockopt(beast::get_lowest_layer(ws_).native_handle(), IPPROTO_TCP, TCP_CORK, &value,
+                   sizeof value) != 0)
+    corked_ = false;  // not a TCP socket (or closed): nothing to flush later
+}
+
 void websocket_session::do_write() {
   writing_ = true;
   ws_.async_write(asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+  // A burst (a turn's tokens) is queued behind this frame, which has already left (asio
+  // tries the send at once): cork the socket so the frames after it leave together
+  // instead of one TCP push each (the push, not the copy, is what a small write costs).
+  // The first frame of a burst is never held back; on_write bounds how long others are.
+  if (!corked_ && queue_.size() > 1) set_cork(true);
 }
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {
@@ -381,7 +401,13 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     drop_queue();
     return;
   }
-  if (!queue_.empty()) return do_write();
+  if (!queue_.empty()) {
+    // Flush every kMaxCorkedFrames frames: each frame of a burst takes one pass through
+    // the io queue, and a busy server must not hold the first ones back for all of them.
+    if (corked_ && ++corked_frames_ >= kMaxCorkedFrames) set_cork(false);
+    return do_write();
+  }
+  if (corked_) set_cork(false);  // flushes what the burst left in the socket
   if (closing_ && !close_sent_) send_close();
 }
 

@@ -92,6 +92,8 @@ class websocket_session final : public tracked_session,
   // Outbound side (strand only).
   void enqueue(frame f);
   void do_write();
+  /// TCP_CORK on/off (off pushes out what is buffered).
+  void set_cork(bool on);
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void drop_queue();
   /// Stops taking pushes and sends a Close frame once the in-flight write (and, unless
@@ -123,6 +125,8 @@ class websocket_session final : public tracked_session,
   bool reading_ = false;  // a read is pending
   bool rate_error_sent_ = false;
   bool writing_ = false;
+  bool corked_ = false;              // TCP_CORK set while a burst drains (set_cork)
+  std::uint32_t corked_frames_ = 0;  // frames written since corking
   bool accepted_ = false;
   bool reading_done_ = false;
   bool closing_ = false;  // we decided to close; Close frame pending or sent

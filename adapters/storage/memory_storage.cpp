@@ -21,6 +21,17 @@ std::string quoted(const std::string& id) {
   throw storage_error(std::string(kind) + " " + quoted(id) + " not found");
 }
 
+/// One string for the (org, key) pair: the org's length first, so no choice of
+/// characters in either part can make two different pairs collide.
+std::string idempotency_index_key(const std::string& org, const std::string& key) {
+  std::string out = std::to_string(org.size());
+  out.reserve(out.size() + 1 + org.size() + key.size());
+  out += ':';
+  out += org;
+  out += key;
+  return out;
+}
+
 }  // namespace
 
 memory_storage::memory_storage(protocol::clock_ptr clock)
@@ -30,7 +41,7 @@ memory_storage::memory_storage(protocol::clock_ptr clock)
 
 conversation memory_storage::create_conversation(conversation c) {
   std::lock_guard lock(mutex_);
-  auto key = std::make_pair(c.organization_id, c.idempotency_key);
+  auto key = idempotency_index_key(c.organization_id, c.idempotency_key);
   if (auto hit = idempotency_.find(key); hit != idempotency_.end()) {
     return conversations_.at(hit->second).value;  // idempotent: the stored row, input discarded
   }

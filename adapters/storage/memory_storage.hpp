@@ -68,8 +68,9 @@ class memory_storage final : public storage {
   std::mutex mutex_;
   std::uint64_t next_seq_ = 0;
   std::unordered_map<std::string, conversation_row> conversations_;
-  /// (organizationId, idempotencyKey) → conversation id.
-  std::map<std::pair<std::string, std::string>, std::string> idempotency_;
+  /// idempotency_index_key(organizationId, idempotencyKey) → conversation id. Hashed:
+  /// an ordered map of string pairs spent most of a create comparing equal org prefixes.
+  std::unordered_map<std::string, std::string> idempotency_;
   std::unordered_map<std::string, participant_row> participants_;
   std::unordered_map<std::string, message_row> messages_;
   /// conversation id → message ids in append order (the paging order).

@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include <algorithm>
 #include <condition_variable>
@@ -68,6 +69,11 @@ class recorder {
   std::size_t completions() {
     std::lock_guard lock(mu_);
     return outcomes_.size();
+  }
+  /// How many on_body calls delivered the body so far.
+  std::size_t pieces() {
+    std::lock_guard lock(mu_);
+    return pieces_;
   }
 
  private:
@@ -157,6 +163,36 @@ TEST_CASE_METHOD(raw_exchange, "http: chunked body streams incrementally", "[htt
   CHECK_FALSE(o.error);
   CHECK_FALSE(o.cancelled);
   CHECK(rec.body() == "data: first\n\ndata: second\n\n");
+}
+
+TEST_CASE_METHOD(raw_exchange,
+                 "http: a burst of chunks is handed out whole, in one piece, before the body ends",
+                 "[http]") {
+  start(post(server.url("/sse")));
+  // 50 events, each its own HTTP chunk, in one write (a gateway's burst); the last chunk
+  // header is cut in two, and the body's end is held back.
+  std::string burst =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string expected;
+  for (int i = 0; i < 50; ++i) {
+    const std::string event = "data: token " + std::to_string(100 + i) + "\n\n";
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", event.size());
+    burst += std::string(size) + "\r\n" + event + "\r\n";
+    expected += event;
+  }
+  burst += "1";  // half of the next chunk header
+  REQUIRE(server.send(burst));
+  // Everything parsed so far arrives without waiting for the rest of that header...
+  REQUIRE(rec.wait_body("data: token 149\n\n"));
+  CHECK(rec.body() == expected);
+  CHECK(rec.completions() == 0);
+  // ...in far fewer callbacks than chunks (one, unless the read split the burst).
+  CHECK(rec.pieces() <= 5);
+  REQUIRE(server.send("1\r\ndata: late event\n\r\n0\r\n\r\n"));  // "1" + "1": 17 bytes
+  const auto o = rec.wait_complete();
+  CHECK_FALSE(o.error);
+  CHECK(rec.body() == expected + "data: late event\n");
 }
 
 TEST_CASE_METHOD(raw_exchange, "http: content-length body streams and completes without a close",
