@@ -1,6 +1,7 @@
 #include "actors/activity_registry.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/unexpected_messages.hpp"
 
 #include <map>
 #include <vector>
@@ -54,7 +55,7 @@ struct activity_state {
 // function-based actor is spawned without arguments (UBSan, stack.md §12).
 static caf::behavior activity_registry_behavior(caf::stateful_actor<activity_state>* self,
                                                 bool /*unused*/) {
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("activity_registry"));
   self->set_down_handler([self](caf::down_msg& dm) {
     self->state.remove(dm.source);
     self->state.wake_if_idle();

@@ -1,6 +1,7 @@
 #include "actors/backplane_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/unexpected_messages.hpp"
 
 #include <functional>
 #include <string>
@@ -52,7 +53,7 @@ struct backplane_state {
 // function-based actor is spawned without arguments (UBSan, stack.md §12).
 static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self,
                                               bool /*unused*/) {
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("backplane"));
   return {
       [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink) {
         self->state.sinks[conn] = std::move(sink);

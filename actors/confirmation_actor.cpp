@@ -1,6 +1,7 @@
 #include "actors/confirmation_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/unexpected_messages.hpp"
 
 #include <optional>
 
@@ -18,7 +19,7 @@ struct confirmation_state {
 static caf::behavior confirmation_actor_behavior(caf::stateful_actor<confirmation_state>* self,
                                                  confirmation_spec spec) {
   self->state.spec = std::move(spec);
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("confirmation"));
   self->delayed_send(self, self->state.spec.timeout, timeout_atom::value);
 
   auto release = [self](confirmation_verdict v) {

@@ -1,6 +1,7 @@
 #include "actors/connection_actor.hpp"
 
 #include "actors/storage_calls.hpp"
+#include "actors/unexpected_messages.hpp"
 #include "adapters/auth/session_org.hpp"
 #include "adapters/storage/new_session.hpp"
 #include "protocol/action.hpp"
@@ -377,7 +378,7 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
   st.svc = std::move(svc);
   st.id = std::move(identity);
   st.sink = std::move(sink);
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("connection"));
   self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink);
 
   return {

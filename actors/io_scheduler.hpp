@@ -48,6 +48,9 @@ class io_scheduler_config : public caf::actor_system_config {
  public:
   explicit io_scheduler_config(std::vector<boost::asio::io_context*> contexts);
   std::vector<boost::asio::io_context*> io_contexts;
+  /// Messages our actors did not expect (actors/unexpected_messages.hpp). Mutable: the
+  /// system only hands its config out as const.
+  mutable std::atomic<std::uint64_t> unexpected_messages{0};
 };
 
 class io_scheduler final : public caf::scheduler::abstract_coordinator {

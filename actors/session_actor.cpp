@@ -2,6 +2,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/turn_actor.hpp"
+#include "actors/unexpected_messages.hpp"
 #include "protocol/events.hpp"
 
 #include <chrono>
@@ -36,7 +37,7 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
   st.svc = std::move(svc);
   st.record = std::move(record);
   st.draining = draining;
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("session"));
 
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;

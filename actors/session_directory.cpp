@@ -3,6 +3,7 @@
 #include "actors/messages.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/storage_calls.hpp"
+#include "actors/unexpected_messages.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -44,7 +45,7 @@ namespace {}  // namespace
 static caf::behavior session_directory_behavior(caf::stateful_actor<directory_state>* self,
                                                 services_ptr svc) {
   self->state.svc = std::move(svc);
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("session_directory"));
 
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;

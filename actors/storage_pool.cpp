@@ -2,6 +2,7 @@
 #include "actors/storage_pool.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/unexpected_messages.hpp"
 #include "protocol/error_codes.hpp"
 
 #include <spdlog/spdlog.h>
@@ -30,7 +31,7 @@ using lane_ptr = std::shared_ptr<storage_pool::lane>;
 caf::behavior storage_worker(caf::event_based_actor* self, lane_ptr lane,
                              adapters::storage_ptr storage, adapters::knowledge_base_ptr knowledge,
                              std::chrono::milliseconds timeout) {
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("storage_worker"));
   return {
       [=](run_atom, storage_task& task) -> caf::message {
         lane->waiting.fetch_sub(1, std::memory_order_relaxed);

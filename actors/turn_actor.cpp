@@ -2,6 +2,7 @@
 
 #include "actors/confirmation_actor.hpp"
 #include "actors/storage_calls.hpp"
+#include "actors/unexpected_messages.hpp"
 #include "adapters/knowledge/citations.hpp"
 #include "adapters/knowledge/knowledge_context.hpp"
 #include "adapters/llm/agent_prompt.hpp"
@@ -385,7 +386,7 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
   auto& st = self->state;
   st.spec = std::move(spec);
   st.sink = st.spec.request.sink;
-  self->set_default_handler(caf::drop);
+  self->set_default_handler(log_unexpected("turn"));
   self->send(self, begin_atom::value);
   return {
       [self](begin_atom) { start(self); },

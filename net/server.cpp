@@ -11,6 +11,7 @@
 #include "actors/services.hpp"
 #include "actors/session_directory.hpp"
 #include "actors/storage_pool.hpp"
+#include "actors/unexpected_messages.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/llm/gateway_provider.hpp"
@@ -313,6 +314,7 @@ server_stats server::stats() {
   self->request(impl_->svc->backplane, 5s, actors::count_atom::value)
       .receive([&](std::size_t n) { out.attached_connections = n; },
                [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
+  out.unexpected_messages = actors::unexpected_message_count(*impl_->sys);
   if (const auto* lst = impl_->lst.get()) {
     const auto& ns = lst->stats();
     out.connections_refused = ns.connections_refused.load();

@@ -67,6 +67,8 @@ struct server_stats {
   std::uint64_t rate_limited_frames = 0;
   std::uint64_t inbound_pauses = 0;
   std::uint64_t inbound_peak_bytes = 0;
+  /// Messages an actor did not expect (logged and dropped; a bug in the sender).
+  std::uint64_t unexpected_messages = 0;
 };
 
 class server {

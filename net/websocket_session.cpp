@@ -34,7 +34,7 @@ constexpr std::size_t kMaxCloseReason = 123;
 // it); a larger one is freed after its message.
 constexpr std::size_t kKeepReadBuffer = 512;
 // Frames written under TCP_CORK before it is lifted once (see on_write).
-constexpr std::uint32_t kMaxCorkedFrames = 8;
+constexpr std::uint32_t kMaxCorkedFrames = 16;
 
 void raise_to(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   auto seen = peak.load(std::memory_order_relaxed);
