@@ -26,6 +26,15 @@ int main(int argc, char** argv) {
                 << "\n";
     return 0;
   }
+  // Block the drain signals before any thread starts (the logger's included), so
+  // only sigwait sees them: a SIGTERM that came before sigwait was reached used to
+  // be delivered to the logger thread and kill the process.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
   // Declared first: destroyed last, after the server's shutdown logs (drains them).
   so::net::async_logging logging{"smooth-operator",
                                  std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
@@ -43,13 +52,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-
-  // Block the drain signals before any thread starts, so only sigwait sees them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   try {
     so::net::server_options options;

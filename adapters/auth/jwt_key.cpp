@@ -73,7 +73,10 @@ std::shared_ptr<evp_pkey_st> rsa_from_jwk(const rapidjson::Value& jwk, std::stri
            OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, bn_e.get());
   });
   if (!k) return set_why(why, "RSA JWK rejected by OpenSSL"), nullptr;
-  return own(k);
+  auto owned = own(k);
+  // RFC 7518 §3.3: RS256 keys are at least 2048 bits; a key set is remote input.
+  if (EVP_PKEY_get_bits(k) < 2048) return set_why(why, "RSA JWK shorter than 2048 bits"), nullptr;
+  return owned;
 }
 
 std::shared_ptr<evp_pkey_st> p256_from_jwk(const rapidjson::Value& jwk, std::string* why) {

@@ -33,7 +33,7 @@ class verification_key {
   /// RS256 from PEM text: SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`. nullopt
   /// when the text is not an RSA public key.
   static std::optional<verification_key> rs256_from_pem(std::string_view pem);
-  /// From one JWK (RFC 7517): `kty` RSA (`n`, `e`) → RS256, `kty` EC `crv` P-256
+  /// From one JWK (RFC 7517): `kty` RSA (`n`, `e`, >= 2048 bits) → RS256, `kty` EC `crv` P-256
   /// (`x`, `y`) → ES256. A JWK `alg` must agree with the key type (else nullopt);
   /// `use` other than `sig` → nullopt. `why` (if given) says what was wrong.
   static std::optional<verification_key> from_jwk(const rapidjson::Value& jwk,

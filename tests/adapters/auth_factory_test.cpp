@@ -223,7 +223,9 @@ struct process_result {
 
 /// Runs the server binary (next to this test binary) with exactly `env`, and
 /// waits for it to exit (at most 20 s; then it is killed and the test fails).
-process_result run_server(const std::vector<std::string>& env) {
+/// With `stop_after`: once the output contains it (and a newline after it), the
+/// server is sent SIGTERM and drains.
+process_result run_server(const std::vector<std::string>& env, const std::string& stop_after = {}) {
   const auto exe =
       std::filesystem::read_symlink("/proc/self/exe").parent_path() / "smooth-operator-server";
   REQUIRE(std::filesystem::exists(exe));
@@ -249,6 +251,7 @@ process_result run_server(const std::vector<std::string>& env) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   char buf[4096];
   bool timed_out = false;
+  bool stopped = false;
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())
@@ -262,6 +265,13 @@ process_result run_server(const std::vector<std::string>& env) {
     const auto n = read(fds[0], buf, sizeof buf);
     if (n <= 0) break;  // EOF: the process closed its output (exited)
     out.output.append(buf, static_cast<std::size_t>(n));
+    if (!stop_after.empty() && !stopped) {
+      const auto at = out.output.find(stop_after);
+      if (at != std::string::npos && out.output.find('\n', at) != std::string::npos) {
+        kill(pid, SIGTERM);  // our own child only
+        stopped = true;
+      }
+    }
   }
   close(fds[0]);
   if (timed_out) kill(pid, SIGKILL);  // our own child only
@@ -293,4 +303,22 @@ TEST_CASE("auth: the server binary refuses to start on an auth misconfiguration"
            r.output.find("\nauth configuration error:") != std::string::npos));
     CHECK(r.output.find("listening on") == std::string::npos);
   }
+}
+
+TEST_CASE("auth: the server binary boots with the chosen verifier and logs its label",
+          "[auth][factory][process]") {
+  const auto r = run_server({"AUTH_MODE=trusted", "AUTH_JWT_HS256_SECRET=never-logged-secret",
+                             "SMOOTH_AGENT_PORT=0", "SMOOTH_AGENT_IO_THREADS=1"},
+                            "listening on");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);  // drained on SIGTERM
+  CHECK(r.output.find("auth: verifier trusted") != std::string::npos);
+  CHECK(r.output.find("TRUSTED WITHOUT VERIFICATION") != std::string::npos);
+  CHECK(r.output.find("never-logged-secret") == std::string::npos);
+
+  const auto d = run_server({"SMOOTH_AGENT_PORT=0", "SMOOTH_AGENT_IO_THREADS=1"}, "listening on");
+  INFO(d.output);
+  CHECK(d.exit_code == 0);
+  CHECK(d.output.find("auth: admin API disabled") != std::string::npos);
+  CHECK(d.output.find("auth: verifier disabled") != std::string::npos);
 }

@@ -130,6 +130,9 @@ TEST_CASE("auth jwks key set: parsing, usable keys, kid choice", "[auth][jwks]")
     INFO(bad);
     CHECK_FALSE(jwks_key_set::parse(bad));
   }
+  // RSA keys shorter than 2048 bits are refused (RFC 7518 §3.3).
+  const pkey_ptr short_rsa(EVP_RSA_gen(1024), EVP_PKEY_free);
+  CHECK(jwks_key_set::parse(key_set({rsa_jwk(short_rsa, "short")}))->size() == 0);
   // An off-curve EC point is refused.
   std::string off = ec_jwk(ec_a(), "off");
   const auto ypos = off.find(R"("y":")") + 5;
