@@ -3,7 +3,9 @@
 // Reads the environment, boots the server, prints the one startup line on
 // stdout (protocol.md §1.8; every log goes to stderr, through an async logger so
 // no actor or io thread ever waits for stderr), and drains gracefully on
-// SIGTERM/SIGINT, exiting 0.
+// SIGTERM/SIGINT, exiting 0. A configuration error (including an auth refusal,
+// admin-auth.md §1.3) exits 2 before anything is bound; a boot failure exits 1.
+#include "adapters/auth/auth_factory.hpp"
 #include "adapters/config/server_config.hpp"
 #include "net/async_logging.hpp"
 #include "net/server.hpp"
@@ -24,6 +26,15 @@ int main(int argc, char** argv) {
                 << "\n";
     return 0;
   }
+  // Block the drain signals before any thread starts (the logger's included), so
+  // only sigwait sees them: a SIGTERM that came before sigwait was reached used to
+  // be delivered to the logger thread and kill the process.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
   // Declared first: destroyed last, after the server's shutdown logs (drains them).
   so::net::async_logging logging{"smooth-operator",
                                  std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
@@ -31,18 +42,16 @@ int main(int argc, char** argv) {
   so::adapters::server_config config;
   try {
     config = so::adapters::load_config(so::adapters::process_env());
+    // The auth refusals of admin-auth.md §1.3, before any port is bound.
+    so::adapters::auth::validate_auth_config(config);
+  } catch (const so::adapters::auth::auth_config_error& e) {
+    std::cerr << e.what() << "\n";  // starts "auth configuration error:"
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "smooth-operator-server: configuration error: " << e.what() << "\n";
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-
-  // Block the drain signals before any thread starts, so only sigwait sees them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   try {
     so::net::server_options options;

@@ -12,6 +12,8 @@
 #include "actors/session_directory.hpp"
 #include "actors/storage_pool.hpp"
 #include "actors/unexpected_messages.hpp"
+#include "adapters/auth/auth_factory.hpp"
+#include "adapters/auth/http_jwks_fetcher.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/llm/gateway_provider.hpp"
@@ -106,6 +108,24 @@ void server::impl::boot() {
   auto& cfg = opts.config;
   if (!opts.clock) opts.clock = std::make_shared<protocol::system_clock>();
 
+  // ---- io threads and outbound HTTP (threads start later, with the actor system) ----
+  pool = std::make_unique<actors::io_thread_pool>(cfg.io_threads);
+  // One outbound client per io thread: a turn's LLM stream runs on the turn's thread.
+  std::vector<http_client_ptr> clients;
+  for (auto* io : pool->contexts()) clients.push_back(make_http_client(*io, opts.http));
+  auto http = make_http_client_router(pool->contexts(), std::move(clients));
+
+  // ---- auth first: a refusal (admin-auth.md §1.3) stops boot before anything else runs ----
+  if (!opts.authenticator) {
+    adapters::auth::auth_boot_deps deps;
+    deps.clock = opts.clock;
+    // JWKS fetches run on the io threads through the router (never blocking one).
+    deps.jwks_fetcher_for = [http](const std::string& url) {
+      return adapters::auth::make_http_jwks_fetcher(http, {url});
+    };
+    opts.authenticator = adapters::auth::make_authenticator(cfg, deps);
+  }
+
   // ---- adapters (refuse what this build cannot do; never fall back silently) ----
   if (!opts.storage) {
     if (cfg.storage != adapters::storage_backend::memory)
@@ -124,11 +144,6 @@ void server::impl::boot() {
       opts.knowledge_base->ingest(d);
   for (const auto& d : opts.knowledge) opts.knowledge_base->ingest(d);
 
-  pool = std::make_unique<actors::io_thread_pool>(cfg.io_threads);
-  // One outbound client per io thread: a turn's LLM stream runs on the turn's thread.
-  std::vector<http_client_ptr> clients;
-  for (auto* io : pool->contexts()) clients.push_back(make_http_client(*io, opts.http));
-  auto http = make_http_client_router(pool->contexts(), std::move(clients));
   auto tools = opts.extra_tools;
   if (cfg.tools_file)
     for (auto& t :
@@ -231,6 +246,7 @@ void server::impl::stop() {
     lst.reset();
     pool->destroy_contexts();  // remaining sockets die here, while the actor system is still alive
     svc.reset();
+    opts.authenticator.reset();  // may hold the HTTP clients (JWKS): released with the services
     sys.reset();
     pool.reset();
   });

@@ -180,18 +180,17 @@ void load_widget_auth(const env_lookup& env, server_config& c) {
 }
 
 void load_auth(const env_lookup& env, server_config& c) {
-  if (auto v = get(env, "AUTH_MODE")) {
-    auto mode = lower(*v);
-    if (mode != "jwt" && mode != "smoo" && mode != "trusted" && mode != "none") {
-      throw config_error("auth configuration error: unknown AUTH_MODE '" + *v +
-                         "' (expected jwt | smoo | trusted | none)");
-    }
-    c.auth_mode = std::move(mode);
-  }
+  // Auth (issue 8, helper "auth"): the canonical name wins over the alias; the
+  // mode is validated by the auth factory, which owns the refusal table.
+  auto mode = get(env, "SMOOTH_AGENT_AUTH_MODE");
+  if (!mode) mode = get(env, "AUTH_MODE");
+  if (mode) c.auth_mode = lower(*mode);
   c.auth_jwt_hs256_secret = get(env, "AUTH_JWT_HS256_SECRET");
   c.auth_jwt_rs256_public_key = get(env, "AUTH_JWT_RS256_PUBLIC_KEY");
   c.auth_jwt_issuer = get(env, "AUTH_JWT_ISSUER");
   c.auth_jwt_audience = get(env, "AUTH_JWT_AUDIENCE");
+  c.auth_jwt_jwks_url = get(env, "AUTH_JWT_JWKS_URL");
+  c.auth_local_token = get(env, "SMOOTH_AGENT_LOCAL_TOKEN");
   if (auto v = get(env, "AUTH_DEV_ORG_ID")) c.auth_dev_org_id = *v;
 }
 
@@ -340,12 +339,21 @@ const std::vector<config_variable>& config_variables() {
       {"WIDGET_AUTH_URL", "(unset)", "Enables the HTTP embed-policy provider at {url}/{agentId}."},
       {"WIDGET_AUTH_BEARER", "(unset)", "Bearer token for the embed-policy provider."},
       {"WIDGET_AUTH_TTL_SECS", "60", "Embed-policy cache TTL in seconds; unparseable → 60."},
-      {"AUTH_MODE", "(unset → implicit jwt)",
-       "jwt | smoo | trusted | none; anything else is a startup error."},
+      {"SMOOTH_AGENT_AUTH_MODE", "(unset → implicit jwt)",
+       "jwt | smoo | trusted | none | local-token (case-insensitive); anything else refuses to "
+       "start. Wins over AUTH_MODE. See docs/auth.md."},
+      {"AUTH_MODE", "(unset)", "Alias of SMOOTH_AGENT_AUTH_MODE (the canonical name wins)."},
       {"AUTH_JWT_HS256_SECRET", "(unset)", "HS256 shared secret (raw bytes of the value)."},
-      {"AUTH_JWT_RS256_PUBLIC_KEY", "(unset)", "RS256 public key PEM; wins over HS256."},
-      {"AUTH_JWT_ISSUER", "(unset)", "Expected JWT iss (required for smoo)."},
-      {"AUTH_JWT_AUDIENCE", "(unset)", "Expected JWT aud."},
+      {"AUTH_JWT_RS256_PUBLIC_KEY", "(unset)",
+       "RS256 public key PEM (SPKI or PKCS#1, real newlines); wins over HS256."},
+      {"AUTH_JWT_JWKS_URL", "(unset)",
+       "JWKS endpoint (RS256/ES256 keys by kid; cache 300 s, refresh >= 30 s, timeout 5 s); wins "
+       "over the static keys. Unset with only AUTH_JWT_ISSUER set → {issuer}/.well-known/jwks.json."},
+      {"AUTH_JWT_ISSUER", "(unset)",
+       "Expected JWT iss, required in the token when set (required for smoo)."},
+      {"AUTH_JWT_AUDIENCE", "(unset)", "Expected JWT aud, required in the token when set."},
+      {"SMOOTH_AGENT_LOCAL_TOKEN", "(unset)",
+       "The shared secret of AUTH_MODE=local-token (required there); grants Admin local/local."},
       {"AUTH_DEV_ORG_ID", "dev-org", "Principal org in AUTH_MODE=none."},
       {"SMOOTH_AGENT_DRAIN_TIMEOUT_SECS", "25",
        "On SIGTERM/SIGINT, how long in-flight turns may finish (0–86400 s)."},

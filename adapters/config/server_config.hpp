@@ -53,13 +53,17 @@ struct server_config {
   std::optional<std::string> widget_auth_bearer;  ///< WIDGET_AUTH_BEARER
   std::uint64_t widget_auth_ttl_secs = 60;        ///< WIDGET_AUTH_TTL_SECS
 
-  // ---- auth (reference; enforced by a later issue) ----
-  std::optional<std::string> auth_mode;  ///< AUTH_MODE: jwt|smoo|trusted|none
-  std::optional<std::string> auth_jwt_hs256_secret;
-  std::optional<std::string> auth_jwt_rs256_public_key;
-  std::optional<std::string> auth_jwt_issuer;
-  std::optional<std::string> auth_jwt_audience;
-  std::string auth_dev_org_id = "dev-org";
+  // ---- auth (issue 8, helper "auth"; admin-auth.md §1.2, §9; docs/auth.md) ----
+  /// SMOOTH_AGENT_AUTH_MODE, else its alias AUTH_MODE; trimmed, lower-cased, blank =
+  /// unset. Not validated here: adapters/auth/auth_factory.hpp refuses unknown modes.
+  std::optional<std::string> auth_mode;
+  std::optional<std::string> auth_jwt_hs256_secret;      ///< AUTH_JWT_HS256_SECRET
+  std::optional<std::string> auth_jwt_rs256_public_key;  ///< AUTH_JWT_RS256_PUBLIC_KEY (PEM)
+  std::optional<std::string> auth_jwt_issuer;            ///< AUTH_JWT_ISSUER
+  std::optional<std::string> auth_jwt_audience;          ///< AUTH_JWT_AUDIENCE
+  std::optional<std::string> auth_jwt_jwks_url;          ///< AUTH_JWT_JWKS_URL
+  std::optional<std::string> auth_local_token;           ///< SMOOTH_AGENT_LOCAL_TOKEN
+  std::string auth_dev_org_id = "dev-org";               ///< AUTH_DEV_ORG_ID
 
   // ---- ours (decisions.md and issues) ----
   std::chrono::seconds drain_timeout{25};              ///< SMOOTH_AGENT_DRAIN_TIMEOUT_SECS
