@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace so::adapters::auth {
 
@@ -36,11 +39,15 @@ std::string encode_segment(std::string_view s) {
   return out;
 }
 
-/// Agent ids in logs: bounded (a frame may carry a 1 MiB one).
+/// Agent ids in logs: bounded (a frame may carry a 1 MiB one) and without control
+/// characters (one log line per event).
 std::string loggable(std::string_view agent_id) {
   constexpr std::size_t max = 96;
-  return agent_id.size() <= max ? std::string(agent_id)
-                                : std::string(agent_id.substr(0, max)) + "…";
+  std::string out(agent_id.substr(0, max));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (agent_id.size() > max) out += "...";
+  return out;
 }
 
 bool plausible_base(std::string_view base) {
@@ -54,51 +61,70 @@ bool plausible_base(std::string_view base) {
   return !rest.empty() && rest.front() != '/';
 }
 
-/// What outlives the provider: the cache and settings every call in flight uses.
+using done_fn = std::function<void(widget_lookup)>;
+
+/// What outlives the provider: the cache, the calls in flight and the settings.
 struct shared_state {
   widget_http_options options;
   protocol::clock_ptr clock;
   widget_policy_cache cache;
   bool base_ok = false;
 
+  std::mutex mu;  ///< guards `inflight` (never held across I/O or a callback)
+  /// Agent id → every caller waiting for its one upstream call.
+  std::unordered_map<std::string, std::vector<done_fn>> inflight;
+
   shared_state(widget_http_options o, protocol::clock_ptr c)
       : options(std::move(o)), clock(std::move(c)), cache(options.ttl, options.max_cache_bytes) {
     while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
     base_ok = plausible_base(options.base_url);
+  }
+
+  /// Answers every caller waiting for `agent_id`.
+  void answer(const std::string& agent_id, const widget_lookup& result) {
+    std::vector<done_fn> waiters;
+    {
+      std::lock_guard lock(mu);
+      auto it = inflight.find(agent_id);
+      if (it == inflight.end()) return;
+      waiters = std::move(it->second);
+      inflight.erase(it);
+    }
+    for (auto& done : waiters) done(result);
   }
 };
 
 /// One call's progress (callbacks run one at a time on the client's I/O thread).
 struct call_state {
   std::string agent_id;
-  std::function<void(widget_lookup)> done;
   int status = 0;
   std::string body;
 };
 
-void finish(const std::shared_ptr<shared_state>& st, call_state& cs, const net::http_outcome& o) {
+/// The answer of a finished call, cached per the table of widget_http_provider.hpp.
+widget_lookup outcome_of(shared_state& st, call_state& cs, const net::http_outcome& o) {
   const auto agent = loggable(cs.agent_id);
   if (o.error || cs.status == 0) {
     spdlog::warn("widget policy lookup for agent '{}' failed (not cached): {}", agent,
                  o.error.value_or("no response"));
-    return cs.done(std::nullopt);
+    return std::nullopt;
   }
   if (cs.status == 404) {
-    st->cache.put(cs.agent_id, std::nullopt, st->clock->now());
-    return cs.done(std::nullopt);
+    st.cache.put(cs.agent_id, std::nullopt, st.clock->now());
+    return std::nullopt;
   }
   if (cs.status < 200 || cs.status > 299) {
     spdlog::warn("widget policy service answered {} for agent '{}' (not cached)", cs.status, agent);
-    return cs.done(std::nullopt);
+    return std::nullopt;
   }
   auto parsed = parse_widget_policy(cs.body);
   if (auto* err = std::get_if<std::string>(&parsed)) {
     spdlog::warn("widget policy for agent '{}' is malformed (not cached): {}", agent, *err);
-    return cs.done(std::nullopt);
+    return std::nullopt;
   }
   widget_lookup policy = std::get<widget_policy>(std::move(parsed));
-  st->cache.put(cs.agent_id, policy, st->clock->now());
-  cs.done(std::move(policy));
+  st.cache.put(cs.agent_id, policy, st.clock->now());  // before waiters leave: no gap
+  return policy;
 }
 
 class http_provider final : public widget_policy_provider {
@@ -112,15 +138,35 @@ class http_provider final : public widget_policy_provider {
   std::string label() const override { return "http"; }
   bool answers_inline() const override { return false; }
 
-  void lookup(const std::string& agent_id, std::function<void(widget_lookup)> done) const override {
+  void lookup(const std::string& agent_id, done_fn done) const override {
     if (auto hit = st_->cache.get(agent_id, st_->clock->now())) return done(std::move(*hit));
     if (!st_->base_ok) {
       spdlog::warn(
-          "widget policy lookup for agent '{}' skipped: WIDGET_AUTH_URL is not an "
-          "http(s) URL",
+          "widget policy lookup for agent '{}' skipped: WIDGET_AUTH_URL is not an http(s) URL",
           loggable(agent_id));
       return done(std::nullopt);
     }
+    {
+      std::lock_guard lock(st_->mu);
+      if (auto it = st_->inflight.find(agent_id); it != st_->inflight.end()) {
+        it->second.push_back(std::move(done));  // joins the call already asking
+        return;
+      }
+      if (st_->inflight.size() < st_->options.max_inflight) {
+        st_->inflight[agent_id].push_back(std::move(done));
+        done = nullptr;
+      }
+    }
+    if (done) {  // at the bound: answered like an unreachable service
+      spdlog::warn("widget policy lookup for agent '{}' refused: {} lookups already in flight",
+                   loggable(agent_id), st_->options.max_inflight);
+      return done(std::nullopt);
+    }
+    start_call(agent_id);
+  }
+
+ private:
+  void start_call(const std::string& agent_id) const {
     const auto& o = st_->options;
     net::http_request req;
     req.method = "GET";
@@ -132,15 +178,15 @@ class http_provider final : public widget_policy_provider {
 
     auto cs = std::make_shared<call_state>();
     cs->agent_id = agent_id;
-    cs->done = std::move(done);
     net::http_callbacks cb;
     cb.on_head = [cs](const net::http_response_head& h) { cs->status = h.status; };
     cb.on_body = [cs](std::string_view chunk) { cs->body.append(chunk); };
-    cb.on_complete = [cs, st = st_](const net::http_outcome& outcome) { finish(st, *cs, outcome); };
+    cb.on_complete = [cs, st = st_](const net::http_outcome& outcome) {
+      st->answer(cs->agent_id, outcome_of(*st, *cs, outcome));
+    };
     http_->start(std::move(req), std::move(cb));
   }
 
- private:
   net::http_client_ptr http_;
   std::shared_ptr<shared_state> st_;
 };

@@ -11,7 +11,10 @@
 //   404                                     → no policy             cached ("known none")
 //   any other status, network error, timeout → no policy             not cached
 //   unparseable base URL                    → no policy, warning     not cached
-// Concurrent misses for one agent each ask upstream (no coalescing).
+// Concurrent misses for one agent share one upstream call (its answer goes to every
+// waiter). Bound: at most `max_inflight` agents are being asked at once; a lookup of
+// another agent beyond it is answered "no policy" at once, like an unreachable service
+// (not cached; strict mode refuses it). Waiters per call: at most one per connection.
 // Runs over the project's async HTTP client: `lookup` never blocks; `done` runs inline on
 // a cache hit, otherwise on the HTTP client's I/O thread.
 // Thread-safety: `lookup` may be called from any thread concurrently.
@@ -37,6 +40,7 @@ struct widget_http_options {
   std::chrono::milliseconds timeout{5000};
   std::uint64_t max_body_bytes = 64u << 10;
   std::size_t max_cache_bytes = 8u << 20;  ///< see widget_policy_cache.hpp
+  std::size_t max_inflight = 256;          ///< distinct agents asked upstream at once
 };
 
 /// `{base without trailing slashes}/{percent-encoded agent id}`.

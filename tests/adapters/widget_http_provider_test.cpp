@@ -20,13 +20,22 @@ namespace {
 
 const protocol::time_point t0{std::chrono::seconds(1700000000)};
 
-/// Waits for one lookup's answer (the callback runs on the I/O thread).
-widget_lookup lookup_sync(const widget_policy_provider& p, const std::string& agent) {
+/// Starts one lookup; the future gets its answer (the callback runs on the I/O thread).
+std::future<widget_lookup> lookup_async(const widget_policy_provider& p, const std::string& agent) {
   auto done = std::make_shared<std::promise<widget_lookup>>();
   auto answer = done->get_future();
   p.lookup(agent, [done](widget_lookup l) { done->set_value(std::move(l)); });
+  return answer;
+}
+
+widget_lookup wait(std::future<widget_lookup>& answer) {
   REQUIRE(answer.wait_for(10s) == std::future_status::ready);
   return answer.get();
+}
+
+widget_lookup lookup_sync(const widget_policy_provider& p, const std::string& agent) {
+  auto answer = lookup_async(p, agent);
+  return wait(answer);
 }
 
 /// A policy service whose answer the test sets (under a lock: the server thread reads it).
@@ -187,6 +196,35 @@ TEST_CASE_METHOD(fixture, "widget http: an unparseable base URL is no policy, no
                         std::string("http:///x"));
   auto p = make_http_widget_provider(io.http(), clock, o);
   CHECK_FALSE(lookup_sync(*p, "a"));
+}
+
+TEST_CASE_METHOD(fixture, "widget http: concurrent misses for one agent share one call",
+                 "[widget][http]") {
+  svc.set(200, R"({"allowed_origins":["*"]})", 300ms);
+  auto p = provider();
+  std::vector<std::future<widget_lookup>> answers;
+  for (int i = 0; i < 3; ++i) answers.push_back(lookup_async(*p, "a"));
+  for (auto& a : answers) CHECK(wait(a));
+  CHECK(svc.calls() == 1);
+}
+
+TEST_CASE_METHOD(fixture, "widget http: beyond max_inflight agents a lookup is no policy at once",
+                 "[widget][http]") {
+  svc.set(200, R"({"allowed_origins":["*"]})", 300ms);
+  widget_http_options o;
+  o.base_url = svc.server.url("/policies");
+  o.max_inflight = 1;
+  auto p = make_http_widget_provider(io.http(), clock, o);
+  auto first = lookup_async(*p, "a");
+  auto second = lookup_async(*p, "b");
+  // Answered inline, before the first call could have finished.
+  REQUIRE(second.wait_for(0s) == std::future_status::ready);
+  CHECK_FALSE(second.get());
+  CHECK(wait(first));
+  const auto reqs = svc.server.requests();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].target == "/policies/a");
+  CHECK(lookup_sync(*p, "b"));  // the bound frees up once the call ended
 }
 
 TEST_CASE("widget http: the URL drops the base's trailing slashes", "[widget]") {
