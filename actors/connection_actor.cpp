@@ -184,18 +184,13 @@ void decide_create(self_ptr self, protocol::create_session_action& a,
 }
 
 /// create_conversation_session: the embed policy first, before anything is created.
-/// A provider that answers inline (permissive, static) decides at once; otherwise the
-/// lookup is awaited, which holds this connection's later frames back (in order).
+/// An answer at hand (permissive, static, a fresh HTTP cache entry) decides at once;
+/// otherwise the lookup is awaited, which holds this connection's later frames back.
 void on_create_checked(self_ptr self, protocol::create_session_action& a) {
   auto& st = self->state;
   const auto& provider = st.svc->widget_policies;
-  if (!provider || provider->answers_inline()) {
-    adapters::auth::widget_lookup policy;
-    if (provider)
-      provider->lookup(a.agent_id,
-                       [&policy](adapters::auth::widget_lookup p) { policy = std::move(p); });
-    return decide_create(self, a, policy);
-  }
+  if (!provider) return decide_create(self, a, std::nullopt);
+  if (auto policy = provider->lookup_now(a.agent_id)) return decide_create(self, a, *policy);
   self->request(st.svc->widget_lookup, actor_timeout, lookup_atom::value, a.agent_id)
       .await([self, a](widget_policy_reply& r) mutable { decide_create(self, a, r.policy); },
              [self, a](caf::error& err) mutable {

@@ -136,7 +136,9 @@ class http_provider final : public widget_policy_provider {
   }
 
   std::string label() const override { return "http"; }
-  bool answers_inline() const override { return false; }
+  std::optional<widget_lookup> lookup_now(const std::string& agent_id) const override {
+    return st_->cache.get(agent_id, st_->clock->now());
+  }
 
   void lookup(const std::string& agent_id, done_fn done) const override {
     if (auto hit = st_->cache.get(agent_id, st_->clock->now())) return done(std::move(*hit));

@@ -4,8 +4,9 @@
 // Three implementations: permissive (the default: no agent has a policy), static (an
 // in-memory map, adapters/auth/widget_static_provider.hpp) and HTTP (a policy service
 // with a TTL cache, adapters/auth/widget_http_provider.hpp). A lookup may need I/O, so
-// it is asynchronous: `lookup` never blocks and calls `done` exactly once — inline for
-// providers whose `answers_inline()` is true, otherwise later on an I/O thread.
+// it is asynchronous: `lookup` never blocks and calls `done` exactly once — inline when
+// the answer is at hand, otherwise later on an I/O thread. `lookup_now` gives the answer
+// only when it is at hand (no I/O), so a caller skips the asynchronous path for it.
 // Callers that are actors re-deliver `done` as a message (actors/widget_policy_lookup.hpp).
 //
 // Thread-safety: every member function may be called from any thread concurrently.
@@ -15,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace so::adapters::auth {
@@ -26,9 +28,9 @@ class widget_policy_provider {
   /// "permissive", "static" or "http" (logs).
   virtual std::string label() const = 0;
 
-  /// True when `lookup` always calls `done` before it returns (no I/O): callers may
-  /// then use the answer at once, without a message hop.
-  virtual bool answers_inline() const = 0;
+  /// The answer when it is at hand without I/O (permissive and static: always; HTTP: a
+  /// fresh cache entry); nullopt when only `lookup` can tell.
+  virtual std::optional<widget_lookup> lookup_now(const std::string& agent_id) const = 0;
 
   /// The policy of `agent_id`, or none. `done` runs exactly once.
   virtual void lookup(const std::string& agent_id,

@@ -15,7 +15,9 @@ namespace {
 class permissive_provider final : public widget_policy_provider {
  public:
   std::string label() const override { return "permissive"; }
-  bool answers_inline() const override { return true; }
+  std::optional<widget_lookup> lookup_now(const std::string&) const override {
+    return widget_lookup{};
+  }
   void lookup(const std::string&, std::function<void(widget_lookup)> done) const override {
     done(std::nullopt);
   }
@@ -25,11 +27,12 @@ class static_provider final : public widget_policy_provider {
  public:
   explicit static_provider(widget_policy_map policies) : policies_(std::move(policies)) {}
   std::string label() const override { return "static"; }
-  bool answers_inline() const override { return true; }
-  void lookup(const std::string& agent_id, std::function<void(widget_lookup)> done) const override {
+  std::optional<widget_lookup> lookup_now(const std::string& agent_id) const override {
     const auto it = policies_.find(agent_id);
-    if (it == policies_.end()) return done(std::nullopt);
-    done(it->second);
+    return it == policies_.end() ? widget_lookup{} : widget_lookup{it->second};
+  }
+  void lookup(const std::string& agent_id, std::function<void(widget_lookup)> done) const override {
+    done(*lookup_now(agent_id));
   }
 
  private:

@@ -82,7 +82,7 @@ struct fixture {
 TEST_CASE_METHOD(fixture, "widget http: GETs {base}/{agentId} with the bearer, 2xx is cached",
                  "[widget][http]") {
   auto p = provider(60s, std::string("m2m-token"));
-  CHECK_FALSE(p->answers_inline());
+  CHECK_FALSE(p->lookup_now("agent-1"));  // not cached yet
   auto got = lookup_sync(*p, "agent-1");
   REQUIRE(got);
   CHECK(got->allowed_origins == std::vector<std::string>{"https://good.example.com"});
@@ -92,9 +92,10 @@ TEST_CASE_METHOD(fixture, "widget http: GETs {base}/{agentId} with the bearer, 2
   CHECK(reqs[0].method == "GET");
   CHECK(reqs[0].target == "/policies/agent-1");
   CHECK(reqs[0].header("Authorization") == std::optional<std::string>("Bearer m2m-token"));
-  // Within the TTL: no upstream request.
+  // Within the TTL: no upstream request, and the answer is at hand without I/O.
   clock->advance(59s);
   CHECK(lookup_sync(*p, "agent-1") == got);
+  CHECK(p->lookup_now("agent-1") == std::optional<widget_lookup>(got));
   CHECK(svc.calls() == 1);
 }
 
