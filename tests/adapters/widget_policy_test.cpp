@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -251,4 +252,22 @@ TEST_CASE("widget decision: the policy org is session_org's first choice (§4.9)
         "org-from-widget");
   CHECK(session_org(std::nullopt, std::string("org-from-jwt")) == "org-from-jwt");
   CHECK(session_org(std::nullopt, std::nullopt) == "reference-org");
+}
+
+TEST_CASE("widget providers: SMOOTH_AGENT_WIDGET_POLICIES_FILE is read trimmed, blank is unset",
+          "[widget][config]") {
+  auto env = [](std::optional<std::string> v) {
+    return [v](const char* name) -> std::optional<std::string> {
+      if (std::string(name) == widget_policies_file_var) return v;
+      return std::nullopt;
+    };
+  };
+  CHECK_FALSE(so::adapters::load_config(env(std::nullopt)).widget_policies_file);
+  CHECK_FALSE(so::adapters::load_config(env(std::string("  "))).widget_policies_file);
+  CHECK(so::adapters::load_config(env(std::string(" /etc/p.json "))).widget_policies_file ==
+        std::optional<std::string>("/etc/p.json"));
+  const auto& vars = so::adapters::config_variables();
+  CHECK(std::any_of(vars.begin(), vars.end(), [](const so::adapters::config_variable& v) {
+    return std::string(v.name) == widget_policies_file_var;
+  }));
 }

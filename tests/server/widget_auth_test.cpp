@@ -7,6 +7,7 @@
 #include "adapters/auth/widget_static_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "tests/server/server_test_support.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/net/http_test_server.hpp"
 
 #include <unistd.h>
@@ -263,4 +264,24 @@ TEST_CASE("widget e2e: the HTTP provider's lookup keeps the connection's frames 
   CHECK(reqs[0].target == "/policies/agent-http");
   CHECK(reqs[0].header("Authorization") == std::optional<std::string>("Bearer m2m"));
   CHECK(reqs[1].target == "/policies/agent-none");
+}
+
+TEST_CASE("widget e2e: shutdown with a policy lookup in flight does not wait for it",
+          "[server][widget]") {
+  // The policy service never answers within the provider's 5 s timeout.
+  so::test::http_test_server policies([](const so::test::http_test_request&) {
+    so::test::http_test_response resp;
+    resp.delay = std::chrono::seconds(10);
+    return resp;
+  });
+  auto o = local_options();
+  o.config.widget_auth_url = policies.url("/policies");
+  so::net::server server(o);
+  auto c = connect_from(server, kGood);
+  c.send_text(create_frame("c-1", "agent-slow"));
+  REQUIRE(so::test::eventually([&] { return policies.requests().size() == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  server.shutdown();
+  // Neither the HTTP timeout (5 s) nor the connection's request timeout (30 s) held it.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
 }
