@@ -38,7 +38,7 @@ struct services {
   /// Optional host seam: per-turn tools.
   adapters::tools::tool_provider_ptr host_tools;
   adapters::tools::confirm_policy confirm;
-  /// Embed policies of create_conversation_session (admin-auth.md §4); never null.
+  /// Embed policies of create_conversation_session (admin-auth.md §4); null = permissive.
   adapters::auth::widget_policy_provider_ptr widget_policies;
 
   /// Where every storage and knowledge call runs (actors/storage_pool.hpp).
