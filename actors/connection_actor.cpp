@@ -2,7 +2,9 @@
 
 #include "actors/storage_calls.hpp"
 #include "actors/unexpected_messages.hpp"
+#include "actors/widget_policy_lookup.hpp"
 #include "adapters/auth/session_org.hpp"
+#include "adapters/auth/widget_enforcement.hpp"
 #include "adapters/storage/new_session.hpp"
 #include "protocol/action.hpp"
 #include "protocol/error_codes.hpp"
@@ -99,11 +101,12 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
 
 // ---- handlers, one per action ------------------------------------------------------------
 
-void on_create(self_ptr self, protocol::create_session_action& a) {
+/// Creates the session; `widget_org` is the embed policy's org (admin-auth.md §4.9).
+void on_create(self_ptr self, protocol::create_session_action& a,
+               const std::optional<std::string>& widget_org) {
   auto& st = self->state;
   const auto now = st.svc->clock->now();
-  // Widget policy enforcement and token verification arrive with the auth issue.
-  const std::string org = adapters::auth::session_org(std::nullopt, st.id.principal_org);
+  const std::string org = adapters::auth::session_org(widget_org, st.id.principal_org);
 
   adapters::new_session_records r;
   r.conversation.id = protocol::new_uuid_v4();
@@ -166,6 +169,37 @@ void on_create(self_ptr self, protocol::create_session_action& a) {
       [self, rid = a.rid](const storage_failure& f) {
         self->state.error(rid, f.code_or(codes::internal_error), f.message);
       });
+}
+
+/// Applies the embed-policy decision to a create (admin-auth.md §4.4): a refusal is an
+/// ordinary `error` with the frame's requestId (the socket stays open); else the create.
+void decide_create(self_ptr self, protocol::create_session_action& a,
+                   const adapters::auth::widget_lookup& policy) {
+  auto& st = self->state;
+  const adapters::auth::widget_request req{st.id.origin, a.has_auth_context,
+                                           a.auth_context_json.value_or("null")};
+  const auto d = adapters::auth::decide_widget_access(policy, st.svc->config.widget_auth_strict,
+                                                      req, st.now_ms() / 1000);
+  if (!d.allowed) return st.error(a.rid, d.code, d.message);
+  on_create(self, a, d.organization_id);
+}
+
+/// create_conversation_session: the embed policy first, before anything is created.
+/// An answer at hand (permissive, static, a fresh HTTP cache entry) decides at once;
+/// otherwise the lookup is awaited, which holds this connection's later frames back.
+void on_create_checked(self_ptr self, protocol::create_session_action& a) {
+  auto& st = self->state;
+  const auto& provider = st.svc->widget_policies;
+  if (!provider) return decide_create(self, a, std::nullopt);
+  if (auto policy = provider->lookup_now(a.agent_id)) return decide_create(self, a, *policy);
+  self->request(st.svc->widget_lookup, actor_timeout, lookup_atom::value, a.agent_id)
+      .await([self, a](widget_policy_reply& r) mutable { decide_create(self, a, r.policy); },
+             [self, a](caf::error& err) mutable {
+               // As a policy-service outage: no policy (strict mode refuses).
+               spdlog::warn("conn={} widget policy lookup failed: {}", self->state.id.connection_id,
+                            caf::to_string(err));
+               decide_create(self, a, std::nullopt);
+             });
 }
 
 void on_get_session(self_ptr self, protocol::get_session_action& a) {
@@ -353,7 +387,7 @@ void dispatch(self_ptr self, protocol::action& act) {
         } else if constexpr (std::is_same_v<T, protocol::action_error>) {
           st.error(a.rid, a.code, a.message);
         } else if constexpr (std::is_same_v<T, protocol::create_session_action>) {
-          on_create(self, a);
+          on_create_checked(self, a);
         } else if constexpr (std::is_same_v<T, protocol::get_session_action>) {
           on_get_session(self, a);
         } else if constexpr (std::is_same_v<T, protocol::get_messages_action>) {

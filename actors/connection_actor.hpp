@@ -7,6 +7,8 @@
 // It owns the connection's identity and outbound sink; on close it detaches
 // from the backplane and quits (a running turn is not cancelled: decisions.md).
 // `cancel` reaches only the turn this connection started (sessionId is advisory).
+// `create_conversation_session` first passes the widget embed policy (admin-auth.md §4.4);
+// an asynchronous policy lookup is awaited like a storage call, so later frames wait.
 //
 // Messages (from the socket layer, see connection_bridge.hpp):
 //   (frame, text)   (binary)   (rate_limited, max_per_sec)   (closed)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/storage_pool.hpp"
+#include "adapters/auth/widget_policy_provider.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
@@ -37,6 +38,8 @@ struct services {
   /// Optional host seam: per-turn tools.
   adapters::tools::tool_provider_ptr host_tools;
   adapters::tools::confirm_policy confirm;
+  /// Embed policies of create_conversation_session (admin-auth.md §4); null = permissive.
+  adapters::auth::widget_policy_provider_ptr widget_policies;
 
   /// Where every storage and knowledge call runs (actors/storage_pool.hpp).
   storage_pool_ptr storage;
@@ -45,6 +48,8 @@ struct services {
   caf::actor backplane;  ///< connection sinks and target associations
   caf::actor directory;  ///< sessionId → session actor
   caf::actor registry;   ///< live turn and confirmation actors (drain, tests)
+  /// Asynchronous widget policy lookups (actors/widget_policy_lookup.hpp).
+  caf::actor widget_lookup;
 };
 
 using services_ptr = std::shared_ptr<const services>;

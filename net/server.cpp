@@ -12,8 +12,10 @@
 #include "actors/session_directory.hpp"
 #include "actors/storage_pool.hpp"
 #include "actors/unexpected_messages.hpp"
+#include "actors/widget_policy_lookup.hpp"
 #include "adapters/auth/auth_factory.hpp"
 #include "adapters/auth/http_jwks_fetcher.hpp"
+#include "adapters/auth/widget_providers.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/llm/gateway_provider.hpp"
@@ -150,6 +152,10 @@ void server::impl::boot() {
          adapters::tools::load_tools_file(*cfg.tools_file, http, cfg.max_tool_result_bytes))
       tools.push_back(t);
 
+  // Embed policies (admin-auth.md §4.2): a bad policies file stops startup here.
+  auto widget = opts.widget_policies;
+  if (!widget) widget = adapters::auth::make_widget_policy_provider(cfg, http, opts.clock);
+
   auto llm = opts.llm_override;
   if (!llm && cfg.llm_enabled()) {
     adapters::llm::gateway_options g;
@@ -179,6 +185,8 @@ void server::impl::boot() {
   svc->backplane = actors::spawn_backplane(*sys);
   svc->registry = actors::spawn_activity_registry(*sys);
   svc->knowledge_search = actors::make_knowledge_search(svc->storage);
+  svc->widget_policies = widget;
+  svc->widget_lookup = actors::spawn_widget_policy_lookup(*sys, widget);
   svc->directory = actors::spawn_session_directory(*sys, svc);
 
   // ---- network ----
@@ -233,7 +241,7 @@ void server::impl::stop() {
     // Exiting the roots takes everything down: the directory ends its sessions
     // (and they their turns), the registry ends every still-live tracked actor.
     if (svc) {
-      for (auto& a : {svc->directory, svc->backplane, svc->registry})
+      for (auto& a : {svc->directory, svc->backplane, svc->registry, svc->widget_lookup})
         if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       if (svc->storage) svc->storage->stop();
     }

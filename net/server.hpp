@@ -13,6 +13,7 @@
 #pragma once
 
 #include "adapters/auth/authenticator.hpp"
+#include "adapters/auth/widget_policy_provider.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/llm/llm_provider.hpp"
@@ -55,6 +56,8 @@ struct server_options {
   http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
   /// Test seam: replaces the authenticator the auth mode of `config` selects.
   adapters::auth::authenticator_ptr authenticator;
+  /// Test seam: replaces the embed-policy provider the config selects (admin-auth.md §4.2).
+  adapters::auth::widget_policy_provider_ptr widget_policies;
 };
 
 /// Counters for tests and /health-style introspection.

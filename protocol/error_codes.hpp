@@ -48,5 +48,12 @@ inline constexpr std::string_view turn_in_progress =
     "a turn is already in progress on this connection; cancel it or wait for it to complete";
 inline constexpr std::string_view server_draining =
     "the server is shutting down and starts no new turns; reconnect and retry";
+// Widget embed policy (admin-auth.md §4.4, protocol.md §3.2.2).
+inline constexpr std::string_view agent_not_authorized =
+    "this agent is not registered for embedding";
+inline constexpr std::string_view origin_not_allowed =
+    "this origin is not allowed to embed this agent";
+inline constexpr std::string_view auth_context_invalid =
+    "authContext signature failed verification";
 
 }  // namespace so::protocol::texts

@@ -177,6 +177,7 @@ void load_widget_auth(const env_lookup& env, server_config& c) {
   if (auto v = get(env, "WIDGET_AUTH_TTL_SECS")) {
     c.widget_auth_ttl_secs = parse_unsigned<std::uint64_t>(*v).value_or(60);
   }
+  c.widget_policies_file = get(env, "SMOOTH_AGENT_WIDGET_POLICIES_FILE");
 }
 
 void load_auth(const env_lookup& env, server_config& c) {
@@ -339,6 +340,8 @@ const std::vector<config_variable>& config_variables() {
       {"WIDGET_AUTH_URL", "(unset)", "Enables the HTTP embed-policy provider at {url}/{agentId}."},
       {"WIDGET_AUTH_BEARER", "(unset)", "Bearer token for the embed-policy provider."},
       {"WIDGET_AUTH_TTL_SECS", "60", "Embed-policy cache TTL in seconds; unparseable → 60."},
+      {"SMOOTH_AGENT_WIDGET_POLICIES_FILE", "(unset)",
+       "JSON object agentId → embed policy (static provider); a bad file stops startup."},
       {"SMOOTH_AGENT_AUTH_MODE", "(unset → implicit jwt)",
        "jwt | smoo | trusted | none | local-token (case-insensitive); anything else refuses to "
        "start. Wins over AUTH_MODE. See docs/auth.md."},

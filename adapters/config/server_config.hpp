@@ -52,6 +52,9 @@ struct server_config {
   std::optional<std::string> widget_auth_url;     ///< WIDGET_AUTH_URL
   std::optional<std::string> widget_auth_bearer;  ///< WIDGET_AUTH_BEARER
   std::uint64_t widget_auth_ttl_secs = 60;        ///< WIDGET_AUTH_TTL_SECS
+  /// SMOOTH_AGENT_WIDGET_POLICIES_FILE (ours): static embed policies, a JSON object
+  /// agentId → policy (admin-auth.md §4.2); exclusive with WIDGET_AUTH_URL.
+  std::optional<std::string> widget_policies_file;
 
   // ---- auth (issue 8, helper "auth"; admin-auth.md §1.2, §9; docs/auth.md) ----
   /// SMOOTH_AGENT_AUTH_MODE, else its alias AUTH_MODE; trimmed, lower-cased, blank =
