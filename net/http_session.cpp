@@ -164,10 +164,11 @@ void http_session::upgrade() {
   // timeouts afterwards, so the HTTP read timer must not follow it.
   stream_.expires_never();
   const auto& options = registry_->options();
+  auto token = info.token;  // `info` moves into the continuation below
   // Verified once, before the 101 (admin-auth.md §1.9). The verifier may answer inline or
   // on another thread: the decision is dispatched back onto this socket's executor.
   verify_ws_token(
-      options.authenticator, info.token, options.ws_auth_required, remote_,
+      options.authenticator, token, options.ws_auth_required, remote_,
       [self = shared_from_this(), req, info = std::move(info), slot](ws_auth_decision d) {
         auto ex = self->stream_.get_executor();
         asio::dispatch(ex, [self, req, info, slot, d = std::move(d)]() mutable {

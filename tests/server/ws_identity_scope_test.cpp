@@ -15,7 +15,7 @@ using turns::quote;
 /// Fixed time, so two servers answer the same request with the same bytes.
 protocol::clock_ptr frozen_clock() {
   return std::make_shared<protocol::manual_clock>(
-      protocol::clock::time_point(std::chrono::milliseconds(1'750'000'000'000)));
+      protocol::time_point(std::chrono::milliseconds(1'750'000'000'000)));
 }
 
 std::map<std::string, auth::principal> people() {
