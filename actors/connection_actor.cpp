@@ -128,6 +128,12 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
                   const caf::actor_addr& dead = {}) {
   auto on_ref = [self, found, missing](session_ref& ref) mutable {
     if (!ref.actor) return missing();
+    auto& st = self->state;
+    if (st.id.scope.kind == scope_kind::unscoped ||
+        st.reachable.count(ref.snapshot.conversation_id)) {
+      associate(self, target_kind::session, ref.snapshot.session_id);
+      return found(ref);
+    }
     // Out of scope reads as missing, and is never associated (admin-auth.md §9).
     auto shared = std::make_shared<session_ref>(std::move(ref));
     authorize(

@@ -30,6 +30,12 @@ class connection_slot {
 
   /// The websocket_session owns the slot from now on (it releases it when destroyed).
   void hand_over() { registry_.reset(); }
+  /// Gives the slot back now. Called BEFORE a refusal is written: the write may reach
+  /// the client at once, and a client that reconnects must find the slot free.
+  void release() {
+    if (registry_) registry_->release_connection();
+    registry_.reset();
+  }
 
  private:
   std::shared_ptr<session_registry> registry_;

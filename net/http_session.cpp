@@ -180,8 +180,14 @@ void http_session::upgrade() {
 void http_session::finish_upgrade(websocket_session::request_type req, upgrade_info info,
                                   connection_slot slot, ws_auth_decision decision) {
   // close_all ran while the token was verified: never start a WebSocket now.
-  if (closing_) return do_close();
-  if (decision.refused) return refuse_unauthorized(req.version(), decision);
+  if (closing_) {
+    slot.release();
+    return do_close();
+  }
+  if (decision.refused) {
+    slot.release();  // before the 401 can reach the client
+    return refuse_unauthorized(req.version(), decision);
+  }
   info.principal = std::move(decision.principal);
   info.single_user = decision.single_user;
   handed_over_ = true;
