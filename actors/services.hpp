@@ -26,8 +26,8 @@ struct services {
   adapters::server_config config;
   protocol::clock_ptr clock;
   protocol::action_limits limits;
-  /// Null when no gateway key is configured and no test provider is installed:
-  /// `send_message` then answers LLM_UNAVAILABLE.
+  /// Null when no gateway key and no key resolver is configured and no test provider
+  /// is installed: `send_message` then answers LLM_UNAVAILABLE.
   adapters::llm::provider_ptr llm;
   /// The LLM is the real gateway: a turn needs a key (per org, else the env key),
   /// and a conversation whose org resolves none answers LLM_UNAVAILABLE. False for a
