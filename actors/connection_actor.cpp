@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <unordered_set>
 #include <variant>
 
 namespace so::actors {
@@ -32,6 +33,11 @@ struct connection_state {
   /// The turn this connection started last (weak: never keeps it alive). The only
   /// turn its `cancel` may reach; once it ended, a cancel is a no-op.
   caf::actor_addr own_turn;
+  /// Conversations this connection may reach under its scope (connection_scope.hpp):
+  /// the ones it created (the only ones a `denied` connection reaches) and, for a
+  /// `user` scope, the ones found owned by its email (a cache: each costs a storage
+  /// call once). Bounded by `max_reachable`.
+  std::unordered_set<std::string> reachable;
   static inline const char* name = "connection";
 
   std::int64_t now_ms() const { return svc->clock->now_ms(); }
@@ -67,6 +73,47 @@ void associate(self_ptr self, target_kind kind, const std::string& id) {
              backplane_target{kind, id});
 }
 
+/// At most this many conversations are remembered as reachable per connection. At the
+/// bound an arbitrary entry is forgotten: a `user` connection then pays one storage
+/// check again; a `denied` one loses access to that conversation (it would have to
+/// create more than this many sessions on one socket first).
+inline constexpr std::size_t max_reachable = 4096;
+
+void remember_reachable(connection_state& st, const std::string& conversation_id) {
+  if (st.id.scope.kind == scope_kind::unscoped) return;
+  if (st.reachable.size() >= max_reachable && !st.reachable.count(conversation_id))
+    st.reachable.erase(st.reachable.begin());
+  st.reachable.insert(conversation_id);
+}
+
+/// Runs `allowed` when this connection's scope reaches the session's conversation,
+/// else `denied` — which callers make the same answer as for a missing session, so
+/// another user's conversation reads exactly like one that does not exist (§9).
+template <class Allowed, class Denied>
+void authorize(self_ptr self, const protocol::session& s, Allowed allowed, Denied denied) {
+  auto& st = self->state;
+  if (st.id.scope.kind == scope_kind::unscoped || st.reachable.count(s.conversation_id))
+    return allowed();
+  if (st.id.scope.kind == scope_kind::denied) return denied();
+  // user(email): owned when the conversation's user participant has the email.
+  auto conv = s.conversation_id;
+  storage_await<bool>(
+      self, st.svc->storage, conv,
+      [conv, email = st.id.scope.email](adapters::storage& store, adapters::knowledge_base&) {
+        return owned_by(store.list_participants_by_conversation(conv), email);
+      },
+      [self, conv, allowed, denied](bool owned) mutable {
+        if (!owned) return denied();
+        remember_reachable(self->state, conv);
+        allowed();
+      },
+      [self, conv, denied](const storage_failure& f) mutable {
+        spdlog::warn("conn={} ownership check of conversation '{}' failed: {}",
+                     self->state.id.connection_id, conv, f.message);
+        denied();
+      });
+}
+
 /// How often a session that turned out dead (it quit idle right after the lookup
 /// answered) is looked up again; each retry hydrates a fresh actor from storage.
 inline constexpr int dead_session_retries = 2;
@@ -84,8 +131,21 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
                   const caf::actor_addr& dead = {}) {
   auto on_ref = [self, found, missing](session_ref& ref) mutable {
     if (!ref.actor) return missing();
-    associate(self, target_kind::session, ref.snapshot.session_id);
-    found(ref);
+    auto& st = self->state;
+    if (st.id.scope.kind == scope_kind::unscoped ||
+        st.reachable.count(ref.snapshot.conversation_id)) {
+      associate(self, target_kind::session, ref.snapshot.session_id);
+      return found(ref);
+    }
+    // Out of scope reads as missing, and is never associated (admin-auth.md §9).
+    auto shared = std::make_shared<session_ref>(std::move(ref));
+    authorize(
+        self, shared->snapshot,
+        [self, found, shared]() mutable {
+          associate(self, target_kind::session, shared->snapshot.session_id);
+          found(*shared);
+        },
+        missing);
   };
   auto on_error = [self, missing, session_id](caf::error& err) mutable {
     spdlog::warn("conn={} session lookup '{}' failed: {}", self->state.id.connection_id, session_id,
@@ -124,7 +184,7 @@ void on_create(self_ptr self, protocol::create_session_action& a,
   r.user.organization_id = org;
   r.user.type = "user";
   r.user.name = a.user_name.value_or("Visitor");
-  r.user.email = a.user_email;
+  r.user.email = creator_email(st.id.principal, a.user_email);
   r.user.browser_fingerprint = a.browser_fingerprint;
   r.user.created_at = r.user.updated_at = now;
 
@@ -149,6 +209,7 @@ void on_create(self_ptr self, protocol::create_session_action& a,
   s.created_at = s.updated_at = s.last_activity_at = now;
 
   // Associated before persistence, as the reference does.
+  remember_reachable(st, r.conversation.id);
   associate(self, target_kind::session, s.session_id);
   associate(self, target_kind::agent, a.agent_id);
 
@@ -300,8 +361,14 @@ void start_turn(self_ptr self, protocol::send_message_action a, int retries_left
       self, id,
       [self, a, rid, retries_left](session_ref& ref) mutable {
         auto& st = self->state;
-        if (!st.svc->llm) return st.error(rid, codes::llm_unavailable, texts::llm_unavailable);
-        turn_request req{a.rid, a.message, st.sink, st.id.access, st.id.connection_id};
+        // The key of the conversation's org (the session record carries it), else the
+        // env key (admin-auth.md §5.1); refused before the 202 when there is none.
+        auto key = adapters::tenant::resolve_gateway_key(
+            st.svc->gateway_keys.get(), ref.snapshot.organization_id, st.svc->config.gateway_key);
+        if (!st.svc->llm || (st.svc->llm_needs_key && !key))
+          return st.error(rid, codes::llm_unavailable, texts::llm_unavailable);
+        turn_request req{a.rid,        a.message,           st.sink,
+                         st.id.access, st.id.connection_id, std::move(key)};
         auto session = ref.actor;
         self->request(session, actor_timeout, start_atom::value, std::move(req))
             .await(
@@ -414,6 +481,14 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
   st.sink = std::move(sink);
   self->set_default_handler(log_unexpected("connection"));
   self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink);
+  // A verified principal makes the connection reachable as User(user id) and Org(org)
+  // (decisions.md "backplane association"; admin publish targets use the same ids).
+  if (st.id.principal) {
+    if (!st.id.principal->user_id.empty())
+      associate(self, target_kind::user, st.id.principal->user_id);
+    if (!st.id.principal->org_id.empty())
+      associate(self, target_kind::org, st.id.principal->org_id);
+  }
 
   return {
       [self](frame_atom, std::string& text) {

@@ -9,6 +9,12 @@
 // `cancel` reaches only the turn this connection started (sessionId is advisory).
 // `create_conversation_session` first passes the widget embed policy (admin-auth.md §4.4);
 // an asynchronous policy lookup is awaited like a storage call, so later frames wait.
+// Identity (docs/tenancy.md): a verified principal's access context filters every
+// retrieval of its turns, its org is the second choice of a new session's org, and it
+// is associated with its User and Org backplane targets at start. Every action that
+// resolves a sessionId first checks the connection's scope (connection_scope.hpp): a
+// conversation out of scope answers exactly like a missing one and is not associated.
+// `send_message` resolves the gateway key of the session's org before the 202.
 //
 // Messages (from the socket layer, see connection_bridge.hpp):
 //   (frame, text)   (binary)   (rate_limited, max_per_sec)   (closed)

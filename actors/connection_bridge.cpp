@@ -8,17 +8,40 @@ namespace so::actors {
 
 namespace {
 
-/// Forwards one socket's frames to its connection actor, spawned with the first
-/// frame: a connection that has sent nothing has no actor, no backplane entry and no
-/// registry entry (~1.8 KB less per idle connection). Nothing can address it before
-/// then — its connection id is made with the actor and no other target is associated
-/// without an action.
+/// The identity a connection actor starts with, from what the upgrade verified
+/// (admin-auth.md §1.9): the principal's access context and org, or anonymous.
+connection_identity identity_from(const net::upgrade_info& info) {
+  connection_identity id;
+  id.origin = info.origin;
+  id.principal = info.principal;
+  if (info.principal) {
+    id.access = adapters::auth::access_for(*info.principal);
+    id.principal_org = info.principal->org_id;
+  }
+  id.scope = scope_for(info.single_user, info.principal);
+  return id;
+}
+
+/// Forwards one socket's frames to its connection actor. An anonymous connection's
+/// actor is spawned with its first frame: a connection that has sent nothing has no
+/// actor, no backplane entry and no registry entry (~1.8 KB less per idle connection),
+/// and nothing can address it before then; until then the handler keeps only the
+/// origin and the auth mode (an anonymous identity is rebuilt from them). A verified
+/// connection's actor is spawned at once (`spawn_now`), so its User and Org backplane
+/// targets reach it even while it is idle, and the handler never holds a principal.
 class actor_inbound_handler final : public net::inbound_handler {
  public:
   actor_inbound_handler(caf::actor_system& sys, services_ptr svc, net::event_sink_ptr sink,
-                        std::optional<std::string> origin)
-      : sys_(sys), svc_(std::move(svc)), sink_(std::move(sink)), origin_(std::move(origin)) {}
+                        std::optional<std::string> origin, bool single_user)
+      : sys_(sys),
+        svc_(std::move(svc)),
+        sink_(std::move(sink)),
+        origin_(std::move(origin)),
+        single_user_(single_user) {}
   ~actor_inbound_handler() override { on_closed(); }
+
+  /// Spawns the actor now, with `identity` (a verified connection).
+  void spawn_now(connection_identity identity) { spawn(std::move(identity)); }
 
   void on_text(std::string text) override {
     if (auto& a = actor()) caf::anon_send(a, frame_atom::value, std::move(text));
@@ -39,17 +62,20 @@ class actor_inbound_handler final : public net::inbound_handler {
  private:
   const caf::actor& actor() {
     if (!actor_ && !closed_) {
-      connection_identity id;
-      id.connection_id = protocol::new_uuid_v4();
-      id.origin = std::move(origin_);
-      // Token verification arrives with the auth issue: until then every
-      // connection is anonymous (org-public knowledge only, no principal org).
-      actor_ = spawn_connection(sys_, svc_, std::move(id), sink_);
-      caf::anon_send(svc_->registry, track_atom::value, activity_kind::connection, actor_);
-      svc_ = nullptr;  // the actor holds what it needs
-      sink_ = nullptr;
+      net::upgrade_info anonymous;
+      anonymous.origin = std::move(origin_);
+      anonymous.single_user = single_user_;
+      spawn(identity_from(anonymous));
     }
     return actor_;
+  }
+
+  void spawn(connection_identity identity) {
+    identity.connection_id = protocol::new_uuid_v4();
+    actor_ = spawn_connection(sys_, svc_, std::move(identity), sink_);
+    caf::anon_send(svc_->registry, track_atom::value, activity_kind::connection, actor_);
+    svc_ = nullptr;  // the actor holds what it needs
+    sink_ = nullptr;
   }
 
   caf::actor_system& sys_;
@@ -57,6 +83,7 @@ class actor_inbound_handler final : public net::inbound_handler {
   net::event_sink_ptr sink_;
   std::optional<std::string> origin_;
   caf::actor actor_;
+  bool single_user_;
   bool closed_ = false;
 };
 
@@ -65,7 +92,10 @@ class actor_inbound_handler final : public net::inbound_handler {
 net::connection_factory make_connection_factory(caf::actor_system& sys, services_ptr svc) {
   return [&sys, svc](const net::upgrade_info& info,
                      net::event_sink_ptr sink) -> std::unique_ptr<net::inbound_handler> {
-    return std::make_unique<actor_inbound_handler>(sys, svc, std::move(sink), info.origin);
+    auto handler = std::make_unique<actor_inbound_handler>(sys, svc, std::move(sink), info.origin,
+                                                           info.single_user);
+    if (info.principal) handler->spawn_now(identity_from(info));
+    return handler;
   };
 }
 

@@ -1,8 +1,11 @@
 // actors/connection_bridge.hpp — glue from the socket layer to connection actors.
 //
 // `make_connection_factory` returns the net::connection_factory the listener
-// calls on every `/ws` upgrade: it returns an inbound_handler that spawns the
-// connection's actor with its first frame (an idle connection costs no actor) and
+// calls on every `/ws` upgrade: it turns what the upgrade verified (principal, auth
+// mode) into the connection's identity — access context, principal org, read scope
+// (admin-auth.md §1.9, §9) — and returns an inbound_handler that spawns the
+// connection's actor (with its first frame when anonymous: an idle anonymous
+// connection costs no actor; at once when verified, for its User/Org targets) and
 // forwards what the socket reads as messages. Forwarding
 // is `anon_send` only, so the I/O thread never waits on an actor; the actor gives
 // each frame's inbound credit back through its sink once it has handled it

@@ -5,6 +5,8 @@
 // functions or shared pointers are declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE.
 #pragma once
 
+#include "actors/connection_scope.hpp"
+#include "adapters/auth/principal.hpp"
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/llm/llm_types.hpp"
 #include "adapters/storage/storage.hpp"
@@ -64,8 +66,13 @@ struct connection_identity {
   std::optional<std::string> origin;
   /// Access context for knowledge retrieval (anonymous unless a token verified).
   adapters::access_context access;
-  /// Org from a verified `?token=` (auth arrives with a later issue; none until then).
+  /// Org from a verified `?token=` (none when anonymous): the second choice of a new
+  /// session's org (adapters/auth/session_org.hpp).
   std::optional<std::string> principal_org;
+  /// The verified `?token=` principal (admin-auth.md §1.9); nullopt = anonymous.
+  std::optional<adapters::auth::principal> principal;
+  /// Which conversations this connection may reach (admin-auth.md §9).
+  connection_scope scope;
 };
 
 // ---- sessions -----------------------------------------------------------------------------
@@ -83,6 +90,9 @@ struct turn_request {
   net::event_sink_ptr sink;
   adapters::access_context access;
   std::string connection_id;
+  /// The gateway key resolved for the conversation's org (admin-auth.md §5.1);
+  /// nullopt when none was resolved (a test-injected LLM needs none). Never logged.
+  std::optional<std::string> gateway_key;
 };
 
 /// Reply to `startturn`. Only `started` spawned a turn (then `turn` is it).

@@ -10,6 +10,7 @@
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
+#include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tools/confirm_policy.hpp"
 #include "adapters/tools/tool.hpp"
 #include "protocol/action.hpp"
@@ -26,9 +27,15 @@ struct services {
   adapters::server_config config;
   protocol::clock_ptr clock;
   protocol::action_limits limits;
-  /// Null when no gateway key is configured and no test provider is installed:
-  /// `send_message` then answers LLM_UNAVAILABLE.
+  /// Null when no gateway key and no key resolver is configured and no test provider
+  /// is installed: `send_message` then answers LLM_UNAVAILABLE.
   adapters::llm::provider_ptr llm;
+  /// The LLM is the real gateway: a turn needs a key (per org, else the env key),
+  /// and a conversation whose org resolves none answers LLM_UNAVAILABLE. False for a
+  /// test-injected provider.
+  bool llm_needs_key = false;
+  /// Per-org gateway keys (admin-auth.md §5.1); null = the env key for every org.
+  adapters::tenant::gateway_key_resolver_ptr gateway_keys;
   /// Optional per-org persona (replaces the built-in system prompt).
   adapters::llm::persona_source_ptr persona;
   /// The built-in `knowledge_search`, wired to the storage pool's knowledge worker.

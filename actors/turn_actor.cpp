@@ -287,7 +287,9 @@ void run_iteration(self_ptr self) {
   st.acc = llm::response_accumulator{};
   auto id = ++st.call_id;
   auto me = caf::actor_cast<caf::actor>(self);
-  st.stream = st.spec.svc->llm->stream(req, [me, id](llm::stream_event e) {
+  llm::call_options call;
+  call.api_key = st.spec.request.gateway_key.value_or(std::string());
+  st.stream = st.spec.svc->llm->stream_with(req, call, [me, id](llm::stream_event e) {
     caf::anon_send(me, llm_event{id, std::move(e)});
   });
 }
@@ -332,8 +334,10 @@ void start(self_ptr self) {
   auto& st = self->state;
   auto access = st.spec.request.access;
   if (!access.organization_id) access.organization_id = st.spec.record.organization_id;
+  // Tools see the session's org, the connection's access (org filled in), the
+  // conversation and the resolved per-org key (admin-auth.md §5.4; decisions.md).
   st.tool_ctx = {st.spec.record.session_id, st.spec.record.conversation_id,
-                 st.spec.record.organization_id, access};
+                 st.spec.record.organization_id, access, st.spec.request.gateway_key};
   build_tools(self);
 
   protocol::message inbound;

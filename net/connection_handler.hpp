@@ -10,6 +10,7 @@
 // time, in read order; `on_closed` is called exactly once and is the last call.
 #pragma once
 
+#include "adapters/auth/principal.hpp"
 #include "net/event_sink.hpp"
 
 #include <cstdint>
@@ -20,11 +21,17 @@
 
 namespace so::net {
 
-/// What the `/ws` upgrade request carried (protocol.md §1.2).
+/// What the `/ws` upgrade request carried (protocol.md §1.2), and what verifying its
+/// token yielded (admin-auth.md §1.9; verified once, before the 101).
 struct upgrade_info {
-  std::optional<std::string> token;   ///< `?token=` (raw, URL-decoded); never logged
+  std::optional<std::string> token;   ///< `?token=` (URL-decoded, trimmed); never logged
   std::optional<std::string> origin;  ///< the `Origin` header
   std::string remote_endpoint;
+  /// The verified principal of `token`; nullopt = anonymous (no, blank or invalid token).
+  std::optional<adapters::auth::principal> principal;
+  /// The auth mode is single-user (`none`, `local-token`, `disabled`, or no
+  /// authenticator): the connection's reads are unscoped (admin-auth.md §9).
+  bool single_user = true;
 };
 
 class inbound_handler {

@@ -1,8 +1,10 @@
 // net/http_session.cpp — see http_session.hpp.
 #include "net/http_session.hpp"
 
+#include "net/connection_slot.hpp"
 #include "net/request_target.hpp"
 #include "net/websocket_session.hpp"
+#include "net/ws_upgrade_auth.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
@@ -147,21 +149,67 @@ void http_session::handle_request() {
 }
 
 void http_session::upgrade() {
-  auto req = parser_->release();
-  const auto [path, query] =
-      split_target(std::string_view(req.target().data(), req.target().size()));
+  // The connection slot was reserved by the caller; the guard gives it back unless a
+  // websocket_session takes it over (a 401, a client gone, a shutdown all release it).
+  auto slot = std::make_shared<connection_slot>(registry_);
+  auto req = std::make_shared<websocket_session::request_type>(parser_->release());
+  const std::string_view target(req->target().data(), req->target().size());
+  const auto [path, query] = split_target(target);
   upgrade_info info;
-  info.token = query_token(query);
-  info.origin = origin_of(req);
+  info.token = trimmed_token(query_token(query));
+  info.origin = origin_of(*req);
   info.remote_endpoint = remote_;
-  spdlog::debug("http {}: upgrade {}", remote_,
-                redact_target(std::string_view(req.target().data(), req.target().size())));
-  handed_over_ = true;
-  // The WebSocket stream keeps its own timeouts; the HTTP read timer must not follow it.
+  spdlog::debug("http {}: upgrade {}", remote_, redact_target(target));
+  // Nothing is read while the token is verified; the WebSocket stream keeps its own
+  // timeouts afterwards, so the HTTP read timer must not follow it.
   stream_.expires_never();
+  const auto& options = registry_->options();
+  auto token = info.token;  // `info` moves into the continuation below
+  // Verified once, before the 101 (admin-auth.md §1.9). The verifier may answer inline or
+  // on another thread: the decision is dispatched back onto this socket's executor.
+  verify_ws_token(
+      options.authenticator, token, options.ws_auth_required, remote_,
+      [self = shared_from_this(), req, info = std::move(info), slot](ws_auth_decision d) {
+        auto ex = self->stream_.get_executor();
+        asio::dispatch(ex, [self, req, info, slot, d = std::move(d)]() mutable {
+          self->finish_upgrade(std::move(*req), std::move(info), std::move(*slot), std::move(d));
+        });
+      });
+}
+
+void http_session::finish_upgrade(websocket_session::request_type req, upgrade_info info,
+                                  connection_slot slot, ws_auth_decision decision) {
+  // close_all ran while the token was verified: never start a WebSocket now.
+  if (closing_) {
+    slot.release();
+    return do_close();
+  }
+  if (decision.refused) {
+    slot.release();  // before the 401 can reach the client
+    return refuse_unauthorized(req.version(), decision);
+  }
+  info.principal = std::move(decision.principal);
+  info.single_user = decision.single_user;
+  handed_over_ = true;
+  slot.hand_over();
+  // A client that left during verification makes the handshake fail there; the
+  // websocket_session then ends and gives the slot back.
   websocket_session::start(stream_.release_socket(), registry_, std::move(info), std::move(req));
   // Bytes already buffered past the upgrade request would be a protocol violation by
   // the client (it must wait for 101), so dropping buffer_ here is safe.
+}
+
+void http_session::refuse_unauthorized(unsigned version, const ws_auth_decision& decision) {
+  response res{http::status::unauthorized, version};
+  res.set(http::field::server, "smooth-operator-cpp");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(false);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  res.body() = unauthorized_body(decision.code, decision.message, now_ms);
+  res.prepare_payload();
+  send(std::move(res));
 }
 
 void http_session::refuse_full(unsigned version) {

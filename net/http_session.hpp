@@ -1,6 +1,8 @@
 // net/http_session.hpp — one accepted TCP connection speaking plain HTTP/1.1: serves
 // `GET /health`, answers 404/405/400, and hands a valid `/ws` upgrade to a
-// websocket_session — or answers 503 when every connection slot is taken.
+// websocket_session — or answers 503 when every connection slot is taken, or 401 when
+// strict WS auth is on and `?token=` does not verify (the token is verified once,
+// asynchronously, before the 101; nothing is read meanwhile).
 //
 // Private to net/ (includes Beast). Lifetime: owned by its pending async operation
 // (shared_from_this); the registry holds a weak_ptr so close_all can end idle
@@ -10,6 +12,7 @@
 #pragma once
 
 #include "net/session_registry.hpp"
+#include "net/websocket_session.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -21,6 +24,9 @@
 #include <string>
 
 namespace so::net {
+
+class connection_slot;    // net/connection_slot.hpp
+struct ws_auth_decision;  // net/ws_upgrade_auth.hpp
 
 class http_session final : public tracked_session,
                            public std::enable_shared_from_this<http_session> {
@@ -43,7 +49,12 @@ class http_session final : public tracked_session,
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_request();
+  /// Verifies `?token=` (net/ws_upgrade_auth.hpp), then finish_upgrade on this strand.
   void upgrade();
+  void finish_upgrade(websocket_session::request_type req, upgrade_info info, connection_slot slot,
+                      ws_auth_decision decision);
+  /// 401 with the JSON error envelope: strict WS auth and no valid token.
+  void refuse_unauthorized(unsigned version, const ws_auth_decision& decision);
   /// 503 with a JSON body: every WebSocket slot (SMOOTH_AGENT_MAX_CONNECTIONS) is taken.
   void refuse_full(unsigned version);
   void send(response res);

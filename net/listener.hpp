@@ -44,6 +44,9 @@ struct listener_options {
   /// Verifies `/ws?token=` and admin bearers (admin-auth.md §1). Null: every token is
   /// treated as invalid (anonymous on `/ws`, 401 on `/admin`).
   adapters::auth::authenticator_ptr authenticator;
+  /// SMOOTH_AGENT_WS_AUTH_REQUIRED: a `/ws` upgrade without a valid `?token=` is
+  /// refused with HTTP 401 instead of connecting anonymously (admin-auth.md §9).
+  bool ws_auth_required = false;
 };
 
 /// Counters readable from any thread (tests, logs).

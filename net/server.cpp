@@ -157,7 +157,9 @@ void server::impl::boot() {
   if (!widget) widget = adapters::auth::make_widget_policy_provider(cfg, http, opts.clock);
 
   auto llm = opts.llm_override;
-  if (!llm && cfg.llm_enabled()) {
+  // The real gateway needs a key per turn: the org's (resolver), else the env key.
+  const bool llm_needs_key = !llm && (cfg.llm_enabled() || opts.gateway_key_resolver);
+  if (llm_needs_key) {
     adapters::llm::gateway_options g;
     g.base_url = cfg.gateway_url;
     g.api_key = cfg.gateway_key;
@@ -175,6 +177,8 @@ void server::impl::boot() {
   svc->clock = opts.clock;
   svc->limits.json.max_depth = 64;
   svc->llm = llm;
+  svc->llm_needs_key = llm_needs_key;
+  svc->gateway_keys = opts.gateway_key_resolver;
   svc->extra_tools = std::move(tools);
   svc->host_tools = opts.host_tools;
   svc->persona = opts.persona;
@@ -200,6 +204,7 @@ void server::impl::boot() {
   lo.max_inbound_frames = cfg.max_inbound_frames;
   lo.max_inbound_bytes = cfg.max_inbound_bytes;
   lo.authenticator = opts.authenticator;
+  lo.ws_auth_required = cfg.ws_auth_required;
   lst =
       std::make_unique<listener>(pool->contexts(), lo, actors::make_connection_factory(*sys, svc));
   lst->start();

@@ -19,6 +19,7 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
 #include "adapters/storage/storage.hpp"
+#include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tools/tool.hpp"
 #include "net/http_client.hpp"
 #include "protocol/clock.hpp"
@@ -50,6 +51,9 @@ struct server_options {
   adapters::tools::tool_provider_ptr host_tools;
   /// Host seam: per-org persona replacing the built-in system prompt.
   adapters::llm::persona_source_ptr persona;
+  /// Host seam: per-org gateway keys (admin-auth.md §5.1). Null: the env key for every
+  /// org. With a resolver the gateway provider is built even without an env key.
+  adapters::tenant::gateway_key_resolver_ptr gateway_key_resolver;
   protocol::clock_ptr clock;                    ///< default: system clock
   adapters::storage_ptr storage;                ///< default: from config
   adapters::knowledge_base_ptr knowledge_base;  ///< default: in-memory

@@ -195,6 +195,20 @@ void load_auth(const env_lookup& env, server_config& c) {
   if (auto v = get(env, "AUTH_DEV_ORG_ID")) c.auth_dev_org_id = *v;
 }
 
+// ---- WebSocket identity (issue 8) ----
+void load_ws_identity(const env_lookup& env, server_config& c) {
+  if (auto v = get(env, "SMOOTH_AGENT_WS_AUTH_REQUIRED")) {
+    const auto s = lower(*v);
+    if (s == "1" || s == "true") {
+      c.ws_auth_required = true;
+    } else if (s == "0" || s == "false") {
+      c.ws_auth_required = false;
+    } else {
+      invalid("SMOOTH_AGENT_WS_AUTH_REQUIRED", *v, "0, 1, true or false");
+    }
+  }
+}
+
 void load_ours(const env_lookup& env, server_config& c) {
   constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
   constexpr std::uint32_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
@@ -279,6 +293,7 @@ void load_ours(const env_lookup& env, server_config& c) {
     }
     c.log_level = level;
   }
+  load_ws_identity(env, c);
 }
 
 }  // namespace
@@ -394,6 +409,10 @@ const std::vector<config_variable>& config_variables() {
        "Deadline of one storage job; a job not started by then is not run (STORAGE_TIMEOUT)."},
       {"SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES", "262144",
        "Largest webhook tool response body (>= 1024); over → the tool call fails."},
+      // ---- WebSocket identity (issue 8) ----
+      {"SMOOTH_AGENT_WS_AUTH_REQUIRED", "0",
+       "0 | 1 | true | false: a /ws upgrade without a valid ?token= is refused with HTTP 401 "
+       "instead of connecting anonymously."},
   };
   return kVariables;
 }

@@ -91,6 +91,9 @@ struct server_config {
   std::chrono::milliseconds storage_timeout{5000};  ///< SMOOTH_AGENT_STORAGE_TIMEOUT_MS
   std::size_t max_tool_result_bytes = 256 << 10;    ///< SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES
 
+  // ---- WebSocket identity (issue 8, docs/tenancy.md) ----
+  bool ws_auth_required = false;  ///< SMOOTH_AGENT_WS_AUTH_REQUIRED: no valid ?token= → 401
+
   bool llm_enabled() const { return !gateway_key.empty(); }
 };
 

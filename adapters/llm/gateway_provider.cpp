@@ -52,8 +52,12 @@ struct gateway_config {
 
 class gateway_call final : public stream_handle, public std::enable_shared_from_this<gateway_call> {
  public:
-  gateway_call(std::shared_ptr<gateway_config> config, std::string body, stream_sink sink)
-      : config_(std::move(config)), body_(std::move(body)), sink_(std::move(sink)) {}
+  gateway_call(std::shared_ptr<gateway_config> config, std::string body, std::string api_key,
+               stream_sink sink)
+      : config_(std::move(config)),
+        body_(std::move(body)),
+        api_key_(std::move(api_key)),
+        sink_(std::move(sink)) {}
 
   void start_attempt() {
     if (cancelled_.load()) return;
@@ -61,7 +65,9 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
     net::http_request req;
     req.method = "POST";
     req.url = config_->options.base_url + "/chat/completions";  // plain concatenation (§2.1)
-    req.headers = {{"Authorization", "Bearer " + config_->options.api_key},
+    // The call's own key (per org) wins over the provider's configured one.
+    const auto& key = api_key_.empty() ? config_->options.api_key : api_key_;
+    req.headers = {{"Authorization", "Bearer " + key},
                    {"Content-Type", "application/json"},
                    {"Accept", "text/event-stream"}};
     req.body = body_;
@@ -193,6 +199,7 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
 
   const std::shared_ptr<gateway_config> config_;
   const std::string body_;
+  const std::string api_key_;  ///< empty: the provider's configured key; never logged
   const stream_sink sink_;
 
   std::mutex mu_;  ///< guards current_ against cancel() from other threads
@@ -216,10 +223,16 @@ class gateway_provider final : public provider {
   explicit gateway_provider(std::shared_ptr<gateway_config> config) : config_(std::move(config)) {}
 
   std::shared_ptr<stream_handle> stream(const chat_request& request, stream_sink sink) override {
+    return stream_with(request, call_options{}, std::move(sink));
+  }
+
+  std::shared_ptr<stream_handle> stream_with(const chat_request& request,
+                                             const call_options& options,
+                                             stream_sink sink) override {
     chat_request_options opts;
     opts.prompt_cache = wants_prompt_cache(request.model, config_->options.base_url);
-    auto call =
-        std::make_shared<gateway_call>(config_, chat_request_json(request, opts), std::move(sink));
+    auto call = std::make_shared<gateway_call>(config_, chat_request_json(request, opts),
+                                               options.api_key, std::move(sink));
     call->start_attempt();
     return call;
   }

@@ -26,10 +26,25 @@ class stream_handle {
   virtual void cancel() = 0;
 };
 
+/// Per-call settings that are not part of the request body.
+struct call_options {
+  /// The gateway key of this call, resolved per conversation org (admin-auth.md §5.1,
+  /// adapters/tenant/gateway_key_resolver.hpp); empty = the provider's configured key.
+  std::string api_key;
+};
+
 class provider {
  public:
   virtual ~provider() = default;
   virtual std::shared_ptr<stream_handle> stream(const chat_request& request, stream_sink sink) = 0;
+  /// `stream` with per-call options. Providers that need no key (scripted, test
+  /// doubles) keep this default, which ignores them.
+  virtual std::shared_ptr<stream_handle> stream_with(const chat_request& request,
+                                                     const call_options& options,
+                                                     stream_sink sink) {
+    (void)options;
+    return stream(request, std::move(sink));
+  }
 };
 
 using provider_ptr = std::shared_ptr<provider>;

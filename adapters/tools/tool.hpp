@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,11 @@ namespace so::adapters::tools {
 struct tool_context {
   std::string session_id;
   std::string conversation_id;
-  std::string org_id;
+  std::string org_id;  ///< the session's (= conversation's) org (decisions.md)
   access_context access;
+  /// The turn's resolved per-org gateway key (admin-auth.md §5.4); nullopt when none
+  /// was resolved. Never logged.
+  std::optional<std::string> gateway_key;
 };
 
 /// What a tool hands back. `text` is the full result the model sees.

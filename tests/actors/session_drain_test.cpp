@@ -24,7 +24,7 @@ void drain_directory(actor_world& w) {
 
 admission start(actor_world& w, const caf::actor& session,
                 const std::shared_ptr<recording_sink>& sink) {
-  turn_request req{"r-turn", "hello", sink, {}, "conn-test"};
+  turn_request req{"r-turn", "hello", sink, {}, "conn-test", std::nullopt};
   admission out = admission::started;
   w.self->request(session, 5s, start_atom::value, std::move(req))
       .receive([&](turn_admission& a) { out = a.outcome; },
@@ -95,7 +95,7 @@ TEST_CASE("drain: a turn started before the drain is tracked before the drain an
   auto ref = w.lookup(id);
   auto sink = std::make_shared<recording_sink>();
   // Queued at the session before the directory's drain reaches it.
-  turn_request req{"r-early", "hello", sink, {}, "conn-test"};
+  turn_request req{"r-early", "hello", sink, {}, "conn-test", std::nullopt};
   caf::anon_send(ref.actor, start_atom::value, std::move(req));
   drain_directory(w);
   // The turn may already have ended (empty script), but it was admitted and acked.
