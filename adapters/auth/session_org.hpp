@@ -2,8 +2,7 @@
 //
 // The one place the derivation lives (protocol.md §3.2.3, admin-auth.md §4.9):
 // the embed policy's organization, else the connection's verified principal
-// org, else the seed org. Widget policies and token verification arrive with
-// the auth issue; until then both inputs are always empty. Pure.
+// org, else the seed org. Pure.
 #pragma once
 
 #include <optional>

@@ -285,3 +285,61 @@ TEST_CASE("widget e2e: shutdown with a policy lookup in flight does not wait for
   // Neither the HTTP timeout (5 s) nor the connection's request timeout (30 s) held it.
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
 }
+
+namespace {
+
+/// A verifier that knows one token, `tok`, for a principal of org-from-jwt.
+class one_token_authenticator final : public auth::authenticator {
+ public:
+  std::string label() const override { return "test-one-token"; }
+  bool single_user() const override { return true; }
+  void authenticate(std::string credential,
+                    std::function<void(auth::auth_result)> done) const override {
+    auth::auth_result r;
+    if (credential == "tok") {
+      r.outcome = auth::auth_outcome::authenticated;
+      r.who = auth::principal{"u-jwt", "org-from-jwt", auth::role::basic, {}, {}, {}};
+    } else {
+      r.outcome = auth::auth_outcome::invalid_token;
+      r.reason = "InvalidSignature";
+    }
+    done(std::move(r));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("widget e2e: the policy org beats the token org, which beats the seed org",
+          "[server][widget]") {
+  auto storage = std::make_shared<so::adapters::memory_storage>();
+  auto opts = widget_options();
+  opts.storage = storage;
+  opts.authenticator = std::make_shared<one_token_authenticator>();
+  so::net::server server(opts);
+  ws_connect_options o;
+  o.port = server.port();
+  o.target = "/ws?token=tok";
+  o.headers.emplace_back("Origin", kGood);
+  ws_client c(o);
+
+  auto org_of = [&](const rapidjson::Document& d) {
+    const auto conv = storage->get_conversation(str(d, "/data/conversationId"));
+    REQUIRE(conv);
+    return conv->organization_id;
+  };
+  c.send_text(create_frame("c-embed", "agent-embed"));
+  auto embed = next(c);
+  check_created(embed, "c-embed");
+  CHECK(org_of(embed) == "org-from-widget");  // §4.9 first choice
+
+  c.send_text(create_frame("c-open", "agent-open"));
+  auto open = next(c);
+  check_created(open, "c-open");
+  CHECK(org_of(open) == "org-from-jwt");  // no policy org: the verified token's org
+
+  auto anon = connect_from(server, kGood);  // no token: the seed org
+  anon.send_text(create_frame("c-anon", "agent-open"));
+  auto seed = next(anon);
+  check_created(seed, "c-anon");
+  CHECK(org_of(seed) == "reference-org");
+}
