@@ -59,9 +59,10 @@ std::string no_pending_text(const std::string& session_id) {
   return "no tool action is awaiting confirmation for session '" + session_id + "'";
 }
 
-void associate(self_ptr self, target_kind kind, const std::string& id) {
+/// `org`: the session's org, which the backplane uses for org-restricted publishes.
+void associate(self_ptr self, target_kind kind, const std::string& id, const std::string& org) {
   self->send(self->state.svc->backplane, associate_atom::value, self->state.id.connection_id,
-             backplane_target{kind, id});
+             backplane_target{kind, id}, org);
 }
 
 /// How often a session that turned out dead (it quit idle right after the lookup
@@ -81,7 +82,8 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
                   const caf::actor_addr& dead = {}) {
   auto on_ref = [self, found, missing](session_ref& ref) mutable {
     if (!ref.actor) return missing();
-    associate(self, target_kind::session, ref.snapshot.session_id);
+    associate(self, target_kind::session, ref.snapshot.session_id,
+              ref.snapshot.organization_id);
     found(ref);
   };
   auto on_error = [self, missing, session_id](caf::error& err) mutable {
@@ -145,8 +147,8 @@ void on_create(self_ptr self, protocol::create_session_action& a) {
   s.created_at = s.updated_at = s.last_activity_at = now;
 
   // Associated before persistence, as the reference does.
-  associate(self, target_kind::session, s.session_id);
-  associate(self, target_kind::agent, a.agent_id);
+  associate(self, target_kind::session, s.session_id, org);
+  associate(self, target_kind::agent, a.agent_id, org);
 
   // Persisted here, not through the directory: the session actor is spawned on first
   // use (adapters/storage/new_session.hpp), so a create is one storage call (inline for
@@ -378,7 +380,8 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
   st.id = std::move(identity);
   st.sink = std::move(sink);
   self->set_default_handler(caf::drop);
-  self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink);
+  self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink,
+             st.id.principal_org.value_or(std::string()));
 
   return {
       [self](frame_atom, std::string& text) {

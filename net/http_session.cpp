@@ -1,6 +1,7 @@
 // net/http_session.cpp — see http_session.hpp.
 #include "net/http_session.hpp"
 
+#include "net/http_router.hpp"
 #include "net/request_target.hpp"
 #include "net/websocket_session.hpp"
 
@@ -10,6 +11,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <utility>
 
@@ -24,8 +26,6 @@ namespace {
 // How long a keep-alive connection may sit between requests (and a request or a
 // response may take).
 constexpr std::chrono::seconds kIoTimeout{30};
-// Nothing we serve takes a body; a small cap keeps a hostile POST from buffering much.
-constexpr std::uint64_t kBodyLimit = 64 * 1024;
 
 std::string format_endpoint(const asio::ip::tcp::endpoint& ep) {
   const auto addr = ep.address();
@@ -77,7 +77,7 @@ void http_session::shut_down(std::uint16_t, const std::string&) {
 void http_session::do_read() {
   if (closing_) return do_close();
   parser_.emplace();
-  parser_->body_limit(kBodyLimit);
+  parser_->body_limit(registry_->options().max_http_body_bytes);
   stream_.expires_after(kIoTimeout);
   reading_ = true;
   http::async_read(stream_, buffer_, *parser_,
@@ -87,6 +87,7 @@ void http_session::do_read() {
 void http_session::on_read(beast::error_code ec, std::size_t) {
   reading_ = false;
   if (ec == http::error::end_of_stream) return do_close();
+  if (ec == http::error::body_limit) return refuse_too_large();
   if (ec) {
     if (ec != asio::error::operation_aborted && ec != beast::error::timeout) {
       spdlog::debug("http {}: read failed: {}", remote_, ec.message());
@@ -139,6 +140,9 @@ void http_session::handle_request() {
     return send(std::move(res));
   }
 
+  if (const auto& router = registry_->options().router; router && router->claims(path))
+    return route(req.version(), req.keep_alive());
+
   spdlog::debug("http {}: {} {} -> 404", remote_, std::string(req.method_string()),
                 redact_target(std::string_view(req.target().data(), req.target().size())));
   auto res = make(http::status::not_found);
@@ -162,6 +166,68 @@ void http_session::upgrade() {
   websocket_session::start(stream_.release_socket(), registry_, std::move(info), std::move(req));
   // Bytes already buffered past the upgrade request would be a protocol violation by
   // the client (it must wait for 101), so dropping buffer_ here is safe.
+}
+
+void http_session::route(unsigned version, bool keep_alive) {
+  auto req = parser_->release();
+  const auto target = std::string_view(req.target().data(), req.target().size());
+  const auto [path, query] = split_target(target);
+  server_request r;
+  r.method = std::string(req.method_string());
+  r.path = std::string(path);
+  r.query = std::string(query);
+  if (auto it = req.find(http::field::authorization); it != req.end())
+    r.authorization = std::string(it->value());
+  if (auto it = req.find(http::field::content_type); it != req.end())
+    r.content_type = std::string(it->value());
+  r.body = std::move(req.body());
+  spdlog::debug("http {}: {} {}", remote_, r.method, redact_target(target));
+  registry_->options().router->dispatch(
+      std::move(r), [self = shared_from_this(), version, keep_alive](server_response out) {
+        asio::post(self->stream_.get_executor(), [self, version, keep_alive,
+                                                  out = std::move(out)]() mutable {
+          response res{static_cast<http::status>(out.status), version};
+          res.set(http::field::server, "smooth-operator-cpp");
+          for (auto& [name, value] : out.headers) res.set(name, value);
+          res.keep_alive(keep_alive);
+          res.body() = std::move(out.body);
+          res.prepare_payload();
+          self->send(std::move(res));
+        });
+      });
+}
+
+void http_session::refuse_too_large() {
+  spdlog::debug("http {}: request body over {} bytes -> 413", remote_,
+                registry_->options().max_http_body_bytes);
+  response res{http::status::payload_too_large, 11};
+  res.set(http::field::server, "smooth-operator-cpp");
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.keep_alive(false);
+  res.body() = "request body too large (limit " +
+               std::to_string(registry_->options().max_http_body_bytes) +
+               " bytes, SMOOTH_AGENT_MAX_HTTP_BODY_BYTES)";
+  res.prepare_payload();
+  linger_ = true;
+  send(std::move(res));
+}
+
+void http_session::linger_close() {
+  constexpr std::uint64_t kMaxDiscard = 64u << 20;
+  constexpr std::chrono::seconds kLinger{5};
+  if (!lingering_) {  // one deadline for the whole linger, however slowly bytes trickle
+    lingering_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kLinger);
+  }
+  auto buf = std::make_shared<std::array<char, 16 * 1024>>();
+  stream_.async_read_some(
+      asio::buffer(*buf), [self = shared_from_this(), buf](beast::error_code ec, std::size_t n) {
+        self->discarded_ += n;
+        if (ec || self->discarded_ > kMaxDiscard) return self->stream_.close();
+        self->linger_close();
+      });
 }
 
 void http_session::refuse_full(unsigned version) {
@@ -195,6 +261,7 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
     spdlog::debug("http {}: write failed: {}", remote_, ec.message());
     return do_close();
   }
+  if (linger_) return linger_close();
   if (!keep_alive || closing_) return do_close();
   do_read();
 }

@@ -1,6 +1,9 @@
 // net/http_session.hpp — one accepted TCP connection speaking plain HTTP/1.1: serves
-// `GET /health`, answers 404/405/400, and hands a valid `/ws` upgrade to a
-// websocket_session — or answers 503 when every connection slot is taken.
+// `GET /health`, hands the paths the router claims (`/admin/...`) to the http_router,
+// answers 404/405/400 (and 413 past the body limit), and hands a valid `/ws` upgrade
+// to a websocket_session — or answers 503 when every connection slot is taken.
+// While a routed request is being handled the session reads nothing more (no
+// pipelining); the router's answer is posted back onto the connection's executor.
 //
 // Private to net/ (includes Beast). Lifetime: owned by its pending async operation
 // (shared_from_this); the registry holds a weak_ptr so close_all can end idle
@@ -44,6 +47,14 @@ class http_session final : public tracked_session,
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_request();
   void upgrade();
+  /// Hands the request to the router; the answer comes back on this executor.
+  void route(unsigned version, bool keep_alive);
+  /// 413: the body passed SMOOTH_AGENT_MAX_HTTP_BODY_BYTES; the connection closes.
+  void refuse_too_large();
+  /// After a 413: stop sending, then read and discard what the client is still
+  /// sending (bounded in bytes and time) so closing does not reset the connection
+  /// before the client has read the answer.
+  void linger_close();
   /// 503 with a JSON body: every WebSocket slot (SMOOTH_AGENT_MAX_CONNECTIONS) is taken.
   void refuse_full(unsigned version);
   void send(response res);
@@ -60,6 +71,9 @@ class http_session final : public tracked_session,
   bool reading_ = false;
   bool closing_ = false;      // close_all ran: finish the current write, then close
   bool handed_over_ = false;  // the socket now belongs to a websocket_session
+  bool linger_ = false;       // close through linger_close (after a 413)
+  bool lingering_ = false;    // linger_close started (its deadline is set)
+  std::uint64_t discarded_ = 0;
 };
 
 }  // namespace so::net

@@ -31,6 +31,8 @@ class io_context;
 
 namespace so::net {
 
+class http_router;
+
 struct listener_options {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8787;                 ///< 0 = ephemeral
@@ -44,6 +46,10 @@ struct listener_options {
   /// Verifies `/ws?token=` and admin bearers (admin-auth.md §1). Null: every token is
   /// treated as invalid (anonymous on `/ws`, 401 on `/admin`).
   adapters::auth::authenticator_ptr authenticator;
+  /// Serves every path it claims (`/admin/...`, net/http_router.hpp); null: 404 there.
+  std::shared_ptr<const http_router> router;
+  /// Largest HTTP request body (SMOOTH_AGENT_MAX_HTTP_BODY_BYTES); larger → 413, closed.
+  std::uint64_t max_http_body_bytes = 1 << 20;
 };
 
 /// Counters readable from any thread (tests, logs).

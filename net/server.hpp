@@ -18,6 +18,10 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
 #include "adapters/storage/storage.hpp"
+#include "adapters/tenant/connector_config_store.hpp"
+#include "adapters/tenant/document_set_store.hpp"
+#include "adapters/tenant/indexing_run_store.hpp"
+#include "adapters/tenant/settings_store.hpp"
 #include "adapters/tools/tool.hpp"
 #include "net/http_client.hpp"
 #include "protocol/clock.hpp"
@@ -55,6 +59,11 @@ struct server_options {
   http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
   /// Test seam: replaces the authenticator the auth mode of `config` selects.
   adapters::auth::authenticator_ptr authenticator;
+  // Tenant stores (admin API; the settings' persona reaches turns). Default: in memory.
+  adapters::tenant::connector_config_store_ptr connectors;
+  adapters::tenant::settings_store_ptr settings;
+  adapters::tenant::indexing_run_store_ptr indexing_runs;
+  adapters::tenant::document_set_store_ptr document_sets;
 };
 
 /// Counters for tests and /health-style introspection.

@@ -84,6 +84,9 @@ struct server_config {
   std::chrono::milliseconds storage_timeout{5000};  ///< SMOOTH_AGENT_STORAGE_TIMEOUT_MS
   std::size_t max_tool_result_bytes = 256 << 10;    ///< SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES
 
+  // ---- admin HTTP API (issue 8, admin) ----
+  std::uint64_t max_http_body_bytes = 1 << 20;  ///< SMOOTH_AGENT_MAX_HTTP_BODY_BYTES; over → 413
+
   bool llm_enabled() const { return !gateway_key.empty(); }
 };
 
