@@ -89,7 +89,7 @@ void list_conversations(const services_ptr& s, route_call call, respond_fn respo
     if (!v) return respond(plain_response(400, "Failed to deserialize query string: cursor"));
     cursor = *v;
   }
-  auto who = std::move(*call.who);
+  const auto who = *call.who;
   off_io(s, who.org_id, respond, [s, who, limit, cursor] {
     auto all = s->storage->list_conversations_by_org(who.org_id);  // newest first
     if (who.user_role == role::basic)
@@ -117,7 +117,7 @@ void list_conversations(const services_ptr& s, route_call call, respond_fn respo
 }
 
 void list_messages(const services_ptr& s, route_call call, respond_fn respond) {
-  auto who = std::move(*call.who);
+  const auto who = *call.who;
   auto id = std::move(call.params.at(0));
   off_io(s, id, respond, [s, who, id] {
     const auto conv = s->storage->get_conversation(id);

@@ -230,7 +230,7 @@ void http_router::dispatch(server_request request, respond_fn respond) const {
 
   // 2. Authentication and role, before any parsing.
   if (!found->spec.min_role)
-    return after_auth(*found, std::move(raw_params), std::move(request), std::nullopt,
+    return after_auth(*found, std::move(raw_params), std::move(request), nullptr,
                       std::move(respond));
   const auto now_ms = [clock = options_.clock] { return clock->now_ms(); };
   auto credential = bearer_credential(request.authorization);
@@ -269,13 +269,15 @@ void http_router::dispatch(server_request request, respond_fn respond) const {
                                             ", principal is " +
                                             auth::role_name(result.who->user_role),
                                         now_ms()));
-        self->after_auth(*found, std::move(raw_params), std::move(request), std::move(result.who),
+        self->after_auth(*found, std::move(raw_params), std::move(request),
+                         std::make_shared<const auth::principal>(std::move(*result.who)),
                          std::move(respond));
       });
 }
 
 void http_router::after_auth(const compiled_route& route, std::vector<std::string> raw_params,
-                             server_request request, std::optional<auth::principal> who,
+                             server_request request,
+                             std::shared_ptr<const auth::principal> who,
                              respond_fn respond) const {
   // 3. Path, then body parsing (framework rejections: plain text).
   route_call call;

@@ -61,7 +61,7 @@ using respond_fn = std::function<void(server_response)>;
 struct route_call {
   server_request request;
   /// The verified caller; set iff the route has a minimum role.
-  std::optional<adapters::auth::principal> who;
+  std::shared_ptr<const adapters::auth::principal> who;
   /// Decoded `{…}` captures, in pattern order.
   std::vector<std::string> params;
   /// The parsed body, for routes that take JSON (null otherwise).
@@ -132,7 +132,7 @@ class http_router : public std::enable_shared_from_this<http_router> {
   static std::optional<std::vector<std::string>> match(const compiled_route& route,
                                                        const std::vector<std::string>& segments);
   void after_auth(const compiled_route& route, std::vector<std::string> raw_params,
-                  server_request request, std::optional<adapters::auth::principal> who,
+                  server_request request, std::shared_ptr<const adapters::auth::principal> who,
                   respond_fn respond) const;
   bool under_cors_prefix(std::string_view path) const;
 
