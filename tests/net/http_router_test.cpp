@@ -54,7 +54,10 @@ net::server_request req(std::string method, std::string path, std::optional<std:
   net::server_request r;
   r.method = std::move(method);
   r.path = std::move(path);
-  if (token) r.authorization = "Bearer " + *token;
+  if (token) {
+    r.authorization = "Bearer ";
+    *r.authorization += *token;
+  }
   r.body = std::move(body);
   r.content_type = std::move(content_type);
   return r;

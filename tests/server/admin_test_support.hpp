@@ -64,7 +64,11 @@ inline http_reply call(std::uint16_t port, const std::string& method, const std:
   http_request_spec spec;
   spec.method = method;
   spec.target = target;
-  if (!token.empty()) spec.headers.emplace_back("Authorization", "Bearer " + token);
+  if (!token.empty()) {
+    std::string value = "Bearer ";
+    value += token;
+    spec.headers.emplace_back("Authorization", std::move(value));
+  }
   if (!body.empty() && !content_type.empty()) spec.headers.emplace_back("Content-Type", content_type);
   spec.body = body;
   return c.request(spec);
