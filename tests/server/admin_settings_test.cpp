@@ -87,3 +87,29 @@ TEST_CASE("admin settings: the org's persona reaches that org's turns only",
   CHECK(chained.persona_for("org-b") == std::optional<std::string>("host persona"));
   CHECK_FALSE(chained.persona_for("org-c"));
 }
+
+TEST_CASE("admin settings: a persona PUT by the org's admin becomes its turns' system prompt",
+          "[admin][settings][persona]") {
+  auto script = test::scripted_texts({"one", "two"});
+  auto o = test::srv::scripted_options(script);
+  admin_server s(o);
+  auto ws = test::srv::connect_to(*s.server);
+  const auto ids = test::srv::create_session(ws);  // no token: org reference-org
+
+  // Another org's persona does not reach this session.
+  REQUIRE(call(s.port(), "PUT", "/admin/settings", "admin-a",
+               R"({"model":"m","systemPrompt":"p","persona":"org-a persona"})")
+              .status == 200);
+  test::srv::run_turn(ws, ids.session_id, "hi", "r-1");
+  REQUIRE(call(s.port(), "PUT", "/admin/settings", "admin-ref",
+               R"({"model":"m","systemPrompt":"p","persona":"You are the reference persona."})")
+              .status == 200);
+  test::srv::run_turn(ws, ids.session_id, "again", "r-2");
+
+  const auto reqs = script->requests();
+  REQUIRE(reqs.size() == 2);
+  REQUIRE_FALSE(reqs[0].messages.empty());
+  CHECK(reqs[0].messages[0].role == adapters::llm::role::system);
+  CHECK(reqs[0].messages[0].content.find("org-a persona") == std::string::npos);
+  CHECK(reqs[1].messages[0].content == "You are the reference persona.");
+}
