@@ -58,10 +58,8 @@ struct backplane_state {
   }
 
   /// Delivers to the connections of `t`; with `org`, only to connections in that org.
-  std::size_t publish(const backplane_target& t, const net::frame& f,
-                      const std::string* org) {
-    if (t.kind == target_kind::connection)
-      return org && !in_org(t.id, *org) ? 0 : deliver(t.id, f);
+  std::size_t publish(const backplane_target& t, const net::frame& f, const std::string* org) {
+    if (t.kind == target_kind::connection) return org && !in_org(t.id, *org) ? 0 : deliver(t.id, f);
     auto it = conns_of.find(t);
     if (it == conns_of.end()) return 0;
     std::size_t n = 0;

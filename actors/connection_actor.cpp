@@ -82,8 +82,7 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
                   const caf::actor_addr& dead = {}) {
   auto on_ref = [self, found, missing](session_ref& ref) mutable {
     if (!ref.actor) return missing();
-    associate(self, target_kind::session, ref.snapshot.session_id,
-              ref.snapshot.organization_id);
+    associate(self, target_kind::session, ref.snapshot.session_id, ref.snapshot.organization_id);
     found(ref);
   };
   auto on_error = [self, missing, session_id](caf::error& err) mutable {

@@ -43,14 +43,13 @@ std::string principal_json(const adapters::auth::principal& p) {
 void add_admin_routes(http_router& router, std::shared_ptr<const admin_services> services) {
   const admin::services_ptr s = std::move(services);
 
-  router.add({"GET", "/admin/health", std::nullopt, body_kind::none,
-              [](route_call, respond_fn respond) {
-                respond(json_response(200, R"({"status":"ok"})"));
-              }});
-  router.add({"GET", "/admin/me", role::basic, body_kind::none,
-              [](route_call call, respond_fn respond) {
-                respond(json_response(200, principal_json(*call.who)));
-              }});
+  router.add(
+      {"GET", "/admin/health", std::nullopt, body_kind::none,
+       [](route_call, respond_fn respond) { respond(json_response(200, R"({"status":"ok"})")); }});
+  router.add(
+      {"GET", "/admin/me", role::basic, body_kind::none, [](route_call call, respond_fn respond) {
+         respond(json_response(200, principal_json(*call.who)));
+       }});
   // Ungated (admin-auth.md §9): prices are not tenant data.
   router.add({"GET", "/admin/model-costs", std::nullopt, body_kind::none,
               [s](route_call, respond_fn respond) {

@@ -39,9 +39,9 @@ using blocking_runner =
 /// A backplane publish restricted to `org`'s connections (decisions.md): delivers
 /// `event_json` to every local connection associated with (kind, id) whose org is
 /// `org`; `done` gets the local delivery count, or none when the backplane failed.
-using backplane_publisher =
-    std::function<void(const std::string& kind, const std::string& id, const std::string& org,
-                       std::string event_json, std::function<void(std::optional<std::size_t>)> done)>;
+using backplane_publisher = std::function<void(
+    const std::string& kind, const std::string& id, const std::string& org, std::string event_json,
+    std::function<void(std::optional<std::size_t>)> done)>;
 
 struct admin_services {
   adapters::storage_ptr storage;  ///< conversations and messages

@@ -93,9 +93,10 @@ void list_conversations(const services_ptr& s, route_call call, respond_fn respo
   off_io(s, who.org_id, respond, [s, who, limit, cursor] {
     auto all = s->storage->list_conversations_by_org(who.org_id);  // newest first
     if (who.user_role == role::basic)
-      all.erase(std::remove_if(all.begin(), all.end(),
-                               [&](const auto& c) { return !owns(*s->storage, c.id, who.user_id); }),
-                all.end());
+      all.erase(
+          std::remove_if(all.begin(), all.end(),
+                         [&](const auto& c) { return !owns(*s->storage, c.id, who.user_id); }),
+          all.end());
     const std::size_t total = all.size();
     const std::size_t begin = cursor >= total ? total : static_cast<std::size_t>(cursor);
     const std::size_t end = std::min(total, begin + limit);

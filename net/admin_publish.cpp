@@ -33,13 +33,13 @@ void add_publish_route(http_router& r, const services_ptr& s) {
            auto id = protocol::get_string(*target, "id");
            if (!id) return respond(plain_response(422, "missing or invalid field `target.id`"));
            if (!s->publish) return respond(json_response(200, R"({"delivered":0})"));
-           s->publish(*kind, *id, call.who->org_id, protocol::to_compact_json(*event),
-                      [s, respond](std::optional<std::size_t> n) {
-                        if (!n)
-                          return respond(
-                              envelope(*s, 500, "INTERNAL_ERROR", "publish failed: backplane"));
-                        respond(json_response(200, R"({"delivered":)" + std::to_string(*n) + "}"));
-                      });
+           s->publish(
+               *kind, *id, call.who->org_id, protocol::to_compact_json(*event),
+               [s, respond](std::optional<std::size_t> n) {
+                 if (!n)
+                   return respond(envelope(*s, 500, "INTERNAL_ERROR", "publish failed: backplane"));
+                 respond(json_response(200, R"({"delivered":)" + std::to_string(*n) + "}"));
+               });
          }});
 }
 

@@ -44,7 +44,9 @@ bool is_json_content_type(const std::optional<std::string>& value) {
   return m.rfind("application/", 0) == 0 && m.size() > 17 && m.substr(m.size() - 5) == "+json";
 }
 
-void add_cors(server_response& res) { res.headers.emplace_back(kAllowOrigin, "*"); }
+void add_cors(server_response& res) {
+  res.headers.emplace_back(kAllowOrigin, "*");
+}
 
 }  // namespace
 
@@ -98,9 +100,8 @@ server_response error_response(int status, std::string_view code, std::string_vi
 std::optional<std::string> bearer_credential(const std::optional<std::string>& authorization) {
   if (!authorization) return std::nullopt;
   const std::string& v = *authorization;
-  const bool visible = std::all_of(v.begin(), v.end(), [](unsigned char c) {
-    return c == '\t' || (c >= 0x20 && c < 0x7f);
-  });
+  const bool visible = std::all_of(
+      v.begin(), v.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
   if (!visible) return std::nullopt;
   if (v.rfind("Bearer ", 0) != 0 && v.rfind("bearer ", 0) != 0) return std::nullopt;
   const auto first = v.find_first_not_of(" \t", 7);
@@ -241,15 +242,15 @@ void http_router::dispatch(server_request request, respond_fn respond) const {
                                   "invalid token: no authentication is configured", now_ms()));
   const auto min = *found->spec.min_role;
   options_.authenticator->authenticate(
-      std::move(*credential),
-      [self = shared_from_this(), found, raw_params = std::move(raw_params),
-       request = std::move(request), respond = std::move(respond), min,
-       now_ms](auth::auth_result result) mutable {
+      std::move(*credential), [self = shared_from_this(), found, raw_params = std::move(raw_params),
+                               request = std::move(request), respond = std::move(respond), min,
+                               now_ms](auth::auth_result result) mutable {
         switch (result.outcome) {
           case auth::auth_outcome::authenticated:
             break;
           case auth::auth_outcome::unauthenticated:
-            return respond(error_response(401, "UNAUTHENTICATED", "missing bearer token", now_ms()));
+            return respond(
+                error_response(401, "UNAUTHENTICATED", "missing bearer token", now_ms()));
           case auth::auth_outcome::invalid_token:
             return respond(
                 error_response(401, "INVALID_TOKEN", "invalid token: " + result.reason, now_ms()));
@@ -261,8 +262,8 @@ void http_router::dispatch(server_request request, respond_fn respond) const {
                                           "auth misconfigured: " + result.reason, now_ms()));
         }
         if (!result.who)
-          return respond(
-              error_response(500, "AUTH_MISCONFIGURED", "auth misconfigured: no principal", now_ms()));
+          return respond(error_response(500, "AUTH_MISCONFIGURED",
+                                        "auth misconfigured: no principal", now_ms()));
         if (!auth::role_at_least(result.who->user_role, min))
           return respond(error_response(403, "FORBIDDEN",
                                         std::string("forbidden: requires ") + auth::role_name(min) +
@@ -276,8 +277,7 @@ void http_router::dispatch(server_request request, respond_fn respond) const {
 }
 
 void http_router::after_auth(const compiled_route& route, std::vector<std::string> raw_params,
-                             server_request request,
-                             std::shared_ptr<const auth::principal> who,
+                             server_request request, std::shared_ptr<const auth::principal> who,
                              respond_fn respond) const {
   // 3. Path, then body parsing (framework rejections: plain text).
   route_call call;
@@ -288,15 +288,14 @@ void http_router::after_auth(const compiled_route& route, std::vector<std::strin
   }
   if (route.spec.body == body_kind::json) {
     if (!is_json_content_type(request.content_type))
-      return respond(plain_response(
-          415, "Expected request with `Content-Type: application/json`"));
+      return respond(plain_response(415, "Expected request with `Content-Type: application/json`"));
     auto doc = std::make_shared<rapidjson::Document>();
     protocol::json_limits limits;
     limits.max_depth = options_.max_json_depth;
     const auto parsed = protocol::parse_untrusted(*doc, request.body, limits);
     if (!parsed.ok)
-      return respond(plain_response(400, "Failed to parse the request body as JSON: " +
-                                             parsed.error));
+      return respond(
+          plain_response(400, "Failed to parse the request body as JSON: " + parsed.error));
     call.json = std::move(doc);
   }
   call.who = std::move(who);

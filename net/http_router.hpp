@@ -74,7 +74,7 @@ enum class body_kind { none, json };
 
 struct route_spec {
   std::string method;
-  std::string pattern;  ///< "/admin/connectors/{id}"
+  std::string pattern;                           ///< "/admin/connectors/{id}"
   std::optional<adapters::auth::role> min_role;  ///< none: no authentication
   body_kind body = body_kind::none;
   route_handler handler;

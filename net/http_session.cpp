@@ -184,16 +184,16 @@ void http_session::route(unsigned version, bool keep_alive) {
   spdlog::debug("http {}: {} {}", remote_, r.method, redact_target(target));
   registry_->options().router->dispatch(
       std::move(r), [self = shared_from_this(), version, keep_alive](server_response out) {
-        asio::post(self->stream_.get_executor(), [self, version, keep_alive,
-                                                  out = std::move(out)]() mutable {
-          response res{static_cast<http::status>(out.status), version};
-          res.set(http::field::server, "smooth-operator-cpp");
-          for (auto& [name, value] : out.headers) res.set(name, value);
-          res.keep_alive(keep_alive);
-          res.body() = std::move(out.body);
-          res.prepare_payload();
-          self->send(std::move(res));
-        });
+        asio::post(self->stream_.get_executor(),
+                   [self, version, keep_alive, out = std::move(out)]() mutable {
+                     response res{static_cast<http::status>(out.status), version};
+                     res.set(http::field::server, "smooth-operator-cpp");
+                     for (auto& [name, value] : out.headers) res.set(name, value);
+                     res.keep_alive(keep_alive);
+                     res.body() = std::move(out.body);
+                     res.prepare_payload();
+                     self->send(std::move(res));
+                   });
       });
 }
 
@@ -222,12 +222,12 @@ void http_session::linger_close() {
     stream_.expires_after(kLinger);
   }
   auto buf = std::make_shared<std::array<char, 16 * 1024>>();
-  stream_.async_read_some(
-      asio::buffer(*buf), [self = shared_from_this(), buf](beast::error_code ec, std::size_t n) {
-        self->discarded_ += n;
-        if (ec || self->discarded_ > kMaxDiscard) return self->stream_.close();
-        self->linger_close();
-      });
+  stream_.async_read_some(asio::buffer(*buf),
+                          [self = shared_from_this(), buf](beast::error_code ec, std::size_t n) {
+                            self->discarded_ += n;
+                            if (ec || self->discarded_ > kMaxDiscard) return self->stream_.close();
+                            self->linger_close();
+                          });
 }
 
 void http_session::refuse_full(unsigned version) {

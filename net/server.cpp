@@ -91,8 +91,7 @@ void publish_async(caf::actor_system& sys, caf::actor backplane, actors::backpla
   sys.spawn([backplane = std::move(backplane), target = std::move(target), org = std::move(org),
              json = std::move(json), done = std::move(done)](caf::event_based_actor* self) {
     self->request(backplane, 5s, actors::publish_atom::value, target, make_frame(json), org)
-        .then([done](std::size_t n) { done(n); },
-              [done](caf::error&) { done(std::nullopt); });
+        .then([done](std::size_t n) { done(n); }, [done](caf::error&) { done(std::nullopt); });
   });
 }
 
@@ -234,8 +233,9 @@ std::shared_ptr<const http_router> server::impl::make_router(const http_client_p
   admin->clock = opts.clock;
   // Store calls run on the storage pool (inline only when the storage adapter never
   // blocks, as the in-memory stores never do either).
-  admin->run_blocking = [pool = svc->storage](const std::string& shard, std::function<void()> job,
-                                              std::function<void(std::string, std::string)> refused) {
+  admin->run_blocking = [pool = svc->storage](
+                            const std::string& shard, std::function<void()> job,
+                            std::function<void(std::string, std::string)> refused) {
     pool->post(
         shard, [job = std::move(job)](adapters::storage&, adapters::knowledge_base&) { job(); },
         [refused = std::move(refused)](actors::storage_failure f) {
@@ -250,8 +250,8 @@ std::shared_ptr<const http_router> server::impl::make_router(const http_client_p
     publish_async(*sys, backplane, actors::backplane_target{*k, id}, org, std::move(json),
                   std::move(done));
   };
-  admin->model_costs = std::make_shared<model_cost_cache>(http, opts.config.gateway_url,
-                                                           opts.config.gateway_key);
+  admin->model_costs =
+      std::make_shared<model_cost_cache>(http, opts.config.gateway_url, opts.config.gateway_key);
   add_admin_routes(*router, std::move(admin));
   return router;
 }

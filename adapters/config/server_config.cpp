@@ -390,7 +390,8 @@ const std::vector<config_variable>& config_variables() {
        "Largest webhook tool response body (>= 1024); over → the tool call fails."},
       // ---- admin HTTP API (issue 8, admin) ----
       {"SMOOTH_AGENT_MAX_HTTP_BODY_BYTES", "1048576",
-       "Largest HTTP request body, e.g. on /admin (>= 1024); over → 413 and the connection closes."},
+       "Largest HTTP request body, e.g. on /admin (>= 1024); over → 413 and the connection "
+       "closes."},
   };
   return kVariables;
 }

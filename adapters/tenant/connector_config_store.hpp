@@ -26,7 +26,7 @@ struct connector_config {
   std::string id;  ///< UUID v4
   std::string org_id;
   std::string name;
-  std::string kind;                   ///< normalized: github | web | file
+  std::string kind;                  ///< normalized: github | web | file
   std::string config_json = "null";  ///< compact JSON text, any value
   bool enabled = true;
   protocol::time_point created_at{};

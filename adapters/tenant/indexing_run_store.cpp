@@ -7,9 +7,12 @@ namespace so::adapters::tenant {
 
 const char* run_status_name(run_status s) {
   switch (s) {
-    case run_status::running: return "running";
-    case run_status::succeeded: return "succeeded";
-    case run_status::failed: return "failed";
+    case run_status::running:
+      return "running";
+    case run_status::succeeded:
+      return "succeeded";
+    case run_status::failed:
+      return "failed";
   }
   return "failed";
 }

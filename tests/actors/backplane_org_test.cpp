@@ -28,9 +28,9 @@ TEST_CASE("backplane: an org-restricted publish reaches only that org's connecti
   caf::actor_system sys{cfg};
   auto bp = spawn_backplane(sys);
   caf::scoped_actor self{sys};
-  auto anon = std::make_shared<test::recording_sink>();    // no principal, session in org-a
+  auto anon = std::make_shared<test::recording_sink>();      // no principal, session in org-a
   auto signed_b = std::make_shared<test::recording_sink>();  // principal org-b
-  auto legacy = std::make_shared<test::recording_sink>();  // associated without an org
+  auto legacy = std::make_shared<test::recording_sink>();    // associated without an org
   self->send(bp, attach_atom::value, std::string("c-anon"), net::event_sink_ptr(anon));
   self->send(bp, attach_atom::value, std::string("c-b"), net::event_sink_ptr(signed_b),
              std::string("org-b"));

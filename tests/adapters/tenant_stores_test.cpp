@@ -17,7 +17,8 @@ TEST_CASE("tenant: connector kind parse and auth_ref", "[tenant]") {
   const auto bad = normalize_connector_kind("Slack");
   CHECK_FALSE(bad.ok);
   CHECK(bad.normalized == "slack");
-  CHECK(auth_ref_of(R"({"auth_ref":"  GITHUB_TOKEN "})") == std::optional<std::string>("GITHUB_TOKEN"));
+  CHECK(auth_ref_of(R"({"auth_ref":"  GITHUB_TOKEN "})") ==
+        std::optional<std::string>("GITHUB_TOKEN"));
   CHECK_FALSE(auth_ref_of(R"({"auth_ref":"   "})"));
   CHECK_FALSE(auth_ref_of(R"({"auth_ref":5})"));
   CHECK_FALSE(auth_ref_of("null"));
@@ -81,7 +82,9 @@ TEST_CASE("tenant: runs keyed by the scoped key, cursor only from succeeded runs
   const auto ka = scoped_connector_key("org-a", "docs");
   const auto kb = scoped_connector_key("org-b", "docs");
   CHECK(ka != kb);
-  const std::string expected = "IXCONN#org-a\x01" "docs";
+  const std::string expected =
+      "IXCONN#org-a\x01"
+      "docs";
   CHECK(ka == expected);
   indexing_run r1;
   r1.id = "r1";

@@ -93,9 +93,8 @@ TEST_CASE("model costs: an unreachable gateway answers {}", "[model-costs]") {
   test::background_io io;
   std::string url;
   {
-    test::http_test_server gone([](const test::http_test_request&) {
-      return test::http_test_response{};
-    });
+    test::http_test_server gone(
+        [](const test::http_test_request&) { return test::http_test_response{}; });
     url = gone.url("/v1");
   }
   auto cache = std::make_shared<net::model_cost_cache>(io.http(), url, "", 2s);

@@ -36,8 +36,9 @@ class map_authenticator final : public adapters::auth::authenticator {
       r.reason = "InvalidSignature";
     }
     if (!async_) return done(std::move(r));
-    std::thread([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); })
-        .detach();
+    std::thread([done = std::move(done), r = std::move(r)]() mutable {
+      done(std::move(r));
+    }).detach();
   }
 
  private:

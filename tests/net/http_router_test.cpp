@@ -226,12 +226,10 @@ TEST_CASE("http_router: a handler that answers twice or throws answers once", "[
   router->add({"GET", "/admin/throws", std::nullopt, net::body_kind::none,
                [](net::route_call, net::respond_fn) { throw std::runtime_error("boom"); }});
   std::vector<int> statuses;
-  router->dispatch(req("GET", "/admin/twice"), [&](net::server_response r) {
-    statuses.push_back(r.status);
-  });
-  router->dispatch(req("GET", "/admin/throws"), [&](net::server_response r) {
-    statuses.push_back(r.status);
-  });
+  router->dispatch(req("GET", "/admin/twice"),
+                   [&](net::server_response r) { statuses.push_back(r.status); });
+  router->dispatch(req("GET", "/admin/throws"),
+                   [&](net::server_response r) { statuses.push_back(r.status); });
   CHECK(statuses == std::vector<int>{200, 500});
 }
 

@@ -40,11 +40,14 @@ TEST_CASE("admin bad input: the default limit is 1 MiB", "[admin][limits]") {
 TEST_CASE("admin bad input: odd methods and targets on one connection", "[admin]") {
   admin_server s;
   test::http_connection c("127.0.0.1", s.port());
-  const std::vector<std::pair<std::string, std::string>> probes = {
-      {"GET", "/admin"},           {"GET", "/admin/"},
-      {"GET", "/admin/../health"}, {"GET", "/admin/connectors/%00"},
-      {"GET", "/admin/connectors/%"}, {"BREW", "/admin/me"},
-      {"GET", "/admin/me?token=abc"}, {"DELETE", "/admin/health"}};
+  const std::vector<std::pair<std::string, std::string>> probes = {{"GET", "/admin"},
+                                                                   {"GET", "/admin/"},
+                                                                   {"GET", "/admin/../health"},
+                                                                   {"GET", "/admin/connectors/%00"},
+                                                                   {"GET", "/admin/connectors/%"},
+                                                                   {"BREW", "/admin/me"},
+                                                                   {"GET", "/admin/me?token=abc"},
+                                                                   {"DELETE", "/admin/health"}};
   for (const auto& [method, target] : probes) {
     INFO(method << " " << target);
     test::http_request_spec spec;

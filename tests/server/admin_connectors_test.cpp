@@ -11,7 +11,8 @@ using so::test::srv::str;
 
 namespace {
 
-const std::string kWeb = R"({"name":"Docs repo","kind":"web","config":{"url":"https://example.test/page"}})";
+const std::string kWeb =
+    R"({"name":"Docs repo","kind":"web","config":{"url":"https://example.test/page"}})";
 
 std::string create(std::uint16_t port, const std::string& token, const std::string& body = kWeb) {
   auto r = call(port, "POST", "/admin/connectors", token, body);
@@ -24,8 +25,9 @@ std::string create(std::uint16_t port, const std::string& token, const std::stri
 
 TEST_CASE("admin connectors: create 201, list and get as curator", "[admin][connectors]") {
   admin_server s;
-  auto r = call(s.port(), "POST", "/admin/connectors", "admin-a",
-                R"({"name":"Docs repo","kind":"  WEB ","config":{"url":"https://example.test/page","extra":[1,{"x":null}]},"unknown":1})");
+  auto r = call(
+      s.port(), "POST", "/admin/connectors", "admin-a",
+      R"({"name":"Docs repo","kind":"  WEB ","config":{"url":"https://example.test/page","extra":[1,{"x":null}]},"unknown":1})");
   REQUIRE(r.status == 201);
   auto d = json(r);
   const auto id = str(d, "/connector/id");
@@ -138,8 +140,7 @@ TEST_CASE("admin connectors: kind and config validation are 400 VALIDATION_ERROR
     CHECK(str(json(r), "/error/message").find(text) != std::string::npos);
   }
   // PUT: existence is checked before validation.
-  r = call(s.port(), "PUT", "/admin/connectors/nope", "admin-a",
-           R"({"name":"x","kind":"slack"})");
+  r = call(s.port(), "PUT", "/admin/connectors/nope", "admin-a", R"({"name":"x","kind":"slack"})");
   CHECK(r.status == 404);
   const auto id = create(s.port(), "admin-a");
   r = call(s.port(), "PUT", "/admin/connectors/" + id, "admin-a", R"({"name":"x","kind":"slack"})");
@@ -173,12 +174,12 @@ TEST_CASE("admin connectors: framework rejections 415 / 400 / 422 in plain text"
   CHECK(json(call(s.port(), "GET", "/admin/connectors", "admin-a"))["connectors"].Size() == 1);
 }
 
-TEST_CASE("admin connectors: auth_ref is echoed as a name, never resolved",
-          "[admin][connectors]") {
+TEST_CASE("admin connectors: auth_ref is echoed as a name, never resolved", "[admin][connectors]") {
   ::setenv("SO_ADMIN_TEST_GITHUB_TOKEN", "ghp_secretvalue", 1);
   admin_server s;
-  auto r = call(s.port(), "POST", "/admin/connectors", "admin-a",
-                R"({"name":"gh","kind":"github","config":{"owner":"o","repo":"r","visibility":"private","auth_ref":"SO_ADMIN_TEST_GITHUB_TOKEN"}})");
+  auto r = call(
+      s.port(), "POST", "/admin/connectors", "admin-a",
+      R"({"name":"gh","kind":"github","config":{"owner":"o","repo":"r","visibility":"private","auth_ref":"SO_ADMIN_TEST_GITHUB_TOKEN"}})");
   REQUIRE(r.status == 201);
   const auto id = str(json(r), "/connector/id");
   for (const auto& body : {r.body, call(s.port(), "GET", "/admin/connectors/" + id, "admin-a").body,

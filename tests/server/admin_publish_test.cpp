@@ -52,11 +52,11 @@ TEST_CASE("admin publish: roles and 415/400/422", "[admin][publish]") {
   CHECK(call(s.port(), "GET", "/admin/publish", "admin-a").status == 405);
   CHECK(call(s.port(), "POST", "/admin/publish", "admin-a", ok, "").status == 415);
   CHECK(call(s.port(), "POST", "/admin/publish", "admin-a", "{bad").status == 400);
-  for (const char* body : {R"({"event":{}})", R"({"target":{"type":"org","id":"x"}})",
-                           R"({"target":{"type":"org"},"event":{}})",
-                           R"({"target":{"type":"planet","id":"x"},"event":{}})",
-                           R"({"target":{"type":"org","id":5},"event":{}})",
-                           R"({"target":"org","event":{}})", "[]"}) {
+  for (const char* body :
+       {R"({"event":{}})", R"({"target":{"type":"org","id":"x"}})",
+        R"({"target":{"type":"org"},"event":{}})",
+        R"({"target":{"type":"planet","id":"x"},"event":{}})",
+        R"({"target":{"type":"org","id":5},"event":{}})", R"({"target":"org","event":{}})", "[]"}) {
     INFO(body);
     auto r = call(s.port(), "POST", "/admin/publish", "admin-a", body);
     CHECK(r.status == 422);

@@ -1,14 +1,14 @@
 // Whole-server tests of the admin read routes: health, me, conversations (paging,
 // basic-owner filter, org isolation), messages, indexing runs, document sets,
 // model costs, CORS (admin-auth.md §2, §9).
-#include "tests/server/admin_test_support.hpp"
 #include "protocol/ids.hpp"
+#include "tests/server/admin_test_support.hpp"
 #include "tests/support/net/http_test_server.hpp"
 
 using namespace so;
 using namespace so::test::admin;
-using so::test::srv::has;
 using so::test::srv::at;
+using so::test::srv::has;
 using so::test::srv::integer;
 using so::test::srv::str;
 
@@ -63,8 +63,7 @@ TEST_CASE("admin: /admin/health needs no token, /health still serves ok", "[admi
   CHECK(call(s.port(), "GET", "/nothing").status == 404);
 }
 
-TEST_CASE("admin: /admin/me returns the principal, 401 without or with a bad token",
-          "[admin]") {
+TEST_CASE("admin: /admin/me returns the principal, 401 without or with a bad token", "[admin]") {
   admin_server s;
   auto r = call(s.port(), "GET", "/admin/me", "alice");
   REQUIRE(r.status == 200);
@@ -114,7 +113,8 @@ TEST_CASE("admin: conversations are org-scoped, newest first, basic sees only it
 TEST_CASE("admin: conversations paging — offset cursor, limit clamp, bad query 400",
           "[admin][conversations]") {
   admin_server s;
-  for (int i = 0; i < 5; ++i) seed_conversation(*s.storage, "org-a", "c" + std::to_string(i), "x", i);
+  for (int i = 0; i < 5; ++i)
+    seed_conversation(*s.storage, "org-a", "c" + std::to_string(i), "x", i);
   auto d = json(call(s.port(), "GET", "/admin/conversations?limit=2", "admin-a"));
   CHECK(at(d, "/conversations")->Size() == 2);
   CHECK(str(d, "/conversations/0/name") == "c4");
@@ -180,11 +180,11 @@ TEST_CASE("admin: messages — 404 unknown or other org, 403 basic non-owner, ca
   CHECK(call(s.port(), "GET", "/admin/conversations/" + alice1 + "/messages", "carol").status ==
         404);
   CHECK(call(s.port(), "GET", "/admin/conversations/" + alice1 + "/messages").status == 401);
-  CHECK(call(s.port(), "GET", "/admin/conversations/a%2F..%2Fb/messages", "admin-a").status ==
-        404);
+  CHECK(call(s.port(), "GET", "/admin/conversations/a%2F..%2Fb/messages", "admin-a").status == 404);
   CHECK(call(s.port(), "GET", "/admin/conversations/%C0%AF/messages", "admin-a").status == 400);
-  CHECK(call(s.port(), "DELETE", "/admin/conversations/" + alice1 + "/messages", "admin-a")
-            .status == 405);
+  CHECK(
+      call(s.port(), "DELETE", "/admin/conversations/" + alice1 + "/messages", "admin-a").status ==
+      405);
 }
 
 TEST_CASE("admin: indexing runs — curator+, scoped key, plain names, org isolation",
@@ -273,8 +273,7 @@ TEST_CASE("admin: model costs are ungated and come from the gateway", "[admin][m
   CHECK(r.header("Access-Control-Allow-Origin") == std::optional<std::string>("*"));
 }
 
-TEST_CASE("admin: model costs answer {} when the gateway is unreachable",
-          "[admin][model-costs]") {
+TEST_CASE("admin: model costs answer {} when the gateway is unreachable", "[admin][model-costs]") {
   auto o = test::srv::local_options();
   o.config.gateway_url = "http://127.0.0.1:1/v1";
   admin_server s(o);
@@ -283,8 +282,7 @@ TEST_CASE("admin: model costs answer {} when the gateway is unreachable",
   CHECK(r.body == "{}");
 }
 
-TEST_CASE("admin: CORS preflight is answered on every /admin path without auth",
-          "[admin][cors]") {
+TEST_CASE("admin: CORS preflight is answered on every /admin path without auth", "[admin][cors]") {
   admin_server s;
   test::http_connection c("127.0.0.1", s.port());
   test::http_request_spec spec;

@@ -19,8 +19,9 @@ TEST_CASE("admin settings: defaults, admin PUT replaces, org isolation", "[admin
   CHECK(at(d, "/settings/defaultTools")->Size() == 0);
   CHECK(str(d, "/settings/updatedAt").back() == 'Z');
 
-  r = call(s.port(), "PUT", "/admin/settings", "admin-a",
-           R"({"model":"claude-test","systemPrompt":"be terse","defaultTools":["knowledge_search"],"persona":"You are Ada.","x":1})");
+  r = call(
+      s.port(), "PUT", "/admin/settings", "admin-a",
+      R"({"model":"claude-test","systemPrompt":"be terse","defaultTools":["knowledge_search"],"persona":"You are Ada.","x":1})");
   REQUIRE(r.status == 200);
   d = json(r);
   CHECK(str(d, "/settings/model") == "claude-test");
@@ -35,8 +36,8 @@ TEST_CASE("admin settings: defaults, admin PUT replaces, org isolation", "[admin
   CHECK(at(d, "/settings/persona")->IsNull());
 
   // Omitting persona clears it.
-  d = json(call(s.port(), "PUT", "/admin/settings", "admin-a",
-                R"({"model":"m","systemPrompt":"p"})"));
+  d = json(
+      call(s.port(), "PUT", "/admin/settings", "admin-a", R"({"model":"m","systemPrompt":"p"})"));
   CHECK(at(d, "/settings/persona")->IsNull());
   CHECK(at(d, "/settings/defaultTools")->Size() == 0);
 }

@@ -35,8 +35,7 @@ inline std::map<std::string, adapters::auth::principal> tokens() {
 }
 
 struct admin_server {
-  std::shared_ptr<adapters::memory_storage> storage =
-      std::make_shared<adapters::memory_storage>();
+  std::shared_ptr<adapters::memory_storage> storage = std::make_shared<adapters::memory_storage>();
   std::shared_ptr<adapters::tenant::memory_connector_config_store> connectors =
       std::make_shared<adapters::tenant::memory_connector_config_store>();
   std::shared_ptr<adapters::tenant::memory_indexing_run_store> runs =
@@ -69,7 +68,8 @@ inline http_reply call(std::uint16_t port, const std::string& method, const std:
     value += token;
     spec.headers.emplace_back("Authorization", std::move(value));
   }
-  if (!body.empty() && !content_type.empty()) spec.headers.emplace_back("Content-Type", content_type);
+  if (!body.empty() && !content_type.empty())
+    spec.headers.emplace_back("Content-Type", content_type);
   spec.body = body;
   return c.request(spec);
 }
