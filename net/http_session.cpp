@@ -88,6 +88,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   reading_ = false;
   if (ec == http::error::end_of_stream) return do_close();
   if (ec == http::error::body_limit) return refuse_too_large();
+  if (ec == http::error::header_limit) return refuse_too_large(/*header=*/true);
   if (ec) {
     if (ec != asio::error::operation_aborted && ec != beast::error::timeout) {
       spdlog::debug("http {}: read failed: {}", remote_, ec.message());
@@ -197,16 +198,18 @@ void http_session::route(unsigned version, bool keep_alive) {
       });
 }
 
-void http_session::refuse_too_large() {
-  spdlog::debug("http {}: request body over {} bytes -> 413", remote_,
-                registry_->options().max_http_body_bytes);
-  response res{http::status::payload_too_large, 11};
+void http_session::refuse_too_large(bool header) {
+  spdlog::debug("http {}: request {} too large -> {}", remote_, header ? "header" : "body",
+                header ? 431 : 413);
+  response res{
+      header ? http::status::request_header_fields_too_large : http::status::payload_too_large, 11};
   res.set(http::field::server, "smooth-operator-cpp");
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.keep_alive(false);
-  res.body() = "request body too large (limit " +
-               std::to_string(registry_->options().max_http_body_bytes) +
-               " bytes, SMOOTH_AGENT_MAX_HTTP_BODY_BYTES)";
+  res.body() = header ? std::string("request header too large")
+                      : "request body too large (limit " +
+                            std::to_string(registry_->options().max_http_body_bytes) +
+                            " bytes, SMOOTH_AGENT_MAX_HTTP_BODY_BYTES)";
   res.prepare_payload();
   linger_ = true;
   send(std::move(res));

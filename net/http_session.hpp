@@ -49,8 +49,9 @@ class http_session final : public tracked_session,
   void upgrade();
   /// Hands the request to the router; the answer comes back on this executor.
   void route(unsigned version, bool keep_alive);
-  /// 413: the body passed SMOOTH_AGENT_MAX_HTTP_BODY_BYTES; the connection closes.
-  void refuse_too_large();
+  /// 413: the body passed SMOOTH_AGENT_MAX_HTTP_BODY_BYTES (or 431: the header passed
+  /// Beast's 8 KiB header limit); the connection closes.
+  void refuse_too_large(bool header = false);
   /// After a 413: stop sending, then read and discard what the client is still
   /// sending (bounded in bytes and time) so closing does not reset the connection
   /// before the client has read the answer.

@@ -28,6 +28,18 @@ TEST_CASE("admin bad input: a body over the limit is 413 and the connection clos
   CHECK(s.connectors->list("org-a").size() == 1);
 }
 
+TEST_CASE("admin bad input: an oversized header is 431, not a silent close", "[admin][limits]") {
+  admin_server s;
+  test::http_connection c("127.0.0.1", s.port());
+  test::http_request_spec spec;
+  spec.target = "/admin/me";
+  spec.headers = {{"Authorization", "Bearer " + std::string(16 * 1024, 'x')}};
+  auto r = c.request(spec);
+  CHECK(r.status == 431);
+  CHECK(c.wait_closed(5000ms));
+  CHECK(call(s.port(), "GET", "/admin/me", "admin-a").status == 200);
+}
+
 TEST_CASE("admin bad input: the default limit is 1 MiB", "[admin][limits]") {
   admin_server s;
   const std::string big = R"({"model":"m","systemPrompt":")" + std::string(1 << 20, 'p') + "\"}";
