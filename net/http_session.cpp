@@ -80,6 +80,30 @@ void http_session::do_read() {
   parser_->body_limit(registry_->options().max_http_body_bytes);
   stream_.expires_after(kIoTimeout);
   reading_ = true;
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec || parser_->is_done()) return on_read(ec, bytes);
+  // A client that waits for permission before sending the body (curl does past 1 KiB)
+  // gets it at once instead of after its own timeout. Over-limit bodies were already
+  // refused by the header check (Content-Length against body_limit).
+  const auto& h = parser_->get();
+  if (beast::iequals(h[http::field::expect], "100-continue")) {
+    auto interim =
+        std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
+    return http::async_write(
+        stream_, *interim,
+        [self = shared_from_this(), interim](beast::error_code wec, std::size_t) {
+          if (wec) return self->on_read(wec, 0);
+          self->read_body();
+        });
+  }
+  read_body();
+}
+
+void http_session::read_body() {
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }

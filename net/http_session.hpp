@@ -44,6 +44,9 @@ class http_session final : public tracked_session,
   http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry);
 
   void do_read();
+  /// The header is in: answers `Expect: 100-continue`, then reads the body.
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void read_body();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_request();
   void upgrade();
