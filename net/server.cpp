@@ -88,11 +88,14 @@ struct caf_thread_release {
 void publish_async(caf::actor_system& sys, caf::actor backplane, actors::backplane_target target,
                    std::string org, std::string json,
                    std::function<void(std::optional<std::size_t>)> done) {
-  sys.spawn([backplane = std::move(backplane), target = std::move(target), org = std::move(org),
-             json = std::move(json), done = std::move(done)](caf::event_based_actor* self) {
+  auto ask = [backplane = std::move(backplane), target = std::move(target), org = std::move(org),
+              json = std::move(json),
+              done = std::move(done)](caf::event_based_actor* self, bool /*unused*/) {
     self->request(backplane, 5s, actors::publish_atom::value, target, make_frame(json), org)
         .then([done](std::size_t n) { done(n); }, [done](caf::error&) { done(std::nullopt); });
-  });
+  };
+  // The argument: CAF 0.17.6 binds a null tuple for an argument-less spawn (UBSan).
+  sys.spawn(ask, true);
 }
 
 struct server::impl {
