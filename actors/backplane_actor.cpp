@@ -26,10 +26,16 @@ struct backplane_state {
       targets_of;  // conn → targets
   std::unordered_map<backplane_target, std::unordered_set<std::string>, target_hash>
       conns_of;  // target → conns
+  // A connection's org (decisions.md, admin publish): its principal's org when it has
+  // one, else the orgs of the sessions it is associated with.
+  std::unordered_map<std::string, std::string> principal_org_of;  // conn → org
+  std::unordered_map<std::string, std::unordered_set<std::string>> association_orgs_of;
   static inline const char* name = "backplane";
 
   void detach(const std::string& conn) {
     sinks.erase(conn);
+    principal_org_of.erase(conn);
+    association_orgs_of.erase(conn);
     auto it = targets_of.find(conn);
     if (it == targets_of.end()) return;
     for (const auto& t : it->second) {
@@ -39,6 +45,28 @@ struct backplane_state {
       if (c->second.empty()) conns_of.erase(c);  // prune empty targets
     }
     targets_of.erase(it);
+  }
+
+  bool in_org(const std::string& conn, const std::string& org) const {
+    if (auto p = principal_org_of.find(conn); p != principal_org_of.end()) return p->second == org;
+    auto a = association_orgs_of.find(conn);
+    return a != association_orgs_of.end() && a->second.count(org) > 0;
+  }
+
+  void associate(const std::string& conn, const backplane_target& t) {
+    targets_of[conn].insert(t);
+    conns_of[t].insert(conn);
+  }
+
+  /// Delivers to the connections of `t`; with `org`, only to connections in that org.
+  std::size_t publish(const backplane_target& t, const net::frame& f, const std::string* org) {
+    if (t.kind == target_kind::connection) return org && !in_org(t.id, *org) ? 0 : deliver(t.id, f);
+    auto it = conns_of.find(t);
+    if (it == conns_of.end()) return 0;
+    std::size_t n = 0;
+    for (const auto& conn : it->second)
+      if (!org || in_org(conn, *org)) n += deliver(conn, f);
+    return n;
   }
 
   std::size_t deliver(const std::string& conn, const net::frame& f) {
@@ -58,20 +86,25 @@ static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_stat
       [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink) {
         self->state.sinks[conn] = std::move(sink);
       },
+      [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink,
+             const std::string& principal_org) {
+        self->state.sinks[conn] = std::move(sink);
+        if (!principal_org.empty()) self->state.principal_org_of[conn] = principal_org;
+      },
       [self](detach_atom, const std::string& conn) { self->state.detach(conn); },
       [self](associate_atom, const std::string& conn, const backplane_target& t) {
-        self->state.targets_of[conn].insert(t);
-        self->state.conns_of[t].insert(conn);
+        self->state.associate(conn, t);
+      },
+      [self](associate_atom, const std::string& conn, const backplane_target& t,
+             const std::string& org) {
+        self->state.associate(conn, t);
+        self->state.association_orgs_of[conn].insert(org);
       },
       [self](publish_atom, const backplane_target& t, const net::frame& f) -> std::size_t {
-        auto& st = self->state;
-        if (t.kind == target_kind::connection) return st.deliver(t.id, f);
-        auto it = st.conns_of.find(t);
-        if (it == st.conns_of.end()) return 0;
-        std::size_t n = 0;
-        for (const auto& conn : it->second) n += st.deliver(conn, f);
-        return n;
+        return self->state.publish(t, f, nullptr);
       },
+      [self](publish_atom, const backplane_target& t, const net::frame& f,
+             const std::string& org) -> std::size_t { return self->state.publish(t, f, &org); },
       [self](count_atom) -> std::size_t { return self->state.sinks.size(); },
   };
 }

@@ -8,9 +8,16 @@
 //
 // Messages:
 //   (attach, conn_id, event_sink_ptr)        register; always reachable as Connection(conn_id)
+//   (attach, conn_id, event_sink_ptr, principal_org)  same; a non-empty org is the
+//                                            connection's org (its verified principal's)
 //   (detach, conn_id)                        drop the sink and every association
 //   (associate, conn_id, backplane_target)   idempotent
+//   (associate, conn_id, backplane_target, org)  same, and `org` (the session's org,
+//                                            given by the caller) becomes one of the
+//                                            connection's orgs unless it has a principal org
 //   (publish, backplane_target, frame) -> size_t
+//   (publish, backplane_target, frame, org) -> size_t   only to connections in `org`
+//                                            (decisions.md: an admin reaches only its org)
 //   (count) -> size_t                        attached connections
 #pragma once
 

@@ -68,9 +68,10 @@ std::string no_pending_text(const std::string& session_id) {
   return "no tool action is awaiting confirmation for session '" + session_id + "'";
 }
 
-void associate(self_ptr self, target_kind kind, const std::string& id) {
+/// `org`: the session's org, which the backplane uses for org-restricted publishes.
+void associate(self_ptr self, target_kind kind, const std::string& id, const std::string& org) {
   self->send(self->state.svc->backplane, associate_atom::value, self->state.id.connection_id,
-             backplane_target{kind, id});
+             backplane_target{kind, id}, org);
 }
 
 /// At most this many conversations are remembered as reachable per connection. At the
@@ -134,7 +135,7 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
     auto& st = self->state;
     if (st.id.scope.kind == scope_kind::unscoped ||
         st.reachable.count(ref.snapshot.conversation_id)) {
-      associate(self, target_kind::session, ref.snapshot.session_id);
+      associate(self, target_kind::session, ref.snapshot.session_id, ref.snapshot.organization_id);
       return found(ref);
     }
     // Out of scope reads as missing, and is never associated (admin-auth.md §9).
@@ -142,7 +143,8 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
     authorize(
         self, shared->snapshot,
         [self, found, shared]() mutable {
-          associate(self, target_kind::session, shared->snapshot.session_id);
+          associate(self, target_kind::session, shared->snapshot.session_id,
+                    shared->snapshot.organization_id);
           found(*shared);
         },
         missing);
@@ -210,8 +212,8 @@ void on_create(self_ptr self, protocol::create_session_action& a,
 
   // Associated before persistence, as the reference does.
   remember_reachable(st, r.conversation.id);
-  associate(self, target_kind::session, s.session_id);
-  associate(self, target_kind::agent, a.agent_id);
+  associate(self, target_kind::session, s.session_id, org);
+  associate(self, target_kind::agent, a.agent_id, org);
 
   // Persisted here, not through the directory: the session actor is spawned on first
   // use (adapters/storage/new_session.hpp), so a create is one storage call (inline for
@@ -480,14 +482,15 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
   st.id = std::move(identity);
   st.sink = std::move(sink);
   self->set_default_handler(log_unexpected("connection"));
-  self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink);
+  self->send(st.svc->backplane, attach_atom::value, st.id.connection_id, st.sink,
+             st.id.principal_org.value_or(std::string()));
   // A verified principal makes the connection reachable as User(user id) and Org(org)
   // (decisions.md "backplane association"; admin publish targets use the same ids).
   if (st.id.principal) {
     if (!st.id.principal->user_id.empty())
-      associate(self, target_kind::user, st.id.principal->user_id);
+      associate(self, target_kind::user, st.id.principal->user_id, st.id.principal->org_id);
     if (!st.id.principal->org_id.empty())
-      associate(self, target_kind::org, st.id.principal->org_id);
+      associate(self, target_kind::org, st.id.principal->org_id, st.id.principal->org_id);
   }
 
   return {

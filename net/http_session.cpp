@@ -2,6 +2,7 @@
 #include "net/http_session.hpp"
 
 #include "net/connection_slot.hpp"
+#include "net/http_router.hpp"
 #include "net/request_target.hpp"
 #include "net/websocket_session.hpp"
 #include "net/ws_upgrade_auth.hpp"
@@ -12,6 +13,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <utility>
 
@@ -26,8 +28,6 @@ namespace {
 // How long a keep-alive connection may sit between requests (and a request or a
 // response may take).
 constexpr std::chrono::seconds kIoTimeout{30};
-// Nothing we serve takes a body; a small cap keeps a hostile POST from buffering much.
-constexpr std::uint64_t kBodyLimit = 64 * 1024;
 
 std::string format_endpoint(const asio::ip::tcp::endpoint& ep) {
   const auto addr = ep.address();
@@ -79,9 +79,33 @@ void http_session::shut_down(std::uint16_t, const std::string&) {
 void http_session::do_read() {
   if (closing_) return do_close();
   parser_.emplace();
-  parser_->body_limit(kBodyLimit);
+  parser_->body_limit(registry_->options().max_http_body_bytes);
   stream_.expires_after(kIoTimeout);
   reading_ = true;
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec || parser_->is_done()) return on_read(ec, bytes);
+  // A client that waits for permission before sending the body (curl does past 1 KiB)
+  // gets it at once instead of after its own timeout. Over-limit bodies were already
+  // refused by the header check (Content-Length against body_limit).
+  const auto& h = parser_->get();
+  if (beast::iequals(h[http::field::expect], "100-continue")) {
+    auto interim =
+        std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
+    return http::async_write(
+        stream_, *interim,
+        [self = shared_from_this(), interim](beast::error_code wec, std::size_t) {
+          if (wec) return self->on_read(wec, 0);
+          self->read_body();
+        });
+  }
+  read_body();
+}
+
+void http_session::read_body() {
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -89,6 +113,8 @@ void http_session::do_read() {
 void http_session::on_read(beast::error_code ec, std::size_t) {
   reading_ = false;
   if (ec == http::error::end_of_stream) return do_close();
+  if (ec == http::error::body_limit) return refuse_too_large();
+  if (ec == http::error::header_limit) return refuse_too_large(/*header=*/true);
   if (ec) {
     if (ec != asio::error::operation_aborted && ec != beast::error::timeout) {
       spdlog::debug("http {}: read failed: {}", remote_, ec.message());
@@ -140,6 +166,9 @@ void http_session::handle_request() {
     res.prepare_payload();
     return send(std::move(res));
   }
+
+  if (const auto& router = registry_->options().router; router && router->claims(path))
+    return route(req.version(), req.keep_alive());
 
   spdlog::debug("http {}: {} {} -> 404", remote_, std::string(req.method_string()),
                 redact_target(std::string_view(req.target().data(), req.target().size())));
@@ -212,6 +241,70 @@ void http_session::refuse_unauthorized(unsigned version, const ws_auth_decision&
   send(std::move(res));
 }
 
+void http_session::route(unsigned version, bool keep_alive) {
+  auto req = parser_->release();
+  const auto target = std::string_view(req.target().data(), req.target().size());
+  const auto [path, query] = split_target(target);
+  server_request r;
+  r.method = std::string(req.method_string());
+  r.path = std::string(path);
+  r.query = std::string(query);
+  if (auto it = req.find(http::field::authorization); it != req.end())
+    r.authorization = std::string(it->value());
+  if (auto it = req.find(http::field::content_type); it != req.end())
+    r.content_type = std::string(it->value());
+  r.body = std::move(req.body());
+  spdlog::debug("http {}: {} {}", remote_, r.method, redact_target(target));
+  registry_->options().router->dispatch(
+      std::move(r), [self = shared_from_this(), version, keep_alive](server_response out) {
+        asio::post(self->stream_.get_executor(),
+                   [self, version, keep_alive, out = std::move(out)]() mutable {
+                     response res{static_cast<http::status>(out.status), version};
+                     res.set(http::field::server, "smooth-operator-cpp");
+                     for (auto& [name, value] : out.headers) res.set(name, value);
+                     res.keep_alive(keep_alive);
+                     res.body() = std::move(out.body);
+                     res.prepare_payload();
+                     self->send(std::move(res));
+                   });
+      });
+}
+
+void http_session::refuse_too_large(bool header) {
+  spdlog::debug("http {}: request {} too large -> {}", remote_, header ? "header" : "body",
+                header ? 431 : 413);
+  response res{
+      header ? http::status::request_header_fields_too_large : http::status::payload_too_large, 11};
+  res.set(http::field::server, "smooth-operator-cpp");
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.keep_alive(false);
+  res.body() = header ? std::string("request header too large")
+                      : "request body too large (limit " +
+                            std::to_string(registry_->options().max_http_body_bytes) +
+                            " bytes, SMOOTH_AGENT_MAX_HTTP_BODY_BYTES)";
+  res.prepare_payload();
+  linger_ = true;
+  send(std::move(res));
+}
+
+void http_session::linger_close() {
+  constexpr std::uint64_t kMaxDiscard = 64u << 20;
+  constexpr std::chrono::seconds kLinger{5};
+  if (!lingering_) {  // one deadline for the whole linger, however slowly bytes trickle
+    lingering_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kLinger);
+  }
+  auto buf = std::make_shared<std::array<char, 16 * 1024>>();
+  stream_.async_read_some(asio::buffer(*buf),
+                          [self = shared_from_this(), buf](beast::error_code ec, std::size_t n) {
+                            self->discarded_ += n;
+                            if (ec || self->discarded_ > kMaxDiscard) return self->stream_.close();
+                            self->linger_close();
+                          });
+}
+
 void http_session::refuse_full(unsigned version) {
   registry_->stats().connections_refused.fetch_add(1);
   const auto limit = registry_->options().max_connections;
@@ -243,6 +336,7 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
     spdlog::debug("http {}: write failed: {}", remote_, ec.message());
     return do_close();
   }
+  if (linger_) return linger_close();
   if (!keep_alive || closing_) return do_close();
   do_read();
 }

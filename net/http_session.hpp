@@ -1,8 +1,11 @@
 // net/http_session.hpp — one accepted TCP connection speaking plain HTTP/1.1: serves
-// `GET /health`, answers 404/405/400, and hands a valid `/ws` upgrade to a
-// websocket_session — or answers 503 when every connection slot is taken, or 401 when
+// `GET /health`, hands the paths the router claims (`/admin/...`) to the http_router,
+// answers 404/405/400 (and 413 past the body limit), and hands a valid `/ws` upgrade
+// to a websocket_session — or answers 503 when every connection slot is taken, or 401 when
 // strict WS auth is on and `?token=` does not verify (the token is verified once,
 // asynchronously, before the 101; nothing is read meanwhile).
+// While a routed request is being handled the session reads nothing more (no
+// pipelining); the router's answer is posted back onto the connection's executor.
 //
 // Private to net/ (includes Beast). Lifetime: owned by its pending async operation
 // (shared_from_this); the registry holds a weak_ptr so close_all can end idle
@@ -47,6 +50,9 @@ class http_session final : public tracked_session,
   http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry);
 
   void do_read();
+  /// The header is in: answers `Expect: 100-continue`, then reads the body.
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void read_body();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_request();
   /// Verifies `?token=` (net/ws_upgrade_auth.hpp), then finish_upgrade on this strand.
@@ -55,6 +61,15 @@ class http_session final : public tracked_session,
                       ws_auth_decision decision);
   /// 401 with the JSON error envelope: strict WS auth and no valid token.
   void refuse_unauthorized(unsigned version, const ws_auth_decision& decision);
+  /// Hands the request to the router; the answer comes back on this executor.
+  void route(unsigned version, bool keep_alive);
+  /// 413: the body passed SMOOTH_AGENT_MAX_HTTP_BODY_BYTES (or 431: the header passed
+  /// Beast's 8 KiB header limit); the connection closes.
+  void refuse_too_large(bool header = false);
+  /// After a 413: stop sending, then read and discard what the client is still
+  /// sending (bounded in bytes and time) so closing does not reset the connection
+  /// before the client has read the answer.
+  void linger_close();
   /// 503 with a JSON body: every WebSocket slot (SMOOTH_AGENT_MAX_CONNECTIONS) is taken.
   void refuse_full(unsigned version);
   void send(response res);
@@ -71,6 +86,9 @@ class http_session final : public tracked_session,
   bool reading_ = false;
   bool closing_ = false;      // close_all ran: finish the current write, then close
   bool handed_over_ = false;  // the socket now belongs to a websocket_session
+  bool linger_ = false;       // close through linger_close (after a 413)
+  bool lingering_ = false;    // linger_close started (its deadline is set)
+  std::uint64_t discarded_ = 0;
 };
 
 }  // namespace so::net

@@ -31,6 +31,8 @@ class io_context;
 
 namespace so::net {
 
+class http_router;
+
 struct listener_options {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8787;                 ///< 0 = ephemeral
@@ -47,6 +49,10 @@ struct listener_options {
   /// SMOOTH_AGENT_WS_AUTH_REQUIRED: a `/ws` upgrade without a valid `?token=` is
   /// refused with HTTP 401 instead of connecting anonymously (admin-auth.md §9).
   bool ws_auth_required = false;
+  /// Serves every path it claims (`/admin/...`, net/http_router.hpp); null: 404 there.
+  std::shared_ptr<const http_router> router;
+  /// Largest HTTP request body (SMOOTH_AGENT_MAX_HTTP_BODY_BYTES); larger → 413, closed.
+  std::uint64_t max_http_body_bytes = 1 << 20;
 };
 
 /// Counters readable from any thread (tests, logs).

@@ -21,7 +21,10 @@
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/tools/tools_file.hpp"
+#include "net/admin_api.hpp"
+#include "net/admin_model_costs.hpp"
 #include "net/http_client_router.hpp"
+#include "net/http_router.hpp"
 #include "net/io_timer.hpp"
 #include "net/listener.hpp"
 
@@ -85,6 +88,21 @@ struct caf_thread_release {
 
 }  // namespace
 
+/// A one-shot actor that asks the backplane for an org-restricted publish and hands
+/// the count to `done` (no blocking: the admin handler is on an io thread).
+void publish_async(caf::actor_system& sys, caf::actor backplane, actors::backplane_target target,
+                   std::string org, std::string json,
+                   std::function<void(std::optional<std::size_t>)> done) {
+  auto ask = [backplane = std::move(backplane), target = std::move(target), org = std::move(org),
+              json = std::move(json),
+              done = std::move(done)](caf::event_based_actor* self, bool /*unused*/) {
+    self->request(backplane, 5s, actors::publish_atom::value, target, make_frame(json), org)
+        .then([done](std::size_t n) { done(n); }, [done](caf::error&) { done(std::nullopt); });
+  };
+  // The argument: CAF 0.17.6 binds a null tuple for an argument-less spawn (UBSan).
+  sys.spawn(ask, true);
+}
+
 struct server::impl {
   server_options opts;
   // Torn down explicitly in `stop()`: io threads run until every actor is done,
@@ -101,6 +119,8 @@ struct server::impl {
   explicit impl(server_options o) : opts(std::move(o)) {}
 
   void boot();
+  /// The HTTP routes beside /ws and /health: the admin API.
+  std::shared_ptr<const http_router> make_router(const http_client_ptr& http);
   void stop();
   void drain_turns();
   void close_sockets();
@@ -139,12 +159,26 @@ void server::impl::boot() {
     throw std::runtime_error(std::string("SMOOTH_AGENT_BACKPLANE=") + backend_name(cfg.backplane) +
                              " is not available in this build yet (only memory)");
   if (!opts.knowledge_base) opts.knowledge_base = std::make_shared<adapters::memory_knowledge>();
+  // Tenant stores (admin-auth.md §5): in memory unless a test or host injects one.
+  if (!opts.connectors)
+    opts.connectors = std::make_shared<adapters::tenant::memory_connector_config_store>();
+  if (!opts.settings)
+    opts.settings = std::make_shared<adapters::tenant::memory_settings_store>(opts.clock);
+  if (!opts.indexing_runs)
+    opts.indexing_runs = std::make_shared<adapters::tenant::memory_indexing_run_store>();
+  if (!opts.document_sets)
+    opts.document_sets = std::make_shared<adapters::tenant::memory_document_set_store>();
+  // Every boot-ingested document counts in its org's document sets (admin-auth.md §2.2).
+  const auto ingest = [this](const adapters::document& d) {
+    opts.knowledge_base->ingest(d);
+    for (const auto& set : d.document_sets)
+      opts.document_sets->record_document(d.organization_id, set);
+  };
   if (cfg.seed_kb && cfg.storage == adapters::storage_backend::memory)
-    for (const auto& d : adapters::seed_documents()) opts.knowledge_base->ingest(d);
+    for (const auto& d : adapters::seed_documents()) ingest(d);
   if (cfg.knowledge_file)
-    for (const auto& d : adapters::load_documents_file(*cfg.knowledge_file))
-      opts.knowledge_base->ingest(d);
-  for (const auto& d : opts.knowledge) opts.knowledge_base->ingest(d);
+    for (const auto& d : adapters::load_documents_file(*cfg.knowledge_file)) ingest(d);
+  for (const auto& d : opts.knowledge) ingest(d);
 
   auto tools = opts.extra_tools;
   if (cfg.tools_file)
@@ -181,7 +215,9 @@ void server::impl::boot() {
   svc->gateway_keys = opts.gateway_key_resolver;
   svc->extra_tools = std::move(tools);
   svc->host_tools = opts.host_tools;
-  svc->persona = opts.persona;
+  // The org's settings persona first, then the host's (admin-auth.md §9).
+  svc->persona = std::make_shared<adapters::tenant::fallback_persona_source>(
+      opts.settings->persona_view(), opts.persona);
   svc->confirm = adapters::tools::confirm_policy(cfg.confirm_tools);
   svc->storage = std::make_shared<actors::storage_pool>(
       *sys, opts.storage, opts.knowledge_base,
@@ -205,11 +241,51 @@ void server::impl::boot() {
   lo.max_inbound_bytes = cfg.max_inbound_bytes;
   lo.authenticator = opts.authenticator;
   lo.ws_auth_required = cfg.ws_auth_required;
+  lo.max_http_body_bytes = cfg.max_http_body_bytes;
+  lo.router = make_router(http);
   lst =
       std::make_unique<listener>(pool->contexts(), lo, actors::make_connection_factory(*sys, svc));
   lst->start();
   port = lst->port();
   bound_address = lst->bound_address();
+}
+
+std::shared_ptr<const http_router> server::impl::make_router(const http_client_ptr& http) {
+  router_options ro;
+  ro.authenticator = opts.authenticator;
+  ro.clock = opts.clock;
+  auto router = std::make_shared<http_router>(std::move(ro));
+
+  auto admin = std::make_shared<admin_services>();
+  admin->storage = opts.storage;
+  admin->connectors = opts.connectors;
+  admin->settings = opts.settings;
+  admin->runs = opts.indexing_runs;
+  admin->document_sets = opts.document_sets;
+  admin->clock = opts.clock;
+  // Store calls run on the storage pool (inline only when the storage adapter never
+  // blocks, as the in-memory stores never do either).
+  admin->run_blocking = [pool = svc->storage](
+                            const std::string& shard, std::function<void()> job,
+                            std::function<void(std::string, std::string)> refused) {
+    pool->post(
+        shard, [job = std::move(job)](adapters::storage&, adapters::knowledge_base&) { job(); },
+        [refused = std::move(refused)](actors::storage_failure f) {
+          refused(std::string(f.code), std::move(f.message));
+        });
+  };
+  admin->publish = [sys = sys.get(), backplane = svc->backplane](
+                       const std::string& kind, const std::string& id, const std::string& org,
+                       std::string json, std::function<void(std::optional<std::size_t>)> done) {
+    auto k = parse_target_kind(kind);
+    if (!k) return done(std::size_t{0});
+    publish_async(*sys, backplane, actors::backplane_target{*k, id}, org, std::move(json),
+                  std::move(done));
+  };
+  admin->model_costs =
+      std::make_shared<model_cost_cache>(http, opts.config.gateway_url, opts.config.gateway_key);
+  add_admin_routes(*router, std::move(admin));
+  return router;
 }
 
 void server::impl::drain_turns() {

@@ -19,7 +19,11 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
 #include "adapters/storage/storage.hpp"
+#include "adapters/tenant/connector_config_store.hpp"
+#include "adapters/tenant/document_set_store.hpp"
 #include "adapters/tenant/gateway_key_resolver.hpp"
+#include "adapters/tenant/indexing_run_store.hpp"
+#include "adapters/tenant/settings_store.hpp"
 #include "adapters/tools/tool.hpp"
 #include "net/http_client.hpp"
 #include "protocol/clock.hpp"
@@ -62,6 +66,11 @@ struct server_options {
   adapters::auth::authenticator_ptr authenticator;
   /// Test seam: replaces the embed-policy provider the config selects (admin-auth.md §4.2).
   adapters::auth::widget_policy_provider_ptr widget_policies;
+  // Tenant stores (admin API; the settings' persona reaches turns). Default: in memory.
+  adapters::tenant::connector_config_store_ptr connectors;
+  adapters::tenant::settings_store_ptr settings;
+  adapters::tenant::indexing_run_store_ptr indexing_runs;
+  adapters::tenant::document_set_store_ptr document_sets;
 };
 
 /// Counters for tests and /health-style introspection.

@@ -280,6 +280,11 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              kMaxU64, "an integer >= 1024")) {
     c.max_tool_result_bytes = static_cast<std::size_t>(*v);
   }
+  // ---- admin HTTP API (issue 8, admin) ----
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_MAX_HTTP_BODY_BYTES", 1024, kMaxU64,
+                                             "an integer >= 1024")) {
+    c.max_http_body_bytes = *v;
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -413,6 +418,10 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_WS_AUTH_REQUIRED", "0",
        "0 | 1 | true | false: a /ws upgrade without a valid ?token= is refused with HTTP 401 "
        "instead of connecting anonymously."},
+      // ---- admin HTTP API (issue 8, admin) ----
+      {"SMOOTH_AGENT_MAX_HTTP_BODY_BYTES", "1048576",
+       "Largest HTTP request body, e.g. on /admin (>= 1024); over → 413 and the connection "
+       "closes."},
   };
   return kVariables;
 }

@@ -93,6 +93,8 @@ struct server_config {
 
   // ---- WebSocket identity (issue 8, docs/tenancy.md) ----
   bool ws_auth_required = false;  ///< SMOOTH_AGENT_WS_AUTH_REQUIRED: no valid ?token= → 401
+  // ---- admin HTTP API (issue 8, admin) ----
+  std::uint64_t max_http_body_bytes = 1 << 20;  ///< SMOOTH_AGENT_MAX_HTTP_BODY_BYTES; over → 413
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

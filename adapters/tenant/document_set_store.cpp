@@ -1,0 +1,20 @@
+// adapters/tenant/document_set_store.cpp — see document_set_store.hpp.
+#include "adapters/tenant/document_set_store.hpp"
+
+namespace so::adapters::tenant {
+
+void memory_document_set_store::record_document(const std::string& org, const std::string& name) {
+  std::lock_guard lock(mu_);
+  ++sets_[org][name];
+}
+
+std::vector<document_set_count> memory_document_set_store::list(const std::string& org) {
+  std::lock_guard lock(mu_);
+  std::vector<document_set_count> out;
+  auto it = sets_.find(org);
+  if (it == sets_.end()) return out;
+  for (const auto& [name, n] : it->second) out.push_back({name, n});
+  return out;
+}
+
+}  // namespace so::adapters::tenant
