@@ -102,3 +102,42 @@ TEST_CASE("postgres: a reply is committed before its eventual_response is sent",
   REQUIRE(r.rows() == 1);
   CHECK(r.text(0, 0) == "durable reply");
 }
+
+TEST_CASE("postgres: while the database is away calls fail with STORAGE_ERROR, then it recovers",
+          "[server][postgres]") {
+  SO_PG_URL_OR_SKIP(server_url);
+  fresh_database db(server_url);
+  auto o = postgres_options(db.url(), scripted_texts({}));
+  o.config.storage_workers = 1;  // one connection: the test kills exactly it
+  so::net::server srv(o);
+  auto c = connect_to(srv);
+  auto s = create_session(c);
+  REQUIRE(history_of(c, s.session_id).empty());
+
+  // "Down": refuse new connections to this database and kill the open one.
+  so::adapters::pg::connection admin(server_url);
+  admin.exec_simple("ALTER DATABASE " + db.name() + " WITH ALLOW_CONNECTIONS false", "deny");
+  const std::string backends = "FROM pg_stat_activity WHERE datname = '" + db.name() + "'";
+  admin.exec_simple("SELECT pg_terminate_backend(pid) " + backends, "terminate");
+  REQUIRE(eventually(
+      [&] { return admin.exec_simple("SELECT count(*) " + backends, "count").int64(0, 0) == 0; }));
+
+  c.send_text(R"({"action":"get_conversation_messages","requestId":"down","sessionId":")" +
+              s.session_id + R"("})");
+  auto err = next_of(c, "error");
+  check_error(err, "STORAGE_ERROR", std::nullopt, std::string("down"));
+  expect_alive(c, "still-up");  // the WebSocket stays up
+
+  // "Up" again: without a restart, the same connection is served again.
+  admin.exec_simple("ALTER DATABASE " + db.name() + " WITH ALLOW_CONNECTIONS true", "allow");
+  int attempt = 0;
+  CHECK(eventually(
+      [&] {
+        const auto rid = "up-" + std::to_string(++attempt);
+        c.send_text(R"({"action":"get_conversation_messages","requestId":")" + rid +
+                    R"(","sessionId":")" + s.session_id + R"("})");
+        auto d = next(c);
+        return str(d, "/type") == "immediate_response" && integer(d, "/status") == 200;
+      },
+      10000ms));
+}
