@@ -95,7 +95,7 @@ std::vector<std::string> history_of(ws_client& c, const std::string& session_id)
 
 }  // namespace
 
-TEST_CASE("postgres: a SIGKILLed server loses nothing acknowledged; another process continues",
+TEST_CASE("postgres: a SIGKILLed server loses nothing acknowledged and another process continues",
           "[server][postgres]") {
   SO_PG_URL_OR_SKIP(server_url);
   fresh_database db(server_url);
