@@ -138,13 +138,16 @@ int migrate(connection& c, const std::vector<migration>& migrations) {
   int applied = 0;
   for (const auto& m : migrations) {
     if (m.version <= current) continue;
-    in_transaction(c, [&] {
-      for (const auto& sql : m.statements) {
-        c.exec_simple(sql, "migration");
-      }
-      c.exec("so_schema_record", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-             {std::to_string(m.version), m.name}, "record migration");
-    });
+    try {
+      in_transaction(c, [&] {
+        for (const auto& sql : m.statements) c.exec_simple(sql, "migration");
+        c.exec("so_schema_record", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+               {std::to_string(m.version), m.name}, "record migration");
+      });
+    } catch (const storage_error& e) {
+      throw storage_error("schema migration " + std::to_string(m.version) + " (" + m.name +
+                          ") failed: " + e.what());
+    }
     ++applied;
   }
   return applied;
