@@ -22,3 +22,6 @@ add_library(rapidjson INTERFACE)
 target_include_directories(rapidjson INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
 # Untrusted input: never let RapidJSON assert; parse errors are reported instead.
 target_compile_definitions(rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+
+# PostgreSQL client (Debian libpq-dev): the postgres storage adapter.
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)

@@ -20,6 +20,7 @@
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
+#include "adapters/storage/postgres_storage.hpp"
 #include "adapters/tools/tools_file.hpp"
 #include "net/admin_api.hpp"
 #include "net/admin_model_costs.hpp"
@@ -150,10 +151,29 @@ void server::impl::boot() {
 
   // ---- adapters (refuse what this build cannot do; never fall back silently) ----
   if (!opts.storage) {
-    if (cfg.storage != adapters::storage_backend::memory)
+    if (cfg.storage == adapters::storage_backend::postgres) {
+      // Never a silent fallback: no URL (config refuses it) or an unreachable or
+      // too-new database stops the boot, naming the variable.
+      if (!cfg.database_url)
+        throw std::runtime_error(
+            "SMOOTH_AGENT_STORAGE=postgres needs SMOOTH_AGENT_DATABASE_URL (or DATABASE_URL)");
+      try {
+        adapters::postgres_storage::options po;
+        po.max_connections = cfg.storage_workers;  // one connection per storage worker
+        po.clock = opts.clock;
+        opts.storage = std::make_shared<adapters::postgres_storage>(*cfg.database_url, po);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(
+            std::string("SMOOTH_AGENT_STORAGE=postgres: cannot use the database of "
+                        "SMOOTH_AGENT_DATABASE_URL / DATABASE_URL: ") +
+            e.what());
+      }
+    } else if (cfg.storage != adapters::storage_backend::memory) {
       throw std::runtime_error(std::string("SMOOTH_AGENT_STORAGE=") + backend_name(cfg.storage) +
-                               " is not available in this build yet (only memory)");
-    opts.storage = std::make_shared<adapters::memory_storage>(opts.clock);
+                               " is not available in this build yet (memory, postgres)");
+    } else {
+      opts.storage = std::make_shared<adapters::memory_storage>(opts.clock);
+    }
   }
   if (cfg.backplane != adapters::backplane_backend::memory)
     throw std::runtime_error(std::string("SMOOTH_AGENT_BACKPLANE=") + backend_name(cfg.backplane) +

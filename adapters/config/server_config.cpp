@@ -132,9 +132,22 @@ void load_storage(const env_lookup& env, server_config& c) {
       c.storage = storage_backend::dynamodb;
     }  // anything else: silently memory, as the reference does
   }
-  c.database_url = get_verbatim(env, "SMOOTH_AGENT_DATABASE_URL");
-  if (!c.database_url) c.database_url = get_verbatim(env, "DATABASE_URL");
+  // ---- PostgreSQL connection string (storage-backplane.md §4.1, §8.1) ----
+  // The first of the two that is SET wins, even when blank, and is used verbatim
+  // (a URL or key=value pairs, parsed by libpq). A blank winner is kept out of
+  // `database_url` and, with postgres selected, is a startup error naming it:
+  // libpq would otherwise connect to its built-in defaults — a silent fallback.
+  const char* url_var = "SMOOTH_AGENT_DATABASE_URL";
+  auto url = env(url_var);
+  if (!url) {
+    url_var = "DATABASE_URL";
+    url = env(url_var);
+  }
+  c.database_url = url && !trim(*url).empty() ? url : std::nullopt;
   if (c.storage == storage_backend::postgres && !c.database_url) {
+    if (url)
+      throw config_error(std::string("SMOOTH_AGENT_STORAGE selects postgres but ") + url_var +
+                         " is empty");
     throw config_error(
         "SMOOTH_AGENT_STORAGE selects postgres but neither SMOOTH_AGENT_DATABASE_URL nor "
         "DATABASE_URL is set");
@@ -346,8 +359,12 @@ const std::vector<config_variable>& config_variables() {
        "memory | postgres (pg, postgresql) | dynamodb (ddb, dynamo); case-insensitive; anything "
        "else → memory."},
       {"SMOOTH_AGENT_DATABASE_URL", "(unset)",
-       "Postgres connection string (used verbatim). Required when storage is postgres."},
-      {"DATABASE_URL", "(unset)", "Fallback for SMOOTH_AGENT_DATABASE_URL."},
+       "PostgreSQL connection string, used verbatim: a postgresql:// URL or key=value pairs "
+       "(libpq; sslmode honoured). Required when storage is postgres; an empty value or an "
+       "unusable database stops startup."},
+      {"DATABASE_URL", "(unset)",
+       "Used when SMOOTH_AGENT_DATABASE_URL is not set at all (a set but empty "
+       "SMOOTH_AGENT_DATABASE_URL still wins)."},
       {"SMOOTH_AGENT_DDB_TABLE", "smooth-operator", "DynamoDB table name."},
       {"SMOOTH_AGENT_BACKPLANE", "memory",
        "memory (inmemory) | redis (valkey) | nats; anything else is a startup error."},

@@ -14,6 +14,8 @@ protocol::session persist_new_session(storage& st, const new_session_records& r)
       throw storage_error(std::string(what) + " failed: " + e.what());
     }
   };
+  // One transaction where the adapter supports it (PostgreSQL): all four or none.
+  if (auto atomic = st.create_session_records(r)) return *atomic;
   step("create conversation", [&] { st.create_conversation(r.conversation); });
   step("add user participant", [&] { st.add_participant(r.user); });
   step("add agent participant", [&] { st.add_participant(r.agent); });

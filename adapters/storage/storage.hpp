@@ -25,6 +25,8 @@ using protocol::message;
 using protocol::participant;
 using protocol::session;
 
+struct new_session_records;  // adapters/storage/new_session.hpp
+
 struct storage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -108,6 +110,14 @@ class storage {
   virtual session update_session(const std::string& id, const session_update& u) = 0;
   /// Oldest `createdAt` first, ties by session id.
   virtual std::vector<session> list_sessions_by_conversation(const std::string& conv) = 0;
+
+  // ---- multi-record writes --------------------------------------------------------
+  /// Writes a new session's four records atomically (one database transaction) when
+  /// the adapter can; nullopt means "not supported": persist_new_session then writes
+  /// them one by one. Errors as persist_new_session's ("create conversation failed: …").
+  virtual std::optional<session> create_session_records(const new_session_records&) {
+    return std::nullopt;
+  }
 };
 
 using storage_ptr = std::shared_ptr<storage>;

@@ -1,0 +1,79 @@
+// adapters/storage/postgres_storage.hpp — the storage seam on PostgreSQL (libpq), issue 9.
+//
+// Semantics are the in-memory adapter's (tests/adapters/storage_contract.hpp runs
+// unchanged against both): idempotent conversation create on (org, idempotency key);
+// present-fields-replace updates stamped from the clock; message paging by the
+// database-assigned `seq` with the id of the last message as cursor (a cursor that
+// is not a message of the queried conversation restarts from the beginning, as in
+// memory); a reused primary id is storage_conflict with the in-memory adapter's text.
+// Every statement is prepared and every value bound; nothing user-supplied is ever
+// spliced into SQL. `create_session_records` writes its four records in one
+// transaction. Timestamps are stored as timestamptz (microseconds: a round trip
+// truncates nanoseconds).
+//
+// Construction connects once and migrates the schema (postgres_schema.hpp); it
+// throws storage_error when the database is unreachable or newer than the binary,
+// so a server never boots on a database it cannot use.
+//
+// Durability: each call returns only after its statement (or transaction) has
+// committed, so a caller that acknowledges after the call returned never
+// acknowledges something a crash can lose.
+//
+// Thread-safety: calls block on the network (`may_block()` is true: the server runs
+// them on its storage workers). Any number of threads may call at once; each call
+// checks a connection out of a pool of at most `max_connections` (postgres_pool.hpp).
+// Append order (`seq`) equals commit order for appends that do not overlap in time
+// — the server's storage pool runs one conversation's jobs one at a time.
+#pragma once
+
+#include "adapters/storage/postgres_pool.hpp"
+#include "adapters/storage/storage.hpp"
+#include "protocol/clock.hpp"
+
+#include <cstddef>
+#include <string>
+
+namespace so::adapters {
+
+class postgres_storage final : public storage {
+ public:
+  struct options {
+    std::size_t max_connections = 4;  ///< the server passes SMOOTH_AGENT_STORAGE_WORKERS
+    protocol::clock_ptr clock;        ///< stamps `updatedAt` on updates; null = system clock
+    pg::pool::options pool;           ///< backoff and timeouts (max_connections overrides)
+  };
+
+  /// Connects to `conninfo` (URL or key=value) and migrates. Throws storage_error.
+  postgres_storage(std::string conninfo, options opts);
+
+  conversation create_conversation(conversation c) override;
+  std::optional<conversation> get_conversation(const std::string& id) override;
+  std::vector<conversation> list_conversations_by_org(const std::string& org) override;
+  conversation update_conversation(const std::string& id, const conversation_update& u) override;
+
+  participant add_participant(participant p) override;
+  std::optional<participant> get_participant(const std::string& id) override;
+  std::vector<participant> list_participants_by_conversation(const std::string& conv) override;
+  std::optional<participant> resolve_participant_by_external_id(
+      const std::string& conv, const std::string& external_id) override;
+
+  message append_message(message m) override;
+  std::optional<message> get_message(const std::string& id) override;
+  message_page list_messages(const message_query& q) override;
+
+  session create_session(session s) override;
+  std::optional<session> get_session(const std::string& id) override;
+  session update_session(const std::string& id, const session_update& u) override;
+  std::vector<session> list_sessions_by_conversation(const std::string& conv) override;
+
+  std::optional<session> create_session_records(const new_session_records& r) override;
+
+  /// Connections currently open (tests).
+  std::size_t open_connections() const { return pool_.open_connections(); }
+
+ private:
+  protocol::clock_ptr clock_;
+  pg::pool pool_;
+};
+
+}  // namespace so::adapters
