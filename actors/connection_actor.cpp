@@ -96,6 +96,8 @@ void authorize(self_ptr self, const protocol::session& s, Allowed allowed, Denie
   if (st.id.scope.kind == scope_kind::unscoped || st.reachable.count(s.conversation_id))
     return allowed();
   if (st.id.scope.kind == scope_kind::denied) return denied();
+  // Another org's conversation is missing to this principal, whoever its user is.
+  if (s.organization_id != st.id.scope.org) return denied();
   // user(email): owned when the conversation's user participant has the email.
   auto conv = s.conversation_id;
   storage_await<bool>(

@@ -3,8 +3,9 @@
 // Each connection gets a scope when its token is verified:
 //   unscoped — single-user auth modes (`none`, `local-token`, `disabled`, no
 //              authenticator): every conversation of the process is reachable;
-//   user     — a verified principal with an email: conversations whose `user`
-//              participant has that email (ASCII case-insensitive; blank never matches);
+//   user     — a verified principal with an email: conversations of the principal's
+//              org whose `user` participant has that email (ASCII case-insensitive;
+//              blank never matches) — the same email in another org owns nothing here;
 //   denied   — multi-user mode with no email (anonymous, or a principal without one):
 //              only conversations this connection created itself.
 // A conversation out of scope must read exactly like a missing one (the connection
@@ -28,14 +29,16 @@ enum class scope_kind { unscoped, user, denied };
 struct connection_scope {
   scope_kind kind = scope_kind::unscoped;
   std::string email;  ///< set iff kind == user
+  std::string org;    ///< kind == user: the principal's org (org isolation on /ws)
 };
 
 /// The scope of a connection from its verification result.
 inline connection_scope scope_for(bool single_user,
                                   const std::optional<adapters::auth::principal>& who) {
-  if (single_user) return {scope_kind::unscoped, {}};
-  if (who && who->email && !who->email->empty()) return {scope_kind::user, *who->email};
-  return {scope_kind::denied, {}};
+  if (single_user) return {scope_kind::unscoped, {}, {}};
+  if (who && who->email && !who->email->empty())
+    return {scope_kind::user, *who->email, who->org_id};
+  return {scope_kind::denied, {}, {}};
 }
 
 /// ASCII case-insensitive equality; a blank side never matches.

@@ -1,6 +1,8 @@
 // net/http_router.cpp — see http_router.hpp.
 #include "net/http_router.hpp"
 
+#include "adapters/auth/bearer.hpp"
+
 #include "protocol/json.hpp"
 #include "protocol/utf8.hpp"
 
@@ -99,15 +101,7 @@ server_response error_response(int status, std::string_view code, std::string_vi
 
 std::optional<std::string> bearer_credential(const std::optional<std::string>& authorization) {
   if (!authorization) return std::nullopt;
-  const std::string& v = *authorization;
-  const bool visible = std::all_of(
-      v.begin(), v.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
-  if (!visible) return std::nullopt;
-  if (v.rfind("Bearer ", 0) != 0 && v.rfind("bearer ", 0) != 0) return std::nullopt;
-  const auto first = v.find_first_not_of(" \t", 7);
-  if (first == std::string::npos) return std::nullopt;
-  const auto last = v.find_last_not_of(" \t");
-  return v.substr(first, last - first + 1);
+  return auth::extract_bearer(*authorization);  // one rule for every admin credential
 }
 
 std::optional<std::string> decode_path_segment(std::string_view s) {

@@ -1,19 +1,17 @@
 // net/ws_upgrade_auth.cpp — see ws_upgrade_auth.hpp.
 #include "net/ws_upgrade_auth.hpp"
 
+#include "adapters/auth/text.hpp"
+#include "net/http_router.hpp"
+
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
 #include <utility>
 
 namespace so::net {
 namespace {
 
 namespace auth = adapters::auth;
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 
 /// Generic words for an outcome: what a log line or a 401 may say about a token.
 const char* outcome_text(auth::auth_outcome o) {
@@ -30,26 +28,6 @@ const char* outcome_text(auth::auth_outcome o) {
       return "verifier misconfigured";
   }
   return "invalid token";
-}
-
-/// `s` as a JSON string body (no quotes): the 401 message may quote a verifier reason.
-std::string json_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out.append(buf);
-    } else {
-      out.push_back(ch);
-    }
-  }
-  return out;
 }
 
 ws_auth_decision decide(const auth::auth_result& r, bool required, const std::string& label,
@@ -77,12 +55,9 @@ ws_auth_decision decide(const auth::auth_result& r, bool required, const std::st
 
 std::optional<std::string> trimmed_token(const std::optional<std::string>& token) {
   if (!token) return std::nullopt;
-  std::size_t b = 0;
-  std::size_t e = token->size();
-  while (b < e && is_space((*token)[b])) ++b;
-  while (e > b && is_space((*token)[e - 1])) --e;
-  if (b == e) return std::nullopt;
-  return token->substr(b, e - b);
+  const auto t = auth::trim_ascii(*token);
+  if (t.empty()) return std::nullopt;
+  return std::string(t);
 }
 
 void verify_ws_token(const auth::authenticator_ptr& auth, const std::optional<std::string>& token,
@@ -119,10 +94,7 @@ void verify_ws_token(const auth::authenticator_ptr& auth, const std::optional<st
 
 std::string unauthorized_body(const std::string& code, const std::string& message,
                               std::int64_t now_ms) {
-  const std::string descriptor =
-      R"({"code":")" + json_escape(code) + R"(","message":")" + json_escape(message) + R"("})";
-  return R"({"type":"error","error":)" + descriptor + R"(,"data":{"error":)" + descriptor +
-         R"(},"timestamp":)" + std::to_string(now_ms) + "}";
+  return error_response(401, code, message, now_ms).body;  // the admin API's envelope
 }
 
 }  // namespace so::net

@@ -18,9 +18,12 @@ enum class role { basic = 0, curator = 1, admin = 2 };
 
 inline const char* role_name(role r) {
   switch (r) {
-    case role::basic: return "basic";
-    case role::curator: return "curator";
-    case role::admin: return "admin";
+    case role::basic:
+      return "basic";
+    case role::curator:
+      return "curator";
+    case role::admin:
+      return "admin";
   }
   return "basic";
 }
@@ -39,13 +42,14 @@ struct principal {
   std::optional<std::string> email;         ///< `email`, blank dropped (§9)
 };
 
-/// Principal → AccessContext (admin-auth.md §1.6, §3.2).
+/// Principal → AccessContext (admin-auth.md §1.6, §3.2). Roles have no effect on chat
+/// retrieval (§1.7): an admin's turns see what its user id and groups allow, like anyone's;
+/// `is_admin` (the unfiltered admin handle of §3.5) is never set from a chat principal.
 inline access_context access_for(const principal& p) {
   access_context a;
   a.user_id = p.user_id;
   a.groups = p.groups;
   a.organization_id = p.org_id;
-  a.is_admin = p.user_role == role::admin;
   return a;
 }
 

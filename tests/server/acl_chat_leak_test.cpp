@@ -31,6 +31,13 @@ std::vector<adapters::document> documents() {
   return {pub, secret};
 }
 
+/// An org admin outside the document's group: roles have no effect on chat (§1.7).
+auth::principal admin_principal() {
+  auto p = make_principal("u-root", "reference-org", "root@x.test", {"sales"});
+  p.user_role = auth::role::admin;
+  return p;
+}
+
 struct acl_server {
   fake_gateway fake;
   std::unique_ptr<net::server> server;
@@ -48,7 +55,8 @@ struct acl_server {
     o.authenticator = std::make_shared<map_authenticator>(
         std::map<std::string, auth::principal>{
             {"tok-eng", make_principal("u-eve", "reference-org", "eve@x.test", {"eng"})},
-            {"tok-sales", make_principal("u-bob", "reference-org", "bob@x.test", {"sales"})}},
+            {"tok-sales", make_principal("u-bob", "reference-org", "bob@x.test", {"sales"})},
+            {"tok-admin", admin_principal()}},
         /*single_user=*/false);
     server = std::make_unique<net::server>(std::move(o));
   }
@@ -105,6 +113,9 @@ TEST_CASE("acl: a restricted document never reaches a chat outside its group", "
 
   SECTION("a principal in another group") {
     require_no_leak(run(s, "tok-sales"));
+  }
+  SECTION("an org admin outside the group (roles do not widen chat retrieval)") {
+    require_no_leak(run(s, "tok-admin"));
   }
   SECTION("an anonymous connection") {
     require_no_leak(run(s, ""));

@@ -24,6 +24,8 @@ std::map<std::string, auth::principal> people() {
       {"tok-alice-upper", make_principal("u-alice-2", "acme", "ALICE@Acme.Test")},
       {"tok-bob", make_principal("u-bob", "acme", "bob@acme.test")},
       {"tok-carol", make_principal("u-carol", "acme")},  // no email: denied
+      // Alice's email in another org: owns nothing in acme (org isolation on /ws).
+      {"tok-alice-globex", make_principal("u-alice-g", "globex", "alice@acme.test")},
   };
 }
 
@@ -125,6 +127,28 @@ TEST_CASE(
   CHECK(reply.integer("/status") == 200);
   frame page(answer(*again, get_messages(sid)));
   CHECK(page.type() == "immediate_response");
+}
+
+TEST_CASE("ws identity: another org's conversation is missing even to the same email",
+          "[identity]") {
+  auto clock = frozen_clock();
+  scoped_server s(clock, /*single_user=*/false);
+  scoped_server ghost(clock, /*single_user=*/false, /*with_sessions=*/false);
+  auto alice = connect_as(*s.server, "tok-alice");
+  const auto sid = create(*alice, "r-create").str("/data/sessionId");
+
+  auto other_org = connect_as(*s.server, "tok-alice-globex");
+  auto nobody = connect_as(*ghost.server, "tok-alice-globex");
+  for (const auto& action : {get_session(sid), get_messages(sid), send_message(sid)}) {
+    INFO(action);
+    const auto missing = answer(*nobody, action);
+    CHECK(frame(missing).type() == "error");
+    CHECK(answer(*other_org, action) == missing);
+  }
+  // Its own org's conversations it reaches as usual.
+  const auto own = create(*other_org, "r-own").str("/data/sessionId");
+  auto again = connect_as(*s.server, "tok-alice-globex");
+  CHECK(frame(answer(*again, get_session(own))).integer("/status") == 200);
 }
 
 TEST_CASE("ws identity: a denied connection reaches only the conversations it created",
