@@ -286,6 +286,17 @@ TEST_CASE("knowledge: document ACLs", "[knowledge]") {
     CHECK(ids(kb.query("alpha", 10, user("", {"github:acme/secret"}))) ==
           V{"no-acl", "public", "group-only"});
   }
+  SECTION("users and groups on one ACL: either grants, the other never denies") {
+    memory_knowledge k3;
+    auto both = doc("both", "alpha both");
+    both.acl = doc_acl{false, {"alice"}, {"eng"}};
+    k3.ingest(both);
+    CHECK(ids(k3.query("alpha", 10, user("alice"))) == V{"both"});         // listed user, no group
+    CHECK(ids(k3.query("alpha", 10, user("bob", {"eng"}))) == V{"both"});  // group only
+    CHECK(ids(k3.query("alpha", 10, user("alice", {"sales"}))) == V{"both"});
+    CHECK(k3.query("alpha", 10, user("carol", {"sales"})).empty());
+    CHECK(k3.query("alpha", 10, anonymous()).empty());
+  }
   SECTION("matches are exact and case-sensitive") {
     CHECK(ids(kb.query("alpha", 10, user("Alice", {"GITHUB:acme/secret"}))) ==
           V{"no-acl", "public"});
