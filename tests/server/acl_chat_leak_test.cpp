@@ -5,6 +5,8 @@
 // the model reads (the gateway's request bodies), the tool result text, its source path,
 // or any citation, for a principal outside its group and for an anonymous connection;
 // a principal in the group sees it everywhere.
+#include "adapters/auth/base64url.hpp"
+#include "adapters/auth/trusted_authenticator.hpp"
 #include "tests/server/ws_identity_support.hpp"
 #include "tests/support/net/fake_gateway.hpp"
 
@@ -42,7 +44,8 @@ struct acl_server {
   fake_gateway fake;
   std::unique_ptr<net::server> server;
 
-  acl_server() {
+  /// `verifier`: null = the token map below.
+  explicit acl_server(auth::authenticator_ptr verifier = nullptr) {
     // Per turn: the model searches, then answers.
     for (int i = 0; i < 3; ++i) {
       fake.push(tool_call("knowledge_search", R"({"query":"falcon"})"));
@@ -52,12 +55,16 @@ struct acl_server {
     o.config.gateway_url = fake.base_url();
     o.config.gateway_key = "k";
     o.knowledge = documents();
-    o.authenticator = std::make_shared<map_authenticator>(
-        std::map<std::string, auth::principal>{
-            {"tok-eng", make_principal("u-eve", "reference-org", "eve@x.test", {"eng"})},
-            {"tok-sales", make_principal("u-bob", "reference-org", "bob@x.test", {"sales"})},
-            {"tok-admin", admin_principal()}},
-        /*single_user=*/false);
+    o.authenticator =
+        verifier
+            ? std::move(verifier)
+            : std::make_shared<map_authenticator>(
+                  std::map<std::string, auth::principal>{
+                      {"tok-eng", make_principal("u-eve", "reference-org", "eve@x.test", {"eng"})},
+                      {"tok-sales",
+                       make_principal("u-bob", "reference-org", "bob@x.test", {"sales"})},
+                      {"tok-admin", admin_principal()}},
+                  /*single_user=*/false);
     server = std::make_unique<net::server>(std::move(o));
   }
 };
@@ -131,6 +138,29 @@ TEST_CASE("acl: a restricted document never reaches a chat outside its group", "
     CHECK(t.citations.find(kSecretSource) != std::string::npos);
     // The automatic context of the first LLM call already carried it.
     CHECK(t.first.find(kSecretWords) != std::string::npos);
+  }
+}
+
+TEST_CASE("acl: trusted mode resolves the forwarded identity and filters by its groups",
+          "[identity][acl]") {
+  // admin-auth.md §1.5: the ?token= slot carries a base64url claims blob, not verified.
+  acl_server s(auth::make_trusted_authenticator());
+  const auto blob = [](const std::string& groups) {
+    return auth::base64url_encode(R"({"sub":"u1","org":"reference-org","role":"basic","groups":)" +
+                                  groups + "}");
+  };
+  SECTION("a blob in the document's group sees it") {
+    auto t = run(s, blob(R"(["eng"])"));
+    CHECK(t.tool_result.find(kSecretWords) != std::string::npos);
+  }
+  SECTION("a blob in another group does not") {
+    require_no_leak(run(s, blob(R"(["sales"])")));
+  }
+  SECTION("a malformed blob is anonymous") {
+    require_no_leak(run(s, "not*base64url"));
+  }
+  SECTION("no blob is anonymous") {
+    require_no_leak(run(s, ""));
   }
 }
 
