@@ -55,9 +55,8 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         // Draining wins over everything: the shutdown's "no live turn" check must stay true.
         if (s.draining) return turn_admission{admission::draining, nullptr};
         if (s.turn) return turn_admission{admission::busy, nullptr};
-        // The ack is pushed here, before the turn exists, so it precedes every turn event.
-        req.sink->push(net::make_frame(protocol::events::immediate_response(
-            req.request_id, 202, "Processing your request...", "{}", s.svc->clock->now_ms())));
+        // The 202 ack is the turn's first event, pushed once its user message is
+        // committed (README "Durability"): an acknowledged message survives a crash.
         s.turn = spawn_turn(self->system(), turn_spec{s.svc, caf::actor_cast<caf::actor>(self),
                                                       s.record, std::move(req)});
         self->monitor(s.turn);

@@ -41,6 +41,7 @@ struct turn_state {
   ev::usage usage;
   bool usage_seen = false;
   bool finished = false;  ///< a terminal path has started; later inputs are ignored
+  bool acked = false;     ///< the 202 ack was pushed
   static inline const char* name = "turn";
 
   // Whatever ends the turn (including a kill at shutdown) ends its stream and confirmation.
@@ -52,6 +53,13 @@ struct turn_state {
   const std::string& rid() const { return spec.request.request_id; }
   std::int64_t now_ms() const { return spec.svc->clock->now_ms(); }
   void send(std::string json) const { sink->push(net::make_frame(std::move(json))); }
+  /// The `send_message` ack: once, before any other event of the turn.
+  void ack() {
+    if (acked) return;
+    acked = true;
+    send(protocol::events::immediate_response(rid(), 202, "Processing your request...", "{}",
+                                              now_ms()));
+  }
 };
 
 namespace {
@@ -107,6 +115,7 @@ void cancel(self_ptr self) {
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
+  st.ack();  // cancelled before its message was committed: the write is already queued
   // Nothing more is persisted: streamed tokens were ephemeral; the user message stays.
   finish_with(self, ev::cancelled(st.rid(), st.now_ms()));
 }
@@ -359,6 +368,8 @@ void start(self_ptr self) {
         return pre;
       },
       [self, access, text](turn_prelude pre) {
+        if (self->state.finished) return;
+        self->state.ack();  // the user message is committed: now acknowledge it
         // One retrieval grounds the model and seeds the citations (engine.md §11.17);
         // it runs on the knowledge worker, never on a storage worker.
         auto go = [self, p = std::make_shared<turn_prelude>(std::move(pre))](auto sources) {
