@@ -18,20 +18,6 @@ so::net::server_options postgres_options(const std::string& url,
   return o;
 }
 
-/// get_conversation_messages (newest first) → "direction:text" oldest first.
-std::vector<std::string> history_of(ws_client& c, const std::string& session_id) {
-  c.send_text(R"({"action":"get_conversation_messages","requestId":"h","sessionId":")" +
-              session_id + R"(","limit":50})");
-  auto d = next_of(c, "immediate_response");
-  REQUIRE(integer(d, "/status") == 200);
-  std::vector<std::string> out;
-  for (const auto& m : at(d, "/data/messages")->GetArray()) {
-    out.insert(out.begin(),
-               std::string(m["direction"].GetString()) + ":" + m["content"]["text"].GetString());
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("postgres storage without a database URL stops startup naming the variable",

@@ -126,6 +126,19 @@ inline rapidjson::Document next_of(ws_client& c, const std::string& type,
   return parse(*text);
 }
 
+/// get_conversation_messages (newest first) of `session_id` as "direction:text", oldest first.
+inline std::vector<std::string> history_of(ws_client& c, const std::string& session_id) {
+  c.send_text(R"({"action":"get_conversation_messages","requestId":"h","sessionId":")" +
+              session_id + R"(","limit":50})");
+  auto d = next_of(c, "immediate_response");
+  REQUIRE(integer(d, "/status") == 200);
+  std::vector<std::string> out;
+  for (const auto& m : at(d, "/data/messages")->GetArray())
+    out.insert(out.begin(),
+               std::string(m["direction"].GetString()) + ":" + m["content"]["text"].GetString());
+  return out;
+}
+
 /// Checks an `error` event: both copies of {code, message} and the requestId rule
 /// (present in both places when `rid` is given, absent from both otherwise).
 inline void check_error(const rapidjson::Value& d, const std::string& code,
