@@ -5,6 +5,7 @@
 #pragma once
 
 #include "adapters/auth/authenticator.hpp"
+#include "tests/support/auth/token_verdict.hpp"
 
 #include <map>
 #include <memory>
@@ -28,12 +29,8 @@ class map_authenticator final : public adapters::auth::authenticator {
     if (credential == "no-role") {
       r.outcome = adapters::auth::auth_outcome::missing_role;
       r.reason = "no 'role' claim";
-    } else if (auto it = tokens_.find(credential); it != tokens_.end()) {
-      r.outcome = adapters::auth::auth_outcome::authenticated;
-      r.who = it->second;
     } else {
-      r.outcome = adapters::auth::auth_outcome::invalid_token;
-      r.reason = "InvalidSignature";
+      r = verdict_for(tokens_, credential);
     }
     if (!async_) return done(std::move(r));
     std::thread([done = std::move(done), r = std::move(r)]() mutable {

@@ -6,6 +6,7 @@
 #include "adapters/auth/widget_auth_context.hpp"
 #include "adapters/auth/widget_static_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
+#include "tests/net/admin_test_authenticator.hpp"
 #include "tests/server/server_test_support.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/net/http_test_server.hpp"
@@ -286,35 +287,14 @@ TEST_CASE("widget e2e: shutdown with a policy lookup in flight does not wait for
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
 }
 
-namespace {
-
-/// A verifier that knows one token, `tok`, for a principal of org-from-jwt.
-class one_token_authenticator final : public auth::authenticator {
- public:
-  std::string label() const override { return "test-one-token"; }
-  bool single_user() const override { return true; }
-  void authenticate(std::string credential,
-                    std::function<void(auth::auth_result)> done) const override {
-    auth::auth_result r;
-    if (credential == "tok") {
-      r.outcome = auth::auth_outcome::authenticated;
-      r.who = auth::principal{"u-jwt", "org-from-jwt", auth::role::basic, {}, {}, {}};
-    } else {
-      r.outcome = auth::auth_outcome::invalid_token;
-      r.reason = "InvalidSignature";
-    }
-    done(std::move(r));
-  }
-};
-
-}  // namespace
-
 TEST_CASE("widget e2e: the policy org beats the token org, which beats the seed org",
           "[server][widget]") {
   auto storage = std::make_shared<so::adapters::memory_storage>();
   auto opts = widget_options();
   opts.storage = storage;
-  opts.authenticator = std::make_shared<one_token_authenticator>();
+  opts.authenticator =
+      std::make_shared<so::test::map_authenticator>(std::map<std::string, auth::principal>{
+          {"tok", auth::principal{"u-jwt", "org-from-jwt", auth::role::basic, {}, {}, {}}}});
   so::net::server server(opts);
   ws_connect_options o;
   o.port = server.port();

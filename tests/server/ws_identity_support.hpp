@@ -11,6 +11,7 @@
 #include "adapters/auth/authenticator.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "tests/server/turn_test_support.hpp"
+#include "tests/support/auth/token_verdict.hpp"
 #include "tests/support/net/http_probe.hpp"
 
 #include <condition_variable>
@@ -46,16 +47,7 @@ class map_authenticator final : public auth::authenticator {
   void authenticate(std::string credential,
                     std::function<void(auth::auth_result)> done) const override {
     calls_.fetch_add(1);
-    auth::auth_result r;
-    auto it = tokens_.find(credential);
-    if (it == tokens_.end()) {
-      r.outcome = auth::auth_outcome::invalid_token;
-      r.reason = "InvalidSignature";
-    } else {
-      r.outcome = auth::auth_outcome::authenticated;
-      r.who = it->second;
-    }
-    done(std::move(r));
+    done(verdict_for(tokens_, credential));
   }
   std::size_t calls() const { return calls_.load(); }
 
@@ -93,18 +85,7 @@ class held_authenticator final : public auth::authenticator {
       batch.swap(pending_);
     }
     std::thread([this, batch = std::move(batch)]() mutable {
-      for (auto& e : batch) {
-        auth::auth_result r;
-        auto it = tokens_.find(e.credential);
-        if (it == tokens_.end()) {
-          r.outcome = auth::auth_outcome::invalid_token;
-          r.reason = "InvalidSignature";
-        } else {
-          r.outcome = auth::auth_outcome::authenticated;
-          r.who = it->second;
-        }
-        e.done(std::move(r));
-      }
+      for (auto& e : batch) e.done(verdict_for(tokens_, e.credential));
     }).join();
   }
   /// Destroys every parked callback unanswered (a verifier that gave up).
