@@ -14,7 +14,10 @@
 //
 // Output: one JSON line per figure, {"name":"<--name>_<figure>","value":V,"unit":"U"}.
 // The server's CPU (utime+stime of /proc/<pid>/stat) and RSS (VmRSS of /proc/<pid>/status)
-// come from the pid given by --server-pid, or the process listening on --port.
+// come from the pid given by --server-pid, or the process listening on --port. With
+// --db-pid (a PostgreSQL postmaster), the CPU of that process and its children (the
+// backends serving the server's connections) is reported as db_cpu_* and left out of
+// other_cpu_pct.
 //
 // Safety: it connects to 127.0.0.1 only; every loop is bounded in count and time, and a
 // SIGALRM watchdog (--max-time) ends the process even if the server stops answering.
@@ -65,6 +68,7 @@ struct options {
   double hold_s = 3;
   int server_pid = 0;
   int gateway_pid = 0;
+  int db_pid = 0;          ///< a database's root process (its children are counted too)
   int gateway_port = 0;    ///< mock gateway, for its /stats (turn rows)
   int expect_tokens = -1;  ///< turn: stream tokens every turn must carry
   std::size_t flood_bytes = 1 << 20;
@@ -81,7 +85,8 @@ struct options {
                "loadgen: %s\n"
                "usage: loadgen --scenario idle|ping|create|turn|flood --port P --name PREFIX\n"
                "  [--conns N] [--duration S] [--warmup S] [--hold S] [--server-pid PID]\n"
-               "  [--gateway-pid PID] [--gateway-port P] [--expect-tokens N] [--flood-bytes B]\n"
+               "  [--gateway-pid PID] [--gateway-port P] [--db-pid PID] [--expect-tokens N]\n"
+               "  [--flood-bytes B]\n"
                "  [--flood-rss-cap-mb MB (2048)]\n"
                "  [--op-timeout-ms MS] [--connect-batch N] [--connect-limit S] [--max-time S]\n"
                "  loadgen --free-port   prints a free loopback TCP port\n",
@@ -125,6 +130,8 @@ options parse_options(int argc, char** argv) {
       o.server_pid = static_cast<int>(number_arg(flag, value(), 1, 1e9));
     else if (flag == "--gateway-pid")
       o.gateway_pid = static_cast<int>(number_arg(flag, value(), 1, 1e9));
+    else if (flag == "--db-pid")
+      o.db_pid = static_cast<int>(number_arg(flag, value(), 1, 1e9));
     else if (flag == "--gateway-port")
       o.gateway_port = static_cast<int>(number_arg(flag, value(), 1, 65535));
     else if (flag == "--expect-tokens")
@@ -241,6 +248,29 @@ double cpu_seconds(int pid) {
          static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+/// utime+stime in seconds of `root` and of every process whose parent it is (a
+/// postmaster and its backends), by pid. Unreadable entries are skipped.
+std::map<int, double> tree_cpu_seconds(int root) {
+  std::map<int, double> out;
+  if (root <= 0) return out;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return out;
+  while (dirent* p = readdir(proc)) {
+    if (!std::isdigit(static_cast<unsigned char>(p->d_name[0]))) continue;
+    const int pid = std::atoi(p->d_name);
+    const std::string stat = slurp(std::string("/proc/") + p->d_name + "/stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 4 >= stat.size()) continue;
+    // After ") ": state, then ppid.
+    const int ppid = std::atoi(stat.c_str() + paren + 4);
+    if (pid != root && ppid != root) continue;
+    const double s = cpu_seconds(pid);
+    if (std::isfinite(s)) out[pid] = s;
+  }
+  closedir(proc);
+  return out;
+}
+
 /// Busy CPU seconds of the whole host (user+nice+system+irq+softirq).
 double host_busy_seconds() {
   std::istringstream in(slurp("/proc/stat"));
@@ -317,10 +347,11 @@ class error_counts {
 /// CPU of the server (and the gateway, the load generator, the rest of the host) over a window.
 class cpu_window {
  public:
-  cpu_window(int server_pid, int gateway_pid)
-      : server_pid_(server_pid), gateway_pid_(gateway_pid) {}
+  cpu_window(int server_pid, int gateway_pid, int db_pid = 0)
+      : server_pid_(server_pid), gateway_pid_(gateway_pid), db_pid_(db_pid) {}
   void start() {
     t0_ = now_ms();
+    db0_ = tree_cpu_seconds(db_pid_);
     server0_ = cpu_seconds(server_pid_);
     gateway0_ = gateway_pid_ > 0 ? cpu_seconds(gateway_pid_) : NAN;
     self0_ = cpu_seconds(0);
@@ -332,21 +363,34 @@ class cpu_window {
     gateway_ = gateway_pid_ > 0 ? cpu_seconds(gateway_pid_) - gateway0_ : NAN;
     self_ = cpu_seconds(0) - self0_;
     host_ = host_busy_seconds() - host0_;
+    if (db_pid_ > 0) {
+      // A backend born inside the window counts from zero; one that ended is lost (rare:
+      // the server keeps its connections).
+      db_ = 0;
+      for (const auto& [pid, s] : tree_cpu_seconds(db_pid_)) {
+        const auto before = db0_.find(pid);
+        db_ += s - (before == db0_.end() ? 0.0 : before->second);
+      }
+    }
   }
+  double db_seconds() const { return db_; }
   double server_seconds() const { return server_; }
   void emit(report& r) const {
     r.figure("server_cpu_pct", server_ / seconds_ * 100, "%");
     if (gateway_pid_ > 0) r.figure("gateway_cpu_pct", gateway_ / seconds_ * 100, "%");
     r.figure("loadgen_cpu_pct", self_ / seconds_ * 100, "%");
+    if (db_pid_ > 0) r.figure("db_cpu_pct", db_ / seconds_ * 100, "%");
     // Work of every other process on the host: the noise signal of a shared machine.
-    const double ours = server_ + self_ + (std::isfinite(gateway_) ? gateway_ : 0);
+    const double ours =
+        server_ + self_ + (std::isfinite(gateway_) ? gateway_ : 0) + (std::isfinite(db_) ? db_ : 0);
     r.figure("other_cpu_pct", std::max(0.0, host_ - ours) / seconds_ * 100, "%");
   }
 
  private:
-  int server_pid_, gateway_pid_;
+  int server_pid_, gateway_pid_, db_pid_;
   double t0_ = 0, server0_ = 0, gateway0_ = 0, self0_ = 0, host0_ = 0;
-  double seconds_ = 1, server_ = NAN, gateway_ = NAN, self_ = NAN, host_ = NAN;
+  std::map<int, double> db0_;
+  double seconds_ = 1, server_ = NAN, gateway_ = NAN, self_ = NAN, host_ = NAN, db_ = NAN;
 };
 
 // ---- WebSocket client connections ----------------------------------------------------------
@@ -1114,7 +1158,7 @@ int run_closed_loop(const options& o, int server_pid) {
   const double connect_s = (now_ms() - t_connect) / 1e3;
   h.window_start = now_ms() + o.warmup_s * 1e3;
   h.window_end = h.window_start + o.duration_s * 1e3;
-  cpu_window cpu(server_pid, o.gateway_pid);
+  cpu_window cpu(server_pid, o.gateway_pid, o.db_pid);
   bool started = false;
   double rss_start = -1, rss_end = -1;
   for (double t = now_ms(); t < h.window_end; t = now_ms()) {
@@ -1149,6 +1193,9 @@ int run_closed_loop(const options& o, int server_pid) {
   cpu.emit(r);
   r.figure(std::string("server_cpu_ms_per_") + per,
            h.ops ? cpu.server_seconds() * 1e3 / static_cast<double>(h.ops) : NAN, "ms");
+  if (o.db_pid > 0)
+    r.figure(std::string("db_cpu_ms_per_") + per,
+             h.ops ? cpu.db_seconds() * 1e3 / static_cast<double>(h.ops) : NAN, "ms");
   r.figure("server_rss_mb", rss_end / 1048576.0, "MB");
   r.figure("server_rss_growth_mb", (rss_end - rss_start) / 1048576.0, "MB");
   if (have_gw0) {
