@@ -76,7 +76,7 @@ TEST_CASE("postgres: while the database blocks every storage worker, pings are s
 
   // Every storage worker is now inside PostgreSQL, waiting for the lock.
   so::adapters::pg::connection admin(server_url);
-  REQUIRE(eventually([&] { return lock_waiters(admin, db.name()) == storage_workers; }, 10000ms));
+  REQUIRE(eventually([&] { return lock_waiters(admin, db.name()) >= storage_workers; }, 10000ms));
 
   // Meanwhile the io thread serves: pings on a connection opened before the stall and on
   // one opened during it, each answered within the deadline.
@@ -93,7 +93,7 @@ TEST_CASE("postgres: while the database blocks every storage worker, pings are s
     }
   }
   // The pings were answered while the database still held every worker.
-  CHECK(lock_waiters(admin, db.name()) == storage_workers);
+  CHECK(lock_waiters(admin, db.name()) >= storage_workers);
 
   // Release: every stalled call completes.
   locker.exec_simple("ROLLBACK", "release");
