@@ -164,9 +164,9 @@ class load_client {
                        R"({"action":"get_conversation_messages","sessionId":")" + long_lived +
                            R"(","limit":5,"requestId":")")
                       .ok;
-        // Turns on the long-lived session only before the restart: a turn cut by the
-        // outage may leave that session's turn slot to expire.
-        if (phase < 2) all_ok &= turn(c, long_lived);
+        // Turns on the long-lived session only until the database starts again: a turn cut
+        // by the stop may leave that session's turn lease in the database until it expires.
+        if (phase_.load() < 2) all_ok &= turn(c, long_lived);
         if (c.closed()) return rec_.problem("client " + std::to_string(index_) + ": closed");
         if (all_ok) {
           std::lock_guard lock(rec_.mu);
@@ -290,8 +290,9 @@ int total(const load_record::per_client& counters, int phase) {
 
 }  // namespace
 
-TEST_CASE("postgres: the database stops mid-load and starts again; the server serves throughout",
-          "[server][postgres]") {
+TEST_CASE(
+    "postgres: the database stops mid-load and starts again, and the server serves throughout",
+    "[server][postgres]") {
   if (!postgres_binaries_present()) {
     if (so::test::pg::in_ci()) FAIL("CI=true but PostgreSQL's initdb/pg_ctl are not installed");
     std::printf("skipped (no PostgreSQL server binaries: install postgresql-15): %s\n",
