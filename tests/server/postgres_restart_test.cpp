@@ -222,7 +222,9 @@ class load_client {
       }
       const auto* r = at(d, "/requestId");
       if (r == nullptr || !r->IsString() || rid != r->GetString()) continue;
-      const std::string type = at(d, "/type")->GetString();
+      const auto* type_value = at(d, "/type");
+      const std::string type =
+          type_value && type_value->IsString() ? type_value->GetString() : "(no type)";
       if (type == "error") {
         const auto* code = at(d, "/error/code");
         const auto* message = at(d, "/error/message");
