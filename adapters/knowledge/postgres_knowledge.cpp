@@ -155,8 +155,9 @@ bool postgres_knowledge::probe_pgvector(pg::connection& c) {
     if (c.exec_simple("SELECT count(*) FROM pg_extension WHERE extname = 'vector'",
                       "look for pgvector")
             .int64(0, 0) == 0) {
+      const std::string why = e.what();  // libpq's first line says it all
       spdlog::info("pgvector is not available ({}); knowledge embeddings are stored as real[]",
-                   e.what());
+                   why.substr(0, why.find('\n')));
       return false;
     }
   }
