@@ -5,6 +5,7 @@
 #include "adapters/knowledge/cosine_similarity.hpp"
 #include "adapters/knowledge/deterministic_embedder.hpp"
 #include "adapters/knowledge/postgres_arrays.hpp"
+#include "adapters/knowledge/postgres_knowledge_sql.hpp"
 #include "adapters/knowledge/unicode_text.hpp"
 #include "adapters/storage/postgres_schema.hpp"
 
@@ -19,73 +20,7 @@ namespace so::adapters {
 
 namespace {
 
-// ---- SQL (constant texts only: every value is a bound parameter) -------------------------
-//
-// Query parameters shared by every statement below:
-//   $2 org (text, NULL = every org), $3 document sets (text[], NULL = unscoped),
-//   $4 is_admin (boolean), $5 user id (text, NULL = none), $6 groups (text[]).
-
-#define SO_KN_VISIBLE(ORG_PREDICATE)                                             \
-  "(" ORG_PREDICATE                                                              \
-  ")"                                                                            \
-  " AND ($3::text[] IS NULL OR k.document_sets && $3::text[])"                   \
-  " AND ($4::boolean OR (NOT k.acl_malformed AND (NOT k.has_acl OR k.acl_public" \
-  " OR ($5::text IS NOT NULL AND $5::text = ANY (k.acl_users))"                  \
-  " OR k.acl_groups && $6::text[])))"
-
-// Two variants so the org-scoped one (every server query) can use the (org, seq)
-// index; the unscoped one still mentions $2 so its type is known.
-#define SO_KN_VISIBLE_IN_ORG SO_KN_VISIBLE("k.organization_id = $2::text")
-#define SO_KN_VISIBLE_ANY_ORG SO_KN_VISIBLE("$2::text IS NULL")
-
-// Chunk-id order, bytewise (the C++ tie-break compares the same bytes).
-#define SO_KN_CHUNK_ORDER \
-  "k.organization_id COLLATE \"C\", k.document_id COLLATE \"C\", k.chunk_index"
-
-// $1 query text; ORed lexemes of plainto_tsquery (see the header); $7 = C.
-#define SO_KN_SPARSE(VISIBLE)                                                               \
-  "q AS (SELECT replace(plainto_tsquery('english', $1::text)::text, ' & ', ' | ')::tsquery" \
-  " AS tsq),"                                                                               \
-  " sparse AS (SELECT k.organization_id, k.document_id, k.chunk_index,"                     \
-  " row_number() OVER (ORDER BY ts_rank(k.content_tsv, q.tsq) DESC, " SO_KN_CHUNK_ORDER     \
-  ") - 1"                                                                                   \
-  " AS sparse_rank"                                                                         \
-  " FROM knowledge_chunks k, q WHERE k.content_tsv @@ q.tsq AND " VISIBLE                   \
-  " ORDER BY sparse_rank LIMIT $7::bigint)"
-
-// Fallback: sparse candidates plus the $8 newest visible chunks, with embeddings.
-#define SO_KN_FALLBACK_QUERY(VISIBLE) \
-  "WITH " SO_KN_SPARSE(VISIBLE) ","                                                      \
-  " recent AS (SELECT k.organization_id, k.document_id, k.chunk_index"                   \
-  " FROM knowledge_chunks k WHERE " VISIBLE " ORDER BY k.seq DESC LIMIT $8::bigint),"    \
-  " picked AS (SELECT organization_id, document_id, chunk_index FROM sparse"             \
-  " UNION SELECT organization_id, document_id, chunk_index FROM recent)"                 \
-  " SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content,"        \
-  " k.embedding, s.sparse_rank"                                                          \
-  " FROM picked p JOIN knowledge_chunks k USING (organization_id, document_id, chunk_index)" \
-  " LEFT JOIN sparse s USING (organization_id, document_id, chunk_index)"
-
-// pgvector: the sparse arm alone...
-#define SO_KN_SPARSE_QUERY(VISIBLE) \
-  "WITH " SO_KN_SPARSE(VISIBLE)                                                          \
-  " SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content,"        \
-  " NULL::text, s.sparse_rank"                                                           \
-  " FROM sparse s JOIN knowledge_chunks k USING (organization_id, document_id, chunk_index)"
-
-// ...and the dense arm by cosine distance; $1 = the query vector, $7 = C.
-#define SO_KN_DENSE_QUERY(VISIBLE)                                              \
-  "SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content" \
-  " FROM knowledge_chunks k WHERE " VISIBLE                                     \
-  " AND k.embedding_vector IS NOT NULL"                                         \
-  " AND (k.embedding_vector <=> $1::vector) < 1"                                \
-  " ORDER BY k.embedding_vector <=> $1::vector, " SO_KN_CHUNK_ORDER " LIMIT $7::bigint"
-
-constexpr const char* kInsertColumns =
-    "organization_id, document_id, chunk_index, source, title, url, document_sets, has_acl,"
-    " acl_public, acl_users, acl_groups, acl_malformed, content, embedding";
-constexpr const char* kInsertValues =
-    "$1, $2, $3::integer, $4, $5, $6, $7::text[], $8::boolean, $9::boolean, $10::text[],"
-    " $11::text[], $12::boolean, $13, $14::real[]";
+namespace sql = pg::knowledge_sql;
 
 // pg_advisory_lock key of the pgvector probe (DDL that two processes may race on).
 constexpr const char* kVectorProbeLock = "7213408155123020004";
@@ -206,12 +141,6 @@ void postgres_knowledge::ingest(const document& doc) {
   const std::string groups =
       pg::text_array_literal(has_acl ? doc.acl->groups : std::vector<std::string>{});
 
-  static const std::string insert_real = std::string("INSERT INTO knowledge_chunks (") +
-                                         kInsertColumns + ") VALUES (" + kInsertValues + ")";
-  static const std::string insert_vector = std::string("INSERT INTO knowledge_chunks (") +
-                                           kInsertColumns + ", embedding_vector) VALUES (" +
-                                           kInsertValues + ", $15::vector)";
-
   auto conn = pool_.acquire();
   pg::in_transaction(*conn, [&] {
     // One document at a time across processes: two concurrent re-ingests of the
@@ -238,9 +167,9 @@ void postgres_knowledge::ingest(const document& doc) {
                                   pg::real_array_literal(vectors[i])};
       if (pgvector_) {
         p.push_back(vector_literal(vectors[i]));
-        conn->exec("so_kn_insert_vector", insert_vector.c_str(), p, "knowledge ingest");
+        conn->exec("so_kn_insert_vector", sql::insert_chunk(true).c_str(), p, "knowledge ingest");
       } else {
-        conn->exec("so_kn_insert", insert_real.c_str(), p, "knowledge ingest");
+        conn->exec("so_kn_insert", sql::insert_chunk(false).c_str(), p, "knowledge ingest");
       }
     }
   });
@@ -267,6 +196,7 @@ std::vector<knowledge_result> postgres_knowledge::query(
       pg::text_array_literal(access.groups),
       std::to_string(c)};
   const bool in_org = access.organization_id.has_value();
+  const auto scope = in_org ? sql::scope::in_org : sql::scope::any_org;
 
   // Every row either arm proposes, once; the arms hold indices into it, best first.
   std::vector<candidate> rows;
@@ -284,11 +214,9 @@ std::vector<knowledge_result> postgres_knowledge::query(
 
   auto conn = pool_.acquire();
   if (!pgvector_) {
-    static constexpr const char* in_org_sql = SO_KN_FALLBACK_QUERY(SO_KN_VISIBLE_IN_ORG);
-    static constexpr const char* any_org_sql = SO_KN_FALLBACK_QUERY(SO_KN_VISIBLE_ANY_ORG);
     params.push_back(std::to_string(opts_.recent_candidates));
-    auto r = in_org ? conn->exec("so_kn_query_org", in_org_sql, params, "knowledge query")
-                    : conn->exec("so_kn_query_any", any_org_sql, params, "knowledge query");
+    auto r = conn->exec(in_org ? "so_kn_query_org" : "so_kn_query_any",
+                        sql::fallback_query(scope).c_str(), params, "knowledge query");
     for (int i = 0; i < r.rows(); ++i) {
       const std::size_t row = add_row(r, i);
       const float similarity = cosine_similarity(qv, pg::parse_real_array(r.text(i, 5)));
@@ -301,16 +229,12 @@ std::vector<knowledge_result> postgres_knowledge::query(
     if (dense.size() > c) dense.resize(c);
   } else {
     // PARTIAL: untested here (no pgvector on Debian 12).
-    static constexpr const char* sparse_org = SO_KN_SPARSE_QUERY(SO_KN_VISIBLE_IN_ORG);
-    static constexpr const char* sparse_any = SO_KN_SPARSE_QUERY(SO_KN_VISIBLE_ANY_ORG);
-    static constexpr const char* dense_org = SO_KN_DENSE_QUERY(SO_KN_VISIBLE_IN_ORG);
-    static constexpr const char* dense_any = SO_KN_DENSE_QUERY(SO_KN_VISIBLE_ANY_ORG);
-    auto rs = in_org ? conn->exec("so_kn_sparse_org", sparse_org, params, "knowledge query")
-                     : conn->exec("so_kn_sparse_any", sparse_any, params, "knowledge query");
+    auto rs = conn->exec(in_org ? "so_kn_sparse_org" : "so_kn_sparse_any",
+                         sql::sparse_query(scope).c_str(), params, "knowledge query");
     for (int i = 0; i < rs.rows(); ++i) add_row(rs, i);
     params[0] = vector_literal(qv);
-    auto rd = in_org ? conn->exec("so_kn_dense_org", dense_org, params, "knowledge query")
-                     : conn->exec("so_kn_dense_any", dense_any, params, "knowledge query");
+    auto rd = conn->exec(in_org ? "so_kn_dense_org" : "so_kn_dense_any",
+                         sql::dense_query(scope).c_str(), params, "knowledge query");
     for (int i = 0; i < rd.rows(); ++i) {
       chunk_key key{rd.text(i, 0), rd.text(i, 1), rd.int64(i, 2)};
       auto [it, fresh] = index_of.emplace(key, rows.size());
