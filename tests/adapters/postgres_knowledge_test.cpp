@@ -5,6 +5,7 @@
 // Needs SMOOTH_AGENT_TEST_DATABASE_URL (tests/support/pg/test_database.hpp).
 #include "adapters/knowledge/postgres_knowledge.hpp"
 #include "adapters/knowledge/deterministic_embedder.hpp"
+#include "adapters/knowledge/postgres_knowledge_sql.hpp"
 #include "adapters/storage/postgres_schema.hpp"
 #include "tests/adapters/knowledge_contract.hpp"
 #include "tests/support/pg/test_database.hpp"
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -164,8 +166,7 @@ TEST_CASE("postgres_knowledge: the dense arm sees the sparse hits plus the N new
   postgres_knowledge kb(db.url(), options);
   // "the" is a stop word: a query of "the" has no sparse arm, so every result comes
   // from the dense arm's candidates (each "the docN" has cosine 0.707 with "the").
-  for (int i = 1; i <= 6; ++i)
-    kb.ingest(knowledge_doc(numbered("d", i), numbered("the doc", i)));
+  for (int i = 1; i <= 6; ++i) kb.ingest(knowledge_doc(numbered("d", i), numbered("the doc", i)));
   // Newer, but invisible to the requester: they must not use up the N.
   auto hidden = knowledge_doc("h1", "the hidden");
   hidden.acl = doc_acl{};
@@ -322,4 +323,34 @@ TEST_CASE("postgres_knowledge: known_empty is always false; a bad database stops
   postgres_knowledge::options o = fallback();
   o.pool.connect_timeout_s = 2;
   CHECK_THROWS_AS(postgres_knowledge("postgresql://nobody@127.0.0.1:1/none", o), storage_error);
+}
+
+TEST_CASE("postgres_knowledge: the pgvector mode's sparse statement runs on plain PostgreSQL",
+          "[knowledge][postgres]") {
+  // The pgvector path cannot run here (no extension); its sparse statement needs no
+  // vector type, so at least that part is checked against the fallback's ranks.
+  SO_PG_URL_OR_SKIP(server);
+  fresh_database db(server);
+  postgres_knowledge kb(db.url(), fallback());
+  kb.ingest(knowledge_doc("x-doc", "return window"));
+  kb.ingest(knowledge_doc("y-doc", "returns"));
+  kb.ingest(knowledge_doc("z-doc", "nothing relevant"));
+  pg::connection c(db.url());
+  const std::vector<pg::param> params = {std::string("the return window"),
+                                         std::string("org-1"),
+                                         std::nullopt,
+                                         std::string("false"),
+                                         std::nullopt,
+                                         std::string("{}"),
+                                         std::string("20")};
+  auto r =
+      c.exec("sparse", pg::knowledge_sql::sparse_query(pg::knowledge_sql::scope::in_org).c_str(),
+             params, "sparse");
+  REQUIRE(r.rows() == 2);
+  std::map<std::string, std::int64_t> rank;
+  for (int i = 0; i < r.rows(); ++i) {
+    CHECK(r.is_null(i, 5));  // no embedding in this mode
+    rank[r.text(i, 1)] = r.int64(i, 6);
+  }
+  CHECK(rank == std::map<std::string, std::int64_t>{{"x-doc", 0}, {"y-doc", 1}});
 }
