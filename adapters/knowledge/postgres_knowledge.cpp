@@ -63,6 +63,18 @@ postgres_knowledge::postgres_knowledge(std::string conninfo, options opts)
       }()) {
   auto c = pool_.acquire();
   pg::migrate(*c);
+  // Vectors of another width (another embedder indexed this database) would never
+  // match: say so now rather than answer from the full-text arm alone.
+  auto width = c->exec_simple(
+      "SELECT array_length(embedding, 1) FROM knowledge_chunks ORDER BY seq DESC LIMIT 1",
+      "read embedding width");
+  if (width.rows() == 1 && !width.is_null(0, 0) &&
+      width.int64(0, 0) != static_cast<std::int64_t>(embedder_->dim()))
+    throw storage_error("knowledge_chunks holds embeddings of " + width.text(0, 0) +
+                        " dimensions but the embedder produces " +
+                        std::to_string(embedder_->dim()) +
+                        ": this database was indexed with another embedder (delete its "
+                        "knowledge_chunks rows and ingest again)");
   pgvector_ = probe_pgvector(*c);
   spdlog::info("knowledge on PostgreSQL: dense arm on {} ({} dimensions)",
                pgvector_ ? "pgvector (HNSW)" : "real[] with cosine in C++", embedder_->dim());

@@ -49,7 +49,8 @@
 // knowledge worker plus boot-time ingest), so a knowledge query never waits for a
 // storage worker's connection and vice versa. Construction connects, migrates the
 // schema (every migration, idempotent under the schema lock) and probes pgvector;
-// it throws storage_error when the database is unusable.
+// it throws storage_error when the database is unusable, or holds embeddings of
+// another width than the embedder's (another embedder indexed it).
 //
 // known_empty() is always false: another process (or an indexer) sharing the
 // database may ingest at any time, so "empty" cannot be known without asking the

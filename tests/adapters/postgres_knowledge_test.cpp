@@ -325,6 +325,22 @@ TEST_CASE("postgres_knowledge: known_empty is always false; a bad database stops
   CHECK_THROWS_AS(postgres_knowledge("postgresql://nobody@127.0.0.1:1/none", o), storage_error);
 }
 
+TEST_CASE("postgres_knowledge: embeddings of another width stop construction",
+          "[knowledge][postgres]") {
+  SO_PG_URL_OR_SKIP(server);
+  fresh_database db(server);
+  {
+    auto o = fallback();
+    o.embedder = std::make_shared<deterministic_embedder>(16);
+    postgres_knowledge narrow(db.url(), o);
+    narrow.ingest(knowledge_doc("d", "alpha"));
+    CHECK(ids_in_order(narrow.query("alpha", 3, anonymous_in())) == V{"d"});
+  }
+  CHECK_THROWS_WITH(
+      postgres_knowledge(db.url(), fallback()),
+      Catch::Matchers::Contains("16 dimensions") && Catch::Matchers::Contains("produces 1024"));
+}
+
 TEST_CASE("postgres_knowledge: the pgvector mode's sparse statement runs on plain PostgreSQL",
           "[knowledge][postgres]") {
   // The pgvector path cannot run here (no extension); its sparse statement needs no
