@@ -18,6 +18,7 @@
 #include "adapters/auth/widget_providers.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
+#include "adapters/knowledge/postgres_knowledge.hpp"
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/storage/postgres_storage.hpp"
@@ -178,7 +179,26 @@ void server::impl::boot() {
   if (cfg.backplane != adapters::backplane_backend::memory)
     throw std::runtime_error(std::string("SMOOTH_AGENT_BACKPLANE=") + backend_name(cfg.backplane) +
                              " is not available in this build yet (only memory)");
-  if (!opts.knowledge_base) opts.knowledge_base = std::make_shared<adapters::memory_knowledge>();
+  // ---- knowledge: on PostgreSQL with postgres storage (same URL), else in memory ----
+  if (!opts.knowledge_base) {
+    if (cfg.storage == adapters::storage_backend::postgres) {
+      if (!cfg.database_url)
+        throw std::runtime_error(
+            "SMOOTH_AGENT_STORAGE=postgres needs SMOOTH_AGENT_DATABASE_URL (or DATABASE_URL)");
+      try {
+        // Its own small pool: queries run on the storage pool's one knowledge worker.
+        opts.knowledge_base = std::make_shared<adapters::postgres_knowledge>(
+            *cfg.database_url, adapters::postgres_knowledge::options{});
+      } catch (const std::exception& e) {
+        throw std::runtime_error(
+            std::string("SMOOTH_AGENT_STORAGE=postgres: cannot use the database of "
+                        "SMOOTH_AGENT_DATABASE_URL / DATABASE_URL for knowledge: ") +
+            e.what());
+      }
+    } else {
+      opts.knowledge_base = std::make_shared<adapters::memory_knowledge>();
+    }
+  }
   // Tenant stores (admin-auth.md §5): in memory unless a test or host injects one.
   if (!opts.connectors)
     opts.connectors = std::make_shared<adapters::tenant::memory_connector_config_store>();
@@ -189,12 +209,16 @@ void server::impl::boot() {
   if (!opts.document_sets)
     opts.document_sets = std::make_shared<adapters::tenant::memory_document_set_store>();
   // Every boot-ingested document counts in its org's document sets (admin-auth.md §2.2).
+  // Boot ingest runs here, on the booting thread, before anything is served: on
+  // PostgreSQL each document is a blocking transaction (fine at boot, never on an io
+  // thread). Re-ingest replaces a document's chunks, so seeding is idempotent across
+  // restarts and across processes booting at once on one database.
   const auto ingest = [this](const adapters::document& d) {
     opts.knowledge_base->ingest(d);
     for (const auto& set : d.document_sets)
       opts.document_sets->record_document(d.organization_id, set);
   };
-  if (cfg.seed_kb && cfg.storage == adapters::storage_backend::memory)
+  if (cfg.seed_kb)
     for (const auto& d : adapters::seed_documents()) ingest(d);
   if (cfg.knowledge_file)
     for (const auto& d : adapters::load_documents_file(*cfg.knowledge_file)) ingest(d);

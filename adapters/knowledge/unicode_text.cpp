@@ -22,8 +22,15 @@ protocol::utf8_sequence decode_at(std::string_view s, std::size_t i) {
   return d.length == 0 ? protocol::utf8_sequence{kInvalid, 1} : d;
 }
 
-/// Tries the usual spellings of a UTF-8 "C" locale; nullopt when none is installed.
-std::optional<std::locale> utf8_locale() {
+constexpr char32_t kCapitalSigma = 0x03A3;
+constexpr char32_t kSmallSigma = 0x03C3;
+constexpr char32_t kFinalSigma = 0x03C2;
+constexpr char32_t kCapitalIWithDot = 0x0130;
+
+}  // namespace
+
+std::optional<std::locale> find_utf8_locale() {
+  // The usual spellings of a UTF-8 "C" locale.
   for (const char* name : {"C.UTF-8", "C.utf8", "en_US.UTF-8"}) {
     try {
       return std::locale(name);
@@ -33,13 +40,6 @@ std::optional<std::locale> utf8_locale() {
   }
   return std::nullopt;
 }
-
-constexpr char32_t kCapitalSigma = 0x03A3;
-constexpr char32_t kSmallSigma = 0x03C3;
-constexpr char32_t kFinalSigma = 0x03C2;
-constexpr char32_t kCapitalIWithDot = 0x0130;
-
-}  // namespace
 
 bool is_unicode_whitespace(char32_t c) {
   switch (c) {
@@ -99,7 +99,7 @@ std::vector<std::string_view> split_unicode_whitespace(std::string_view s) {
 }
 
 unicode_lowercaser::unicode_lowercaser() {
-  if (auto loc = utf8_locale()) {
+  if (auto loc = find_utf8_locale()) {
     locale_ = *loc;
     facet_ = &std::use_facet<std::ctype<wchar_t>>(locale_);
   } else {

@@ -10,11 +10,16 @@
 #pragma once
 
 #include <locale>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace so::adapters {
+
+/// The C.UTF-8 locale (or an equivalent UTF-8 locale), for Unicode character
+/// classes and case mappings; nullopt when none is installed.
+std::optional<std::locale> find_utf8_locale();
 
 /// The Unicode White_Space property (what Rust's `char::is_whitespace` tests).
 bool is_unicode_whitespace(char32_t c);

@@ -94,6 +94,38 @@ const std::vector<migration>& schema_migrations() {
            "CREATE INDEX ix_sessions_org_created ON conversation_sessions "
            "(organization_id, created_at)",
        }},
+      // ---- migration 4: knowledge on PostgreSQL (adapters/knowledge/postgres_knowledge.hpp) ----
+      {4,
+       "knowledge chunks",
+       {
+           // One row per chunk, keyed by the deterministic chunk id (org, document id,
+           // chunk index): re-ingesting a document replaces all its rows.
+           // has_acl = false means "no ACL" (org-public); true with acl_public false and
+           // empty lists is a locked document. The pgvector column, when available, is
+           // added at run time by postgres_knowledge (not every server has the extension).
+           R"(CREATE TABLE knowledge_chunks (
+                organization_id text NOT NULL,
+                document_id text NOT NULL,
+                chunk_index integer NOT NULL,
+                source text NOT NULL,
+                title text,
+                url text,
+                document_sets text[] NOT NULL DEFAULT '{}',
+                has_acl boolean NOT NULL DEFAULT false,
+                acl_public boolean NOT NULL DEFAULT false,
+                acl_users text[] NOT NULL DEFAULT '{}',
+                acl_groups text[] NOT NULL DEFAULT '{}',
+                acl_malformed boolean NOT NULL DEFAULT false,
+                content text NOT NULL,
+                content_tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', content)) STORED,
+                embedding real[] NOT NULL,
+                seq bigserial NOT NULL,
+                ingested_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (organization_id, document_id, chunk_index)))",
+           "CREATE INDEX ix_knowledge_chunks_tsv ON knowledge_chunks USING gin (content_tsv)",
+           "CREATE INDEX ix_knowledge_chunks_org_seq ON knowledge_chunks (organization_id, seq "
+           "DESC)",
+       }},
   };
   return all;
 }

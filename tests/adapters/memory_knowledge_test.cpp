@@ -4,6 +4,7 @@
 #include "adapters/knowledge/chunking.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/unicode_text.hpp"
+#include "tests/adapters/knowledge_contract.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -53,6 +54,10 @@ std::shared_ptr<memory_knowledge> seeded() {
 using V = std::vector<std::string>;
 
 }  // namespace
+
+TEST_CASE("memory_knowledge satisfies the knowledge contract", "[knowledge]") {
+  contract::run_knowledge_contract([] { return std::make_shared<memory_knowledge>(); });
+}
 
 TEST_CASE("knowledge: worked examples of engine.md §7.2 on the seeded KB", "[knowledge]") {
   auto kb = seeded();

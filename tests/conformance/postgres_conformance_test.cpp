@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -27,7 +28,22 @@ const std::set<std::string> not_yet_implemented = {"interaction-park-resume",
                                                    "interaction-conversational-fallback",
                                                    "interaction-choices-park-resume"};
 
+// Scenarios whose expected output is the in-memory store's lexical score, which
+// PostgreSQL knowledge replaces by the fused RRF score of §4.4 (the same document is
+// found and cited; only the number differs). Covered on PostgreSQL by
+// tests/server/postgres_knowledge_server_test.cpp instead.
+const std::map<std::string, std::string> differs_on_postgres = {
+    {"knowledge-search-tool",
+     "asserts relevance=0.25 / citation score 0.25 (memory's 2 of 8 words); PostgreSQL "
+     "scores by RRF (2/61 -> relevance=0.03)"}};
+
 scenario_result run_on_postgres(const scenario& s, const std::string& url) {
+  // Knowledge rows outlive a server and scenarios reuse document ids ("returns.md"):
+  // each scenario starts from its own `server.knowledge` only.
+  so::adapters::pg::connection(url).exec_simple(
+      "DO $$ BEGIN IF to_regclass('knowledge_chunks') IS NOT NULL THEN "
+      "TRUNCATE knowledge_chunks; END IF; END $$",
+      "clear knowledge");
   auto options = options_for(s, llm_mode::in_process);
   auto earlier = options.customize;
   options.customize = [earlier, url](so::net::server_options& o) {
@@ -55,6 +71,10 @@ void run_corpus_on_postgres(const fs::path& dir, const std::string& url) {
   for (const auto& file : list_scenario_files(dir)) {
     const auto stem = file.stem().string();
     if (not_yet_implemented.count(stem) != 0) continue;
+    if (const auto it = differs_on_postgres.find(stem); it != differs_on_postgres.end()) {
+      std::cout << "SKIP    " << stem << " [postgres]: " << it->second << std::endl;
+      continue;
+    }
     scenario_result r;
     try {
       r = run_on_postgres(load_scenario(file), url);
