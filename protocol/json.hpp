@@ -56,6 +56,14 @@ class frame_document {
   document& doc() { return doc_; }
   const rapidjson::Value& value() const { return doc_; }
 
+  /// Forgets the value and gives back every overflow chunk, keeping the in-object
+  /// buffers: one object then serves parse after parse (a stream's lines).
+  void reset() {
+    doc_.SetNull();  // nothing may point into the pools when they are cleared
+    values_.Clear();
+    stack_.Clear();
+  }
+
  private:
   static constexpr std::size_t kChunkBytes = 16 * 1024;
   alignas(8) char value_bytes_[2048];
