@@ -38,6 +38,11 @@ struct connection_state {
   /// `user` scope, the ones found owned by its email (a cache: each costs a storage
   /// call once). Bounded by `max_reachable`.
   std::unordered_set<std::string> reachable;
+  /// The Agent target (and its org) this connection was last associated with: a
+  /// burst of creates for one agent sends that association once, not per create
+  /// (associations end only with the connection, so repeating one changes nothing).
+  std::string associated_agent;
+  std::string associated_agent_org;
   static inline const char* name = "connection";
 
   std::int64_t now_ms() const { return svc->clock->now_ms(); }
@@ -215,7 +220,11 @@ void on_create(self_ptr self, protocol::create_session_action& a,
   // Associated before persistence, as the reference does.
   remember_reachable(st, r.conversation.id);
   associate(self, target_kind::session, s.session_id, org);
-  associate(self, target_kind::agent, a.agent_id, org);
+  if (st.associated_agent != a.agent_id || st.associated_agent_org != org) {
+    associate(self, target_kind::agent, a.agent_id, org);
+    st.associated_agent = a.agent_id;
+    st.associated_agent_org = org;
+  }
 
   // Persisted here, not through the directory: the session actor is spawned on first
   // use (adapters/storage/new_session.hpp), so a create is one storage call (inline for

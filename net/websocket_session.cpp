@@ -5,10 +5,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <exception>
 #include <utility>
 
@@ -33,8 +29,8 @@ constexpr std::size_t kMaxCloseReason = 123;
 // A read buffer up to this size is kept between messages (small frames then reuse
 // it); a larger one is freed after its message.
 constexpr std::size_t kKeepReadBuffer = 512;
-// Frames written under TCP_CORK before it is lifted once (see on_write).
-constexpr std::uint32_t kMaxCorkedFrames = 16;
+// Frames held in the batching layer before they are sent together (see on_write).
+constexpr std::uint32_t kMaxHeldFrames = 16;
 
 void raise_to(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   auto seen = peak.load(std::memory_order_relaxed);
@@ -136,6 +132,7 @@ void websocket_session::start(asio::ip::tcp::socket socket,
   // Registered before the http_session that created us goes away, so the registry's
   // set never looks empty in between (close_all's `done` would fire too early).
   self->registry_->add(self->id_, self);
+  self->ws_.next_layer().set_owner(self);
   asio::dispatch(self->ws_.get_executor(),
                  [self, req = std::move(req), info = std::move(info)]() mutable {
                    self->do_accept(std::move(req), std::move(info));
@@ -174,7 +171,7 @@ void websocket_session::shut_down(std::uint16_t code, const std::string& reason)
     if (!self->accepted_) {
       // Still in the handshake: nothing to say Close to; cutting the socket fails it.
       beast::error_code ec;
-      self->ws_.next_layer().close(ec);
+      beast::get_lowest_layer(self->ws_).close(ec);
       return;
     }
     self->begin_close(code, reason, kShutdownDeadline, false);
@@ -361,10 +358,12 @@ void websocket_session::enqueue(frame f) {
   const auto limit = registry_->options().max_outbound_bytes;
   // The bound covers everything queued, the frame being written included, and a
   // single frame on an empty queue too: nothing we send may exceed it.
-  if (queue_.bytes() + f->size() > limit) {
+  // The batching layer's bytes count too: they have left the queue, not the process.
+  const std::size_t queued = queue_.bytes() + ws_.next_layer().pending_bytes();
+  if (queued + f->size() > limit) {
     registry_->stats().slow_consumer_closes.fetch_add(1);
     spdlog::warn("ws {}: slow consumer: {} bytes queued, limit {}; closing 4008", remote_,
-                 queue_.bytes() + f->size(), limit);
+                 queued + f->size(), limit);
     begin_close(kSlowConsumerCode, "slow consumer", kCloseDeadline, true);
     return;
   }
@@ -372,24 +371,18 @@ void websocket_session::enqueue(frame f) {
   if (!writing_) do_write();
 }
 
-void websocket_session::set_cork(bool on) {
-  corked_ = on;
-  corked_frames_ = 0;
-  const int value = on ? 1 : 0;
-  if (::setsockopt(beast::get_lowest_layer(ws_).native_handle(), IPPROTO_TCP, TCP_CORK, &value,
-                   sizeof value) != 0)
-    corked_ = false;  // not a TCP socket (or closed): nothing to flush later
-}
-
 void websocket_session::do_write() {
   writing_ = true;
+  // A burst (a turn's tokens) is queued behind this frame: hold the frames in the
+  // batching layer so they leave in one send instead of one each. The first frame of a
+  // burst is never held back (the layer sends it at once); on_write bounds the others.
+  auto& batch = ws_.next_layer();
+  if (!batch.held() && queue_.size() > 1) {
+    batch.hold();
+    held_frames_ = 0;
+  }
   ws_.async_write(asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
-  // A burst (a turn's tokens) is queued behind this frame, which has already left (asio
-  // tries the send at once): cork the socket so the frames after it leave together
-  // instead of one TCP push each (the push, not the copy, is what a small write costs).
-  // The first frame of a burst is never held back; on_write bounds how long others are.
-  if (!corked_ && queue_.size() > 1) set_cork(true);
 }
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {
@@ -401,13 +394,14 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     drop_queue();
     return;
   }
+  auto& batch = ws_.next_layer();
   if (!queue_.empty()) {
-    // Flush every kMaxCorkedFrames frames: each frame of a burst takes one pass through
+    // Send every kMaxHeldFrames frames: each frame of a burst takes one pass through
     // the io queue, and a busy server must not hold the first ones back for all of them.
-    if (corked_ && ++corked_frames_ >= kMaxCorkedFrames) set_cork(false);
+    if (batch.held() && ++held_frames_ >= kMaxHeldFrames) batch.release();
     return do_write();
   }
-  if (corked_) set_cork(false);  // flushes what the burst left in the socket
+  if (batch.held()) batch.release();  // sends what the burst left in the layer
   if (closing_ && !close_sent_) send_close();
 }
 
@@ -464,8 +458,8 @@ void websocket_session::arm_deadline(std::chrono::milliseconds deadline) {
     if (auto self = weak.lock()) {
       spdlog::debug("ws {}: close deadline passed; dropping the socket", self->remote_);
       beast::error_code ignored;
-      self->ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-      self->ws_.next_layer().close(ignored);
+      beast::get_lowest_layer(self->ws_).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(self->ws_).close(ignored);
     }
   });
 }

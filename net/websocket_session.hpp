@@ -25,6 +25,7 @@
 #include "net/connection_handler.hpp"
 #include "net/frame_queue.hpp"
 #include "net/session_registry.hpp"
+#include "net/write_batching_stream.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -63,7 +64,9 @@ class websocket_session final : public tracked_session,
   // Plain socket under the WebSocket stream: beast::tcp_stream would add ~0.5 KB of
   // timers per connection, and the WebSocket stream keeps its own handshake timer.
   // No permessage-deflate support compiled in (protocol.md §1.1: no extensions).
-  using ws_stream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket, false>;
+  // Writes pass a batching layer, so a burst of frames leaves in one send.
+  using ws_stream =
+      boost::beast::websocket::stream<write_batching_stream<boost::asio::ip::tcp::socket>, false>;
 
   websocket_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<session_registry> registry,
                     std::string remote_endpoint);
@@ -92,8 +95,6 @@ class websocket_session final : public tracked_session,
   // Outbound side (strand only).
   void enqueue(frame f);
   void do_write();
-  /// TCP_CORK on/off (off pushes out what is buffered).
-  void set_cork(bool on);
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void drop_queue();
   /// Stops taking pushes and sends a Close frame once the in-flight write (and, unless
@@ -125,8 +126,7 @@ class websocket_session final : public tracked_session,
   bool reading_ = false;  // a read is pending
   bool rate_error_sent_ = false;
   bool writing_ = false;
-  bool corked_ = false;              // TCP_CORK set while a burst drains (set_cork)
-  std::uint32_t corked_frames_ = 0;  // frames written since corking
+  std::uint32_t held_frames_ = 0;  // frames written since the batching layer began holding
   bool accepted_ = false;
   bool reading_done_ = false;
   bool closing_ = false;  // we decided to close; Close frame pending or sent

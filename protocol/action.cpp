@@ -143,8 +143,9 @@ action parse_confirm(const rapidjson::Value& frame, request_id rid) {
 }  // namespace
 
 action parse_action(std::string_view frame, const action_limits& limits) {
-  rapidjson::Document doc;
-  const json_parse_result parsed = parse_untrusted(doc, frame, limits.json);
+  frame_document scratch;
+  const json_parse_result parsed = parse_untrusted(scratch, frame, limits.json);
+  const rapidjson::Value& doc = scratch.value();
   if (!parsed.ok) {
     return fail(std::nullopt, codes::validation_error, "invalid JSON frame: " + parsed.error);
   }

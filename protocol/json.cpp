@@ -16,9 +16,10 @@ namespace {
 // Forwards SAX events to the Document while counting nesting. RapidJSON has no
 // depth limit of its own, and its recursive Writer/Accept would overflow the
 // stack on input the iterative parser happily accepts, so we stop early.
+template <class Document>
 class depth_limited_handler {
  public:
-  depth_limited_handler(rapidjson::Document& inner, std::size_t max_depth)
+  depth_limited_handler(Document& inner, std::size_t max_depth)
       : inner_(inner), max_depth_(max_depth) {}
 
   bool Null() { return inner_.Null(); }
@@ -74,7 +75,7 @@ class depth_limited_handler {
     return true;
   }
 
-  rapidjson::Document& inner_;
+  Document& inner_;
   std::size_t max_depth_;
   std::size_t depth_ = 0;
   bool too_deep_ = false;
@@ -96,11 +97,16 @@ struct limited_generator {
   std::size_t max_depth;
   json_parse_result result;
 
-  bool operator()(rapidjson::Document& doc) {
+  template <class Document>
+  bool operator()(Document& doc) {
     rapidjson::MemoryStream ms(text.data(), text.size());
     input_stream is(ms);
-    depth_limited_handler handler(doc, max_depth);
-    rapidjson::Reader reader;
+    depth_limited_handler<Document> handler(doc, max_depth);
+    // The reader's state stack starts on this stack frame (no heap for a usual frame).
+    alignas(8) char stack_bytes[512];
+    rapidjson::MemoryPoolAllocator<> stack(stack_bytes, sizeof stack_bytes, 4096);
+    rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>>
+        reader(&stack, sizeof stack_bytes / 2);
     const rapidjson::ParseResult pr = reader.Parse<kUntrustedFlags>(is, handler);
     if (pr.IsError()) {
       if (handler.too_deep()) {
@@ -129,13 +135,27 @@ struct limited_generator {
 
 }  // namespace
 
-json_parse_result parse_untrusted(rapidjson::Document& doc, std::string_view text,
-                                  const json_limits& limits) {
+namespace {
+
+template <class Document>
+json_parse_result parse_into(Document& doc, std::string_view text, const json_limits& limits) {
   limited_generator gen{text, limits.max_depth, {}};
   doc.SetNull();
   doc.Populate(gen);
   if (!gen.result.ok) doc.SetNull();  // never hand out a half-built value
   return gen.result;
+}
+
+}  // namespace
+
+json_parse_result parse_untrusted(rapidjson::Document& doc, std::string_view text,
+                                  const json_limits& limits) {
+  return parse_into(doc, text, limits);
+}
+
+json_parse_result parse_untrusted(frame_document& doc, std::string_view text,
+                                  const json_limits& limits) {
+  return parse_into(doc.doc(), text, limits);
 }
 
 const rapidjson::Value* get_member(const rapidjson::Value& obj, const char* key) {

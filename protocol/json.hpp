@@ -34,6 +34,49 @@ struct json_parse_result {
 json_parse_result parse_untrusted(rapidjson::Document& doc, std::string_view text,
                                   const json_limits& limits = {});
 
+/// A document for one short-lived parse (an inbound frame) whose value pool and parse
+/// stack start in buffers inside the object, so a typical frame parses without touching
+/// the heap. Why: a default rapidjson::Document allocates a 64 KiB pool chunk per parse,
+/// and freeing a chunk that large made glibc consolidate and trim its heap on every
+/// frame (docs/benchmarks.md, run E). Values past the buffers continue in 16 KiB heap
+/// chunks. About 3 KiB: keep it on the parsing function's stack, never across calls.
+/// Its values are ordinary rapidjson::Value, so every accessor below takes them.
+class frame_document {
+ public:
+  using allocator = rapidjson::MemoryPoolAllocator<>;
+  using document = rapidjson::GenericDocument<rapidjson::UTF8<>, allocator, allocator>;
+
+  frame_document()
+      : values_(value_bytes_, sizeof value_bytes_, kChunkBytes),
+        stack_(stack_bytes_, sizeof stack_bytes_, kChunkBytes),
+        doc_(&values_, sizeof stack_bytes_ / 2, &stack_) {}
+  frame_document(const frame_document&) = delete;
+  frame_document& operator=(const frame_document&) = delete;
+
+  document& doc() { return doc_; }
+  const rapidjson::Value& value() const { return doc_; }
+
+  /// Forgets the value and gives back every overflow chunk, keeping the in-object
+  /// buffers: one object then serves parse after parse (a stream's lines).
+  void reset() {
+    doc_.SetNull();  // nothing may point into the pools when they are cleared
+    values_.Clear();
+    stack_.Clear();
+  }
+
+ private:
+  static constexpr std::size_t kChunkBytes = 16 * 1024;
+  alignas(8) char value_bytes_[2048];
+  alignas(8) char stack_bytes_[1024];
+  allocator values_;
+  allocator stack_;
+  document doc_;  // last: built from the allocators above
+};
+
+/// As above, into a frame_document.
+json_parse_result parse_untrusted(frame_document& doc, std::string_view text,
+                                  const json_limits& limits = {});
+
 // ---- field access (a wrong JSON type counts as missing, per protocol.md §3.0) ----
 
 /// The member's string value, or nullopt when absent or not a string.

@@ -1,6 +1,8 @@
 // adapters/storage/memory_storage.cpp — see memory_storage.hpp.
 #include "adapters/storage/memory_storage.hpp"
 
+#include "adapters/storage/new_session.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -12,9 +14,12 @@ std::string quoted(const std::string& id) {
   return "'" + id + "'";
 }
 
+std::string conflict_text(const char* kind, const std::string& id) {
+  return std::string("conflict: ") + kind + " id " + quoted(id) + " already exists";
+}
+
 [[noreturn]] void throw_conflict(const char* kind, const std::string& id) {
-  throw storage_conflict(std::string("conflict: ") + kind + " id " + quoted(id) +
-                         " already exists");
+  throw storage_conflict(conflict_text(kind, id));
 }
 
 [[noreturn]] void throw_not_found(const char* kind, const std::string& id) {
@@ -46,8 +51,11 @@ conversation memory_storage::create_conversation(conversation c) {
     return conversations_.at(hit->second).value;  // idempotent: the stored row, input discarded
   }
   if (conversations_.count(c.id) != 0) throw_conflict("conversation", c.id);
+  return insert_conversation(std::move(c), std::move(key));
+}
+
+conversation& memory_storage::insert_conversation(conversation c, std::string key) {
   idempotency_.emplace(std::move(key), c.id);
-  message_order_.try_emplace(c.id);
   // Copy the key first: the row is built from `c` before emplace reads the key.
   std::string id = c.id;
   auto [it, inserted] =
@@ -98,9 +106,14 @@ conversation memory_storage::update_conversation(const std::string& id,
 participant memory_storage::add_participant(participant p) {
   std::lock_guard lock(mutex_);
   if (participants_.count(p.id) != 0) throw_conflict("participant", p.id);
+  return insert_participant(std::move(p));
+}
+
+participant& memory_storage::insert_participant(participant p) {
   std::string id = p.id;
   auto [it, inserted] =
       participants_.emplace(std::move(id), participant_row{std::move(p), next_seq_++});
+  by_conversation_[it->second.value.conversation_id].participants.push_back(&it->second);
   return it->second.value;
 }
 
@@ -115,9 +128,10 @@ std::vector<participant> memory_storage::list_participants_by_conversation(
     const std::string& conv) {
   std::lock_guard lock(mutex_);
   std::vector<participant> out;
-  for (const auto& [id, row] : participants_) {
-    if (row.value.conversation_id == conv) out.push_back(row.value);
-  }
+  auto index = by_conversation_.find(conv);
+  if (index == by_conversation_.end()) return out;
+  out.reserve(index->second.participants.size());
+  for (const auto* row : index->second.participants) out.push_back(row->value);
   std::sort(out.begin(), out.end(), [](const participant& a, const participant& b) {
     if (a.created_at != b.created_at) return a.created_at < b.created_at;
     return a.id < b.id;
@@ -128,14 +142,16 @@ std::vector<participant> memory_storage::list_participants_by_conversation(
 std::optional<participant> memory_storage::resolve_participant_by_external_id(
     const std::string& conv, const std::string& external_id) {
   std::lock_guard lock(mutex_);
+  auto index = by_conversation_.find(conv);
+  if (index == by_conversation_.end()) return std::nullopt;
   // Several matches: the earliest createdAt wins (as Postgres does), then the earliest insert.
   const participant_row* best = nullptr;
-  for (const auto& [id, row] : participants_) {
-    const auto& p = row.value;
-    if (p.conversation_id != conv || p.external_id != external_id) continue;
+  for (const auto* row : index->second.participants) {
+    const auto& p = row->value;
+    if (p.external_id != external_id) continue;
     if (best == nullptr || p.created_at < best->value.created_at ||
-        (p.created_at == best->value.created_at && row.seq < best->seq)) {
-      best = &row;
+        (p.created_at == best->value.created_at && row->seq < best->seq)) {
+      best = row;
     }
   }
   if (best == nullptr) return std::nullopt;
@@ -147,15 +163,14 @@ std::optional<participant> memory_storage::resolve_participant_by_external_id(
 message memory_storage::append_message(message m) {
   std::lock_guard lock(mutex_);
   if (messages_.count(m.id) != 0) throw_conflict("message", m.id);
-  std::size_t position = 0;
-  // A message without a conversation is stored but never listed (§1.4).
-  if (m.conversation_id) {
-    auto& order = message_order_[*m.conversation_id];
-    position = order.size();
-    order.push_back(m.id);
-  }
   std::string id = m.id;
-  auto [it, inserted] = messages_.emplace(std::move(id), message_row{std::move(m), position});
+  auto [it, inserted] = messages_.emplace(std::move(id), message_row{std::move(m), 0});
+  // A message without a conversation is stored but never listed (§1.4).
+  if (const auto& conv = it->second.value.conversation_id) {
+    auto& order = by_conversation_[*conv].messages;
+    it->second.position = order.size();
+    order.push_back(&it->second);
+  }
   return it->second.value;
 }
 
@@ -170,9 +185,9 @@ message_page memory_storage::list_messages(const message_query& q) {
   std::lock_guard lock(mutex_);
   message_page page;
   if (q.limit == 0) return page;
-  auto order_it = message_order_.find(q.conversation_id);
-  if (order_it == message_order_.end()) return page;
-  const auto& order = order_it->second;
+  auto index = by_conversation_.find(q.conversation_id);
+  if (index == by_conversation_.end()) return page;
+  const auto& order = index->second.messages;
   const std::size_t n = order.size();
 
   // `start` counts positions in the requested direction: step k maps to
@@ -190,8 +205,8 @@ message_page memory_storage::list_messages(const message_query& q) {
   const std::size_t take = std::min(q.limit, n - start);
   page.messages.reserve(take);
   for (std::size_t k = start; k < start + take; ++k) {
-    const std::size_t index = q.descending ? n - 1 - k : k;
-    page.messages.push_back(messages_.at(order[index]).value);
+    const std::size_t at = q.descending ? n - 1 - k : k;
+    page.messages.push_back(order[at]->value);
   }
   if (start + take < n) page.next_cursor = page.messages.back().id;
   return page;
@@ -202,8 +217,13 @@ message_page memory_storage::list_messages(const message_query& q) {
 session memory_storage::create_session(session s) {
   std::lock_guard lock(mutex_);
   if (sessions_.count(s.session_id) != 0) throw_conflict("session", s.session_id);
+  return insert_session(std::move(s));
+}
+
+session& memory_storage::insert_session(session s) {
   std::string id = s.session_id;
   auto [it, inserted] = sessions_.emplace(std::move(id), std::move(s));
+  by_conversation_[it->second.conversation_id].sessions.push_back(&it->second);
   return it->second;
 }
 
@@ -231,15 +251,40 @@ session memory_storage::update_session(const std::string& id, const session_upda
 std::vector<session> memory_storage::list_sessions_by_conversation(const std::string& conv) {
   std::lock_guard lock(mutex_);
   std::vector<session> out;
-  for (const auto& [id, s] : sessions_) {
-    if (s.conversation_id == conv) out.push_back(s);
-  }
+  auto index = by_conversation_.find(conv);
+  if (index == by_conversation_.end()) return out;
+  out.reserve(index->second.sessions.size());
+  for (const auto* s : index->second.sessions) out.push_back(*s);
   // Oldest createdAt first; a missing createdAt sorts first (§2.4, memory); ties by id.
   std::sort(out.begin(), out.end(), [](const session& a, const session& b) {
     if (a.created_at != b.created_at) return a.created_at < b.created_at;
     return a.session_id < b.session_id;
   });
   return out;
+}
+
+// ---- multi-record writes --------------------------------------------------------------------
+
+std::optional<session> memory_storage::create_session_records(const new_session_records& r) {
+  std::lock_guard lock(mutex_);
+  // Every check before the first write, with persist_new_session's texts: all or none.
+  auto refuse = [](const char* step, const char* kind, const std::string& id) {
+    throw storage_conflict(std::string(step) + " failed: " + conflict_text(kind, id));
+  };
+  auto key = idempotency_index_key(r.conversation.organization_id, r.conversation.idempotency_key);
+  const bool existing = idempotency_.count(key) != 0;  // idempotent: the stored row stays
+  if (!existing && conversations_.count(r.conversation.id) != 0)
+    refuse("create conversation", "conversation", r.conversation.id);
+  if (participants_.count(r.user.id) != 0) refuse("add user participant", "participant", r.user.id);
+  if (participants_.count(r.agent.id) != 0 || r.agent.id == r.user.id)
+    refuse("add agent participant", "participant", r.agent.id);
+  if (sessions_.count(r.session.session_id) != 0)
+    refuse("create session", "session", r.session.session_id);
+
+  if (!existing) insert_conversation(r.conversation, std::move(key));
+  insert_participant(r.user);
+  insert_participant(r.agent);
+  return insert_session(r.session);
 }
 
 }  // namespace so::adapters

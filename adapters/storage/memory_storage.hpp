@@ -7,6 +7,10 @@
 // Thread-safety: every operation takes one internal mutex, so the object may be
 // shared between threads. It never blocks beyond that short critical section
 // (`may_block()` is false), so the server calls it inline on actor threads.
+//
+// Every per-conversation listing (messages, participants, sessions) reads a
+// per-conversation index, never a scan of the whole store: the store grows with
+// every session ever created, and a listing must not slow down with it.
 #pragma once
 
 #include "adapters/storage/storage.hpp"
@@ -48,6 +52,10 @@ class memory_storage final : public storage {
   session update_session(const std::string& id, const session_update& u) override;
   std::vector<session> list_sessions_by_conversation(const std::string& conv) override;
 
+  /// All four records under one lock, all or none: every id is checked before the
+  /// first write (the errors are persist_new_session's texts).
+  std::optional<session> create_session_records(const new_session_records& r) override;
+
  private:
   // Each row remembers its insertion sequence so ties in the ordered listings
   // resolve deterministically (the reference leaves them arbitrary).
@@ -64,6 +72,19 @@ class memory_storage final : public storage {
     std::size_t position;  ///< index in its conversation's order list (if it has one)
   };
 
+  /// What one conversation id has, in insertion order. Pointers into the row maps:
+  /// unordered_map nodes never move and no row is ever erased.
+  struct conversation_index {
+    std::vector<const message_row*> messages;  ///< append order (the paging order)
+    std::vector<const participant_row*> participants;
+    std::vector<const session*> sessions;
+  };
+
+  // Unlocked inserts: callers hold mutex_ and have checked the id is free.
+  conversation& insert_conversation(conversation c, std::string idempotency_index_key);
+  participant& insert_participant(participant p);
+  session& insert_session(session s);
+
   protocol::clock_ptr clock_;
   std::mutex mutex_;
   std::uint64_t next_seq_ = 0;
@@ -73,9 +94,9 @@ class memory_storage final : public storage {
   std::unordered_map<std::string, std::string> idempotency_;
   std::unordered_map<std::string, participant_row> participants_;
   std::unordered_map<std::string, message_row> messages_;
-  /// conversation id → message ids in append order (the paging order).
-  std::unordered_map<std::string, std::vector<std::string>> message_order_;
   std::unordered_map<std::string, session> sessions_;
+  /// conversation id → its rows; also for ids no conversation row has (§1.4 allows it).
+  std::unordered_map<std::string, conversation_index> by_conversation_;
 };
 
 }  // namespace so::adapters

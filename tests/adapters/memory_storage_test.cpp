@@ -1,6 +1,7 @@
 // tests/adapters/memory_storage_test.cpp — memory_storage against the shared storage
 // contract, plus what only the in-memory adapter promises.
 #include "adapters/storage/memory_storage.hpp"
+#include "adapters/storage/new_session.hpp"
 #include "tests/adapters/storage_contract.hpp"
 
 #include <catch2/catch.hpp>
@@ -68,4 +69,70 @@ TEST_CASE("memory_storage is safe to share between threads", "[storage]") {
   auto all = s.list_messages(contract::page_query("conv-shared", 10'000));
   CHECK(all.messages.size() == kThreads * kPerThread);
   CHECK_FALSE(all.next_cursor);
+}
+
+TEST_CASE("memory_storage writes a new session's four records all or none", "[storage]") {
+  memory_storage s;
+  new_session_records r;
+  r.conversation = contract::make_conversation("conv-1", "org-1", "sess-1");
+  r.user = contract::make_participant("p-user", "conv-1", "user");
+  r.agent = contract::make_participant("p-agent", "conv-1", "ai-agent");
+  r.session = contract::make_session("sess-1", "conv-1", 0);
+
+  // The last record collides: nothing of the four may remain (the PostgreSQL adapter's
+  // transaction gives the same).
+  s.create_session(contract::make_session("sess-1", "conv-other", 0));
+  CHECK_THROWS_WITH(persist_new_session(s, r),
+                    "create session failed: conflict: session id 'sess-1' already exists");
+  CHECK_FALSE(s.get_conversation("conv-1"));
+  CHECK_FALSE(s.get_participant("p-user"));
+  CHECK_FALSE(s.get_participant("p-agent"));
+  CHECK(s.list_participants_by_conversation("conv-1").empty());
+
+  // A user and agent with one id collide with each other.
+  auto same = r;
+  same.session.session_id = "sess-2";
+  same.agent.id = "p-user";
+  CHECK_THROWS_WITH(persist_new_session(s, same),
+                    "add agent participant failed: conflict: participant id 'p-user' already "
+                    "exists");
+  CHECK_FALSE(s.get_participant("p-user"));
+
+  r.session.session_id = "sess-2";
+  auto stored = persist_new_session(s, r);
+  CHECK(stored.session_id == "sess-2");
+  CHECK(s.get_conversation("conv-1"));
+  CHECK(s.list_participants_by_conversation("conv-1").size() == 2);
+  CHECK(s.list_sessions_by_conversation("conv-1").size() == 1);
+  CHECK(s.list_sessions_by_conversation("conv-other").size() == 1);
+
+  // The same (org, idempotency key) again: the conversation row stays, the new
+  // participants and session are written (persist_new_session's one-by-one order).
+  auto again = r;
+  again.conversation.id = "conv-ignored";
+  again.conversation.name = "ignored";
+  again.user.id = "p-user-2";
+  again.agent.id = "p-agent-2";
+  again.session.session_id = "sess-3";
+  persist_new_session(s, again);
+  CHECK_FALSE(s.get_conversation("conv-ignored"));
+  CHECK(s.get_conversation("conv-1")->name == r.conversation.name);
+}
+
+TEST_CASE("memory_storage lists per conversation, whatever else the store holds", "[storage]") {
+  memory_storage s;
+  for (int i = 0; i < 50; ++i) {
+    const auto conv = "conv-" + std::to_string(i % 5);
+    s.add_participant(contract::make_participant("p-" + std::to_string(i), conv, "user"));
+    s.create_session(contract::make_session("s-" + std::to_string(i), conv, i));
+  }
+  auto participants = s.list_participants_by_conversation("conv-3");
+  REQUIRE(participants.size() == 10);
+  for (const auto& p : participants) CHECK(p.conversation_id == "conv-3");
+  auto sessions = s.list_sessions_by_conversation("conv-3");
+  REQUIRE(sessions.size() == 10);
+  CHECK(sessions.front().session_id == "s-3");
+  CHECK(sessions.back().session_id == "s-48");
+  CHECK(s.list_participants_by_conversation("conv-none").empty());
+  CHECK_FALSE(s.resolve_participant_by_external_id("conv-none", "x"));
 }

@@ -1,0 +1,162 @@
+// net/write_batching_stream.hpp — a stream layer under the WebSocket stream whose writes
+// can be held and then leave the socket together, in one send.
+//
+// Why: a turn streams dozens of small frames in a burst and Beast writes each WebSocket
+// message with its own send; on a 2-core VM that send per frame was about a quarter of the
+// server's CPU in a turn (docs/benchmarks.md), and TCP_CORK only merged the packets, not the
+// system calls. Every write — ours, and the pongs and Close frames Beast writes on its own —
+// goes through this one layer in the order Beast issues them, so holding cannot reorder
+// bytes the way gathering frames above Beast would.
+//
+// Contract:
+//  - `async_write_some` copies the bytes into the layer and completes at once (posted);
+//    unless the layer is held, it also starts sending (one `async_write` of everything
+//    pending at a time; bytes that arrive meanwhile go out with the next one).
+//  - `hold()` keeps accepted bytes in the layer; `release()` starts sending them. The
+//    owner (websocket_session) holds only while its own queue has frames and releases
+//    every few frames and when the queue drains, so held bytes wait at most a burst.
+//  - Bound: the layer does not limit what it accepts. The owner counts `pending_bytes()`
+//    in its outbound bound (max_outbound_bytes), so queue + layer stay within it.
+//  - Errors: a failed send is remembered; later writes complete with it.
+//  - Lifetime: a send in flight keeps the owner alive through `set_owner` (a weak pointer
+//    locked for the duration of each send), since Beast does not know about these sends.
+//  - Buffers exist only while bytes are held or being sent: an idle connection pays
+//    one pointer.
+//  - Reads pass straight through to the next layer.
+//
+// Thread-safety: none; everything runs on the socket's executor (websocket_session's strand).
+// Private to net/ (Beast). Header-only: instantiated by net/websocket_session.cpp only.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace so::net {
+
+template <class NextLayer>
+class write_batching_stream {
+ public:
+  using next_layer_type = NextLayer;
+  using executor_type = typename NextLayer::executor_type;
+
+  template <class... Args>
+  explicit write_batching_stream(Args&&... args) : next_(std::forward<Args>(args)...) {}
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  next_layer_type& next_layer() noexcept { return next_; }
+  const next_layer_type& next_layer() const noexcept { return next_; }
+
+  /// Who a send in flight keeps alive (the session owning this stream).
+  void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+
+  /// Keep accepted bytes here until `release`.
+  void hold() { held_ = true; }
+  /// Start sending what is held (and send at once from now on).
+  void release() {
+    held_ = false;
+    start_send();
+  }
+  bool held() const { return held_; }
+
+  /// Bytes accepted but not yet handed to the socket, plus those in the send in flight.
+  std::size_t pending_bytes() const {
+    return buffers_ ? buffers_->pending.size() + buffers_->sending.size() : 0;
+  }
+
+  template <class MutableBuffers, class ReadToken>
+  auto async_read_some(const MutableBuffers& buffers, ReadToken&& token) {
+    return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+  }
+
+  template <class ConstBuffers, class WriteToken>
+  auto async_write_some(const ConstBuffers& buffers, WriteToken&& token) {
+    return boost::asio::async_initiate<WriteToken, void(boost::beast::error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& data) {
+          if (!buffers_) {
+            buffers_ = std::make_unique<state>();
+            // One allocation for a typical burst instead of a doubling per few frames.
+            buffers_->pending.reserve(kInitialBytes);
+          }
+          std::size_t n = 0;
+          const auto error = buffers_->failed;
+          if (!error) {
+            const auto size = boost::asio::buffer_size(data);
+            auto& pending = buffers_->pending;
+            const auto at = pending.size();
+            pending.resize(at + size);
+            n = boost::asio::buffer_copy(boost::asio::buffer(&pending[at], size), data);
+            if (!held_) start_send();
+          }
+          boost::asio::post(get_executor(), [handler = std::move(handler), error, n]() mutable {
+            std::move(handler)(error, n);
+          });
+        },
+        token, buffers);
+  }
+
+ private:
+  static constexpr std::size_t kInitialBytes = 4096;
+
+  struct state {
+    std::string pending;  // accepted, not yet handed to the socket
+    std::string sending;  // the bytes of the send in flight
+    boost::beast::error_code failed;
+    bool sending_now = false;
+  };
+
+  void start_send() {
+    if (!buffers_ || buffers_->sending_now || buffers_->pending.empty() || buffers_->failed) return;
+    auto keep = owner_.lock();
+    if (!keep) return;  // no owner (gone, or never set): nothing may outlive it
+    auto& s = *buffers_;
+    s.sending_now = true;
+    s.sending.swap(s.pending);
+    boost::asio::async_write(
+        next_, boost::asio::buffer(s.sending),
+        [this, keep = std::move(keep)](boost::beast::error_code ec, std::size_t) {
+          auto& st = *buffers_;
+          st.sending_now = false;
+          st.sending.clear();
+          if (ec) {
+            st.failed = ec;
+            st.pending.clear();
+            return;
+          }
+          // Nothing left: free the buffers, so a connection between bursts (most of
+          // them, most of the time) holds none (idle RSS, issue 7).
+          if (st.pending.empty()) return buffers_.reset();
+          if (!held_) start_send();
+        });
+  }
+
+  NextLayer next_;
+  std::weak_ptr<void> owner_;
+  std::unique_ptr<state> buffers_;
+  bool held_ = false;
+};
+
+// Beast closes a WebSocket through its next layer's teardown: the socket's.
+template <class NextLayer>
+void teardown(boost::beast::role_type role, write_batching_stream<NextLayer>& stream,
+              boost::beast::error_code& ec) {
+  using boost::beast::websocket::teardown;
+  teardown(role, stream.next_layer(), ec);
+}
+
+template <class NextLayer, class TeardownHandler>
+void async_teardown(boost::beast::role_type role, write_batching_stream<NextLayer>& stream,
+                    TeardownHandler&& handler) {
+  using boost::beast::websocket::async_teardown;
+  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+}
+
+}  // namespace so::net
