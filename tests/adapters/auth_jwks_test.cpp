@@ -187,7 +187,7 @@ TEST_CASE("auth jwks: without kid the set must hold exactly one key", "[auth][jw
   CHECK(g.res.at(0).outcome == auth_outcome::invalid_token);
 }
 
-TEST_CASE("auth jwks: rotation by kid refreshes at most every 30 s; TTL 300 s", "[auth][jwks]") {
+TEST_CASE("auth jwks: rotation by kid refreshes at most every 30 s, TTL 300 s", "[auth][jwks]") {
   fixture f;
   f.run(rs_kid(rsa_a(), "r1"));
   f.fetcher->succeed(key_set({rsa_jwk(rsa_a(), "r1")}));
@@ -254,7 +254,7 @@ TEST_CASE("auth jwks: a failed fetch fails closed and is retried after 30 s", "[
   CHECK(f.res.at(5).outcome == auth_outcome::authenticated);
 }
 
-TEST_CASE("auth jwks: concurrent verifications share one fetch; the waiter bound refuses",
+TEST_CASE("auth jwks: concurrent verifications share one fetch, the waiter bound refuses",
           "[auth][jwks]") {
   jwks_options o;
   o.max_waiters = 3;

@@ -50,7 +50,7 @@ TEST_CASE("citations: url only for http(s) sources, case-sensitive", "[knowledge
   CHECK_FALSE(cs[4].url);
 }
 
-TEST_CASE("citations: auto first, then tool results; dedupe keeps the first", "[knowledge]") {
+TEST_CASE("citations: auto first, then tool results, dedupe keeps the first", "[knowledge]") {
   auto cs = build_citations({result("a", "a.md", "auto chunk", 0.9f), result("b", "b.md")},
                             {result("c", "c.md"), result("a", "a.md", "tool chunk", 0.1f),
                              result("d", "d.md"), result("c", "c.md", "again")});

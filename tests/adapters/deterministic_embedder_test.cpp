@@ -61,7 +61,7 @@ TEST_CASE("embedder: dim 1024 'hello world' of §5.1", "[knowledge][embedder]") 
         entries{{70, -0.5f}, {267, -0.5f}, {755, -0.5f}, {862, -0.5f}});
 }
 
-TEST_CASE("embedder: tokens are lower-cased alphanumeric runs; duplicates add up",
+TEST_CASE("embedder: tokens are lower-cased alphanumeric runs, duplicates add up",
           "[knowledge][embedder]") {
   deterministic_embedder e(8);
   CHECK(e.tokens("Hello, World! hello-42 x") ==
@@ -108,7 +108,7 @@ TEST_CASE("embedder: unit norm, zero vector without tokens, input type ignored",
   CHECK(e.embed({}, input_type::query).empty());
 }
 
-TEST_CASE("embedder: similar texts are closer than unrelated ones; dimension is configurable",
+TEST_CASE("embedder: similar texts are closer than unrelated ones, dimension is configurable",
           "[knowledge][embedder]") {
   deterministic_embedder e;
   const auto a = e.embed_one("the quick brown fox jumps");

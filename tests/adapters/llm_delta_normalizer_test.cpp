@@ -41,7 +41,7 @@ TEST_CASE("normalizer: tool-argument normalisation is independent per index", "[
   CHECK_FALSE(n.apply(tool_arguments_delta{1, "{\"a\""}));
 }
 
-TEST_CASE("normalizer: content and arguments do not share state; other events pass",
+TEST_CASE("normalizer: content and arguments do not share state, other events pass",
           "[llm][normalizer]") {
   stream_normalizer n;
   REQUIRE(n.apply(content_delta{"x"}));

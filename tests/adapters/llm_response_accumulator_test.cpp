@@ -79,7 +79,7 @@ TEST_CASE("accumulator: split-id providers give exactly one call", "[llm][accumu
   CHECK(r.tool_calls[0].arguments_json == R"({"a":1})");
 }
 
-TEST_CASE("accumulator: calls ordered by first appearance; start resets arguments",
+TEST_CASE("accumulator: calls ordered by first appearance, start resets arguments",
           "[llm][accumulator]") {
   const auto r =
       accumulate({tool_call_start{2, "b", "second"}, tool_call_start{0, "a", "first"},
@@ -91,7 +91,7 @@ TEST_CASE("accumulator: calls ordered by first appearance; start resets argument
   CHECK(r.tool_calls[1].arguments_json == R"({"y":2})");
 }
 
-TEST_CASE("accumulator: nameless calls dropped; bad arguments become {}; non-object kept",
+TEST_CASE("accumulator: nameless calls dropped, bad arguments become {}, non-object kept",
           "[llm][accumulator]") {
   const auto r =
       accumulate({tool_arguments_delta{5, "{\"orphan\":true}"}, tool_call_start{0, "a", "bad"},

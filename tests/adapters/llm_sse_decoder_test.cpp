@@ -201,7 +201,7 @@ TEST_CASE("sse: one decoder handles lines of any size, reusing its buffers", "[l
   }
 }
 
-TEST_CASE("sse: feed with an output vector appends; reset starts a fresh stream", "[llm][sse]") {
+TEST_CASE("sse: feed with an output vector appends, reset starts a fresh stream", "[llm][sse]") {
   sse_decoder d;
   std::vector<stream_event> events{content_delta{"before"}};
   d.feed("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\ndata: [DONE]\ndata: {\"cho",

@@ -113,7 +113,7 @@ TEST_CASE("postgres_knowledge: without pgvector the default falls back to real[]
   CHECK(ids_in_order(forced.query("zorblax", 3, anonymous_in())) == V{"z"});
 }
 
-TEST_CASE("postgres_knowledge: RRF adds 1/(60+rank+1) per arm; ties by chunk id",
+TEST_CASE("postgres_knowledge: RRF adds 1/(60+rank+1) per arm, ties by chunk id",
           "[knowledge][postgres]") {
   SO_PG_URL_OR_SKIP(server);
   fresh_database db(server);
@@ -300,7 +300,7 @@ TEST_CASE("postgres_knowledge: concurrent re-ingests of one document from two st
   CHECK(r.int64(0, 2) == v % 3);
 }
 
-TEST_CASE("postgres_knowledge: query text is bound, never spliced; tsquery syntax is inert",
+TEST_CASE("postgres_knowledge: query text is bound, never spliced, tsquery syntax is inert",
           "[knowledge][postgres]") {
   SO_PG_URL_OR_SKIP(server);
   fresh_database db(server);
@@ -314,7 +314,7 @@ TEST_CASE("postgres_knowledge: query text is bound, never spliced; tsquery synta
   CHECK(count_of(c, "SELECT count(*) FROM knowledge_chunks") == 1);
 }
 
-TEST_CASE("postgres_knowledge: known_empty is always false; a bad database stops construction",
+TEST_CASE("postgres_knowledge: known_empty is always false, a bad database stops construction",
           "[knowledge][postgres]") {
   SO_PG_URL_OR_SKIP(server);
   fresh_database db(server);

@@ -52,7 +52,7 @@ webhook_tool make_tool(std::string url, so::net::http_client_ptr http,
 
 }  // namespace
 
-TEST_CASE("webhook: a 2xx body becomes the result; the request carries the call", "[tools]") {
+TEST_CASE("webhook: a 2xx body becomes the result, the request carries the call", "[tools]") {
   http_test_server server([](const http_test_request&) {
     return http_test_response{200, R"({"refunded":true,"amount":"12.50"})"};
   });

@@ -388,7 +388,7 @@ TEST_CASE("close_all closes WebSockets with 1001 and idle HTTP, then runs done",
   }
 }
 
-TEST_CASE("stop_accepting refuses new connections; live ones continue", "[net]") {
+TEST_CASE("stop_accepting refuses new connections, live ones continue", "[net]") {
   fixture f;
   ws_client live(f.ws());
   f.server.get().stop_accepting();
@@ -437,7 +437,7 @@ TEST_CASE("on_closed runs exactly once when a client vanishes", "[net]") {
   CHECK(f.healthy());
 }
 
-TEST_CASE("a text frame with invalid UTF-8 ends the connection; the server stays up", "[net]") {
+TEST_CASE("a text frame with invalid UTF-8 ends the connection, the server stays up", "[net]") {
   fixture f;
   ws_client c(f.ws());
   c.send_text("\xff\xfe not utf-8");
@@ -463,7 +463,7 @@ TEST_CASE("connections_open counts live WebSockets", "[net]") {
   CHECK(f.rec->closes.load() == 2);
 }
 
-TEST_CASE("bind errors name the address; bound_address formats IPv4 and IPv6", "[net]") {
+TEST_CASE("bind errors name the address, bound_address formats IPv4 and IPv6", "[net]") {
   fixture f;
   CHECK(f.server.get().bound_address() == "127.0.0.1:" + std::to_string(f.server.port()));
 

@@ -27,7 +27,7 @@ TEST_CASE("url_decode handles escapes, plus and malformed escapes", "[net]") {
   CHECK(url_decode("%41%4a%4A") == "AJJ");
 }
 
-TEST_CASE("query_token: first token, decoded; blank means absent", "[net]") {
+TEST_CASE("query_token: first token, decoded, blank means absent", "[net]") {
   CHECK(query_token("token=abc") == std::optional<std::string>("abc"));
   CHECK(query_token("x=1&token=a%2Eb.c&y=2") == std::optional<std::string>("a.b.c"));
   CHECK(query_token("token=a+b") == std::optional<std::string>("a b"));

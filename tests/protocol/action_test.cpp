@@ -123,7 +123,7 @@ TEST_CASE("ping", "[protocol][action]") {
         "p");
 }
 
-TEST_CASE("cancel is supported; sessionId is advisory", "[protocol][action]") {
+TEST_CASE("cancel is supported, sessionId is advisory", "[protocol][action]") {
   auto c = expect_action<cancel_action>(R"({"action":"cancel","requestId":"c1","sessionId":"s"})");
   CHECK(c.rid == "c1");
   CHECK(c.session_id == "s");

@@ -42,7 +42,7 @@ TEST_CASE("a non-string requestId is treated as absent", "[server]") {
   CHECK_FALSE(has(pong, "/requestId"));
 }
 
-TEST_CASE("/health answers 200 ok; other paths 404", "[server]") {
+TEST_CASE("/health answers 200 ok, other paths 404", "[server]") {
   so::net::server server(local_options());
   auto [status, body] = http_get("127.0.0.1", server.port(), "/health");
   CHECK(status == 200);
