@@ -94,6 +94,56 @@ const std::vector<migration>& schema_migrations() {
            "CREATE INDEX ix_sessions_org_created ON conversation_sessions "
            "(organization_id, created_at)",
        }},
+      // ---- 3: the admin (tenant) stores, adapters/tenant/postgres_* ----
+      // Keys follow the in-memory stores exactly: connectors by (org, id); runs by
+      // (scoped connector key, id) with `recorded_seq` keeping first-recording order
+      // for equal start times; names sort bytewise (COLLATE "C" in the queries).
+      {3,
+       "admin stores: connector_configs, agent_settings, indexing_runs, connector names, "
+       "document sets",
+       {
+           R"(CREATE TABLE connector_configs (
+                org_id text NOT NULL,
+                id text NOT NULL,
+                name text NOT NULL,
+                kind text NOT NULL,
+                config json NOT NULL,
+                enabled boolean NOT NULL,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                PRIMARY KEY (org_id, id)))",
+           R"(CREATE TABLE agent_settings (
+                org_id text PRIMARY KEY,
+                model text NOT NULL,
+                system_prompt text NOT NULL,
+                persona text,
+                default_tools json NOT NULL,
+                updated_at timestamptz NOT NULL))",
+           R"(CREATE TABLE indexing_runs (
+                connector_name text NOT NULL,
+                id text NOT NULL,
+                status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+                started_at timestamptz NOT NULL,
+                finished_at timestamptz,
+                documents_seen bigint NOT NULL,
+                chunks_indexed bigint NOT NULL,
+                documents_skipped bigint NOT NULL,
+                cursor text,
+                error text,
+                recorded_seq bigserial NOT NULL,
+                PRIMARY KEY (connector_name, id)))",
+           "CREATE INDEX ix_indexing_runs_name_started ON indexing_runs "
+           "(connector_name, started_at, recorded_seq)",
+           R"(CREATE TABLE indexing_connector_names (
+                org_id text NOT NULL,
+                name text NOT NULL,
+                PRIMARY KEY (org_id, name)))",
+           R"(CREATE TABLE document_set_members (
+                org_id text NOT NULL,
+                set_name text NOT NULL,
+                document_id text NOT NULL,
+                PRIMARY KEY (org_id, set_name, document_id)))",
+       }},
   };
   return all;
 }
