@@ -70,6 +70,7 @@ postgres_settings_store::postgres_settings_store(std::shared_ptr<pg::pool> pool,
     : pool_(std::move(pool)),
       clock_(opts.clock ? std::move(opts.clock) : std::make_shared<protocol::system_clock>()),
       period_(std::max(opts.refresh_period, std::chrono::milliseconds(1))),
+      between_query_and_apply_(std::move(opts.between_reload_query_and_apply)),
       snapshot_(std::make_shared<snapshot>()) {
   refresh_now();  // a database we cannot read stops construction (and the boot)
   refresher_ = std::thread([this] { refresher_loop(); });
@@ -144,6 +145,7 @@ void postgres_settings_store::refresh_now() {
     for (int i = 0; i < r.rows(); ++i)
       fresh.emplace(r.text(i, 0), snapshot::entry{r.opt_text(i, 1), 0});
   }
+  if (between_query_and_apply_) between_query_and_apply_();
   std::unique_lock lock(snapshot_->mu);
   // A local put newer than this query's start may be missing from its rows: keep it.
   for (auto& [org, e] : snapshot_->by_org)

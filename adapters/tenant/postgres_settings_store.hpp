@@ -33,6 +33,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -44,6 +45,9 @@ class postgres_settings_store final : public settings_store {
   struct options {
     protocol::clock_ptr clock;                       ///< stamps defaults; null = system clock
     std::chrono::milliseconds refresh_period{5000};  ///< persona snapshot reload period (> 0)
+    /// Tests only: runs on the reloading thread between a reload's query and its
+    /// apply (where a concurrent local put could otherwise be reverted).
+    std::function<void()> between_reload_query_and_apply;
   };
 
   /// Loads the persona snapshot and starts the refresher. `pool` points at a
@@ -71,6 +75,7 @@ class postgres_settings_store final : public settings_store {
   std::shared_ptr<pg::pool> pool_;
   protocol::clock_ptr clock_;
   std::chrono::milliseconds period_;
+  std::function<void()> between_query_and_apply_;
   std::shared_ptr<snapshot> snapshot_;
   std::mutex put_mu_;  ///< local puts commit and reach the snapshot in one order
 
