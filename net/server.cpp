@@ -191,6 +191,12 @@ void server::impl::boot() {
     if (!cfg.database_url)
       throw std::runtime_error(
           "SMOOTH_AGENT_STORAGE=postgres needs SMOOTH_AGENT_DATABASE_URL (or DATABASE_URL)");
+    // Admin store calls run as storage-pool jobs, which run inline on the io thread
+    // when the storage never blocks: never put blocking stores behind that.
+    if (!opts.storage->may_block())
+      throw std::runtime_error(
+          "SMOOTH_AGENT_STORAGE=postgres: the admin stores need a storage adapter that runs "
+          "on the storage workers (the injected one never blocks)");
     adapters::tenant::postgres_tenant_stores pg_stores;
     try {
       adapters::tenant::postgres_tenant_options to;

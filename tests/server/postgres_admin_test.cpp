@@ -4,6 +4,7 @@
 // and an unusable database for the admin stores stops the boot naming the variable.
 // Needs SMOOTH_AGENT_TEST_DATABASE_URL (tests/support/pg/test_database.hpp).
 #include "adapters/knowledge/knowledge_file.hpp"
+#include "adapters/storage/postgres_storage.hpp"
 #include "tests/server/admin_test_support.hpp"
 #include "tests/support/llm/scripted_texts.hpp"
 #include "tests/support/pg/test_database.hpp"
@@ -148,12 +149,26 @@ TEST_CASE("postgres admin: seeded document sets are counted once across restarts
 TEST_CASE(
     "postgres admin: an unusable database for the admin stores stops boot naming the variable",
     "[server][postgres][admin]") {
+  SO_PG_URL_OR_SKIP(server_url);
+  fresh_database db(server_url);
   auto o = test::srv::local_options();
   o.config.storage = adapters::storage_backend::postgres;
   o.config.database_url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2";
-  // The conversation storage is injected, so only the admin stores reach the database.
-  o.storage = std::make_shared<adapters::memory_storage>();
+  // The conversation storage is injected (a working one), so only the admin stores
+  // reach the configured database.
+  o.storage =
+      std::make_shared<adapters::postgres_storage>(db.url(), adapters::postgres_storage::options{});
   CHECK_THROWS_WITH(net::server(o), Catch::Matchers::Contains("SMOOTH_AGENT_DATABASE_URL") &&
                                         Catch::Matchers::Contains("admin stores") &&
                                         Catch::Matchers::Contains("connection failed"));
+}
+
+TEST_CASE("postgres admin: blocking admin stores are refused behind a storage that runs inline",
+          "[server][postgres][admin]") {
+  auto o = test::srv::local_options();
+  o.config.storage = adapters::storage_backend::postgres;
+  o.config.database_url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2";
+  o.storage = std::make_shared<adapters::memory_storage>();  // never blocks: jobs run inline
+  CHECK_THROWS_WITH(net::server(o), Catch::Matchers::Contains("admin stores") &&
+                                        Catch::Matchers::Contains("never blocks"));
 }
