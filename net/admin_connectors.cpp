@@ -128,7 +128,7 @@ void create(const services_ptr& s, route_call call, respond_fn respond) {
   c.kind = v.kind;
   c.config_json = std::move(b.config_json);
   c.enabled = b.enabled;
-  c.created_at = c.updated_at = s->clock->now();
+  c.created_at = c.updated_at = stored_now(*s);
   off_io(s, c.org_id, respond, [s, c] {
     s->connectors->upsert(c);
     s->runs->record_connector_name(c.org_id, c.name);
@@ -151,7 +151,7 @@ void replace(const services_ptr& s, route_call call, respond_fn respond) {
     c.kind = v.kind;
     c.config_json = b.config_json;
     c.enabled = b.enabled;
-    c.updated_at = s->clock->now();
+    c.updated_at = stored_now(*s);
     s->connectors->upsert(c);
     s->runs->record_connector_name(org, c.name);  // the old name stays recorded
     return one(200, c);

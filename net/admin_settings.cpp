@@ -72,7 +72,7 @@ void add_settings_routes(http_router& r, const services_ptr& s) {
            agent_settings st;
            if (auto bad = read_body(*call.json, st)) return respond(plain_response(422, *bad));
            st.org_id = call.who->org_id;
-           st.updated_at = s->clock->now();
+           st.updated_at = stored_now(*s);
            off_io(s, st.org_id, respond, [s, st] {
              s->settings->put(st);
              return settings_response(st);

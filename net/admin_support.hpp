@@ -9,6 +9,7 @@
 #include "net/admin_api.hpp"
 #include "protocol/json.hpp"
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -19,6 +20,12 @@ using services_ptr = std::shared_ptr<const admin_services>;
 inline server_response envelope(const admin_services& s, int status, std::string_view code,
                                 std::string_view message) {
   return error_response(status, code, message, s.clock->now_ms());
+}
+
+/// The time a write is stamped with, at the precision every store keeps
+/// (PostgreSQL: microseconds), so a write's response equals what later reads return.
+inline protocol::time_point stored_now(const admin_services& s) {
+  return std::chrono::floor<std::chrono::microseconds>(s.clock->now());
 }
 
 /// Runs `job() -> server_response` off the io thread; see the header comment.

@@ -22,6 +22,7 @@
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/storage/postgres_storage.hpp"
+#include "adapters/tenant/postgres_tenant_stores.hpp"
 #include "adapters/tools/tools_file.hpp"
 #include "net/admin_api.hpp"
 #include "net/admin_model_costs.hpp"
@@ -199,7 +200,40 @@ void server::impl::boot() {
       opts.knowledge_base = std::make_shared<adapters::memory_knowledge>();
     }
   }
-  // Tenant stores (admin-auth.md §5): in memory unless a test or host injects one.
+  // Tenant stores (admin-auth.md §5): on the storage's PostgreSQL database when
+  // storage is postgres (one small pool shared by the four, docs/tenancy.md), in
+  // memory otherwise; a store a test or host injects wins. Their calls run on the
+  // storage workers (postgres storage blocks, so the pool never runs jobs inline).
+  const bool tenant_on_postgres =
+      cfg.storage == adapters::storage_backend::postgres &&
+      (!opts.connectors || !opts.settings || !opts.indexing_runs || !opts.document_sets);
+  if (tenant_on_postgres) {
+    if (!cfg.database_url)
+      throw std::runtime_error(
+          "SMOOTH_AGENT_STORAGE=postgres needs SMOOTH_AGENT_DATABASE_URL (or DATABASE_URL)");
+    // Admin store calls run as storage-pool jobs, which run inline on the io thread
+    // when the storage never blocks: never put blocking stores behind that.
+    if (!opts.storage->may_block())
+      throw std::runtime_error(
+          "SMOOTH_AGENT_STORAGE=postgres: the admin stores need a storage adapter that runs "
+          "on the storage workers (the injected one never blocks)");
+    adapters::tenant::postgres_tenant_stores pg_stores;
+    try {
+      adapters::tenant::postgres_tenant_options to;
+      to.clock = opts.clock;
+      to.settings_refresh = cfg.settings_refresh;
+      pg_stores = adapters::tenant::make_postgres_tenant_stores(*cfg.database_url, to);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(
+          std::string("SMOOTH_AGENT_STORAGE=postgres: cannot use the database of "
+                      "SMOOTH_AGENT_DATABASE_URL / DATABASE_URL for the admin stores: ") +
+          e.what());
+    }
+    if (!opts.connectors) opts.connectors = pg_stores.connectors;
+    if (!opts.settings) opts.settings = pg_stores.settings;
+    if (!opts.indexing_runs) opts.indexing_runs = pg_stores.indexing_runs;
+    if (!opts.document_sets) opts.document_sets = pg_stores.document_sets;
+  }
   if (!opts.connectors)
     opts.connectors = std::make_shared<adapters::tenant::memory_connector_config_store>();
   if (!opts.settings)
@@ -216,7 +250,7 @@ void server::impl::boot() {
   const auto ingest = [this](const adapters::document& d) {
     opts.knowledge_base->ingest(d);
     for (const auto& set : d.document_sets)
-      opts.document_sets->record_document(d.organization_id, set);
+      opts.document_sets->record_document(d.organization_id, set, d.id);
   };
   if (cfg.seed_kb)
     for (const auto& d : adapters::seed_documents()) ingest(d);

@@ -298,6 +298,11 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "an integer >= 1024")) {
     c.max_http_body_bytes = *v;
   }
+  // ---- admin stores on PostgreSQL (issue 9, pgtenant) ----
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SETTINGS_REFRESH_SECS", 1, 3600,
+                                             "whole seconds from 1 to 3600")) {
+    c.settings_refresh = std::chrono::seconds(*v);
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -439,6 +444,11 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_MAX_HTTP_BODY_BYTES", "1048576",
        "Largest HTTP request body, e.g. on /admin (>= 1024); over → 413 and the connection "
        "closes."},
+      // ---- admin stores on PostgreSQL (issue 9, pgtenant) ----
+      {"SMOOTH_AGENT_SETTINGS_REFRESH_SECS", "5",
+       "With postgres storage: how often each process reloads the org personas from the "
+       "database (1–3600 s); another process's PUT /admin/settings reaches turns here within "
+       "this."},
   };
   return kVariables;
 }

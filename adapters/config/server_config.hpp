@@ -95,6 +95,10 @@ struct server_config {
   bool ws_auth_required = false;  ///< SMOOTH_AGENT_WS_AUTH_REQUIRED: no valid ?token= → 401
   // ---- admin HTTP API (issue 8, admin) ----
   std::uint64_t max_http_body_bytes = 1 << 20;  ///< SMOOTH_AGENT_MAX_HTTP_BODY_BYTES; over → 413
+  // ---- admin stores on PostgreSQL (issue 9, pgtenant) ----
+  /// SMOOTH_AGENT_SETTINGS_REFRESH_SECS: how often the persona snapshot is reloaded
+  /// from the database (other processes' settings writes are seen within this).
+  std::chrono::seconds settings_refresh{5};
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

@@ -2,6 +2,7 @@
 #include "adapters/storage/postgres_schema.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace so::adapters::pg {
 
@@ -94,6 +95,56 @@ const std::vector<migration>& schema_migrations() {
            "CREATE INDEX ix_sessions_org_created ON conversation_sessions "
            "(organization_id, created_at)",
        }},
+      // ---- 3: the admin (tenant) stores, adapters/tenant/postgres_* ----
+      // Keys follow the in-memory stores exactly: connectors by (org, id); runs by
+      // (scoped connector key, id) with `recorded_seq` keeping first-recording order
+      // for equal start times; names sort bytewise (COLLATE "C" in the queries).
+      {3,
+       "admin stores: connector_configs, agent_settings, indexing_runs, connector names, "
+       "document sets",
+       {
+           R"(CREATE TABLE connector_configs (
+                org_id text NOT NULL,
+                id text NOT NULL,
+                name text NOT NULL,
+                kind text NOT NULL,
+                config json NOT NULL,
+                enabled boolean NOT NULL,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                PRIMARY KEY (org_id, id)))",
+           R"(CREATE TABLE agent_settings (
+                org_id text PRIMARY KEY,
+                model text NOT NULL,
+                system_prompt text NOT NULL,
+                persona text,
+                default_tools json NOT NULL,
+                updated_at timestamptz NOT NULL))",
+           R"(CREATE TABLE indexing_runs (
+                connector_name text NOT NULL,
+                id text NOT NULL,
+                status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+                started_at timestamptz NOT NULL,
+                finished_at timestamptz,
+                documents_seen bigint NOT NULL,
+                chunks_indexed bigint NOT NULL,
+                documents_skipped bigint NOT NULL,
+                cursor text,
+                error text,
+                recorded_seq bigserial NOT NULL,
+                PRIMARY KEY (connector_name, id)))",
+           "CREATE INDEX ix_indexing_runs_name_started ON indexing_runs "
+           "(connector_name, started_at, recorded_seq)",
+           R"(CREATE TABLE indexing_connector_names (
+                org_id text NOT NULL,
+                name text NOT NULL,
+                PRIMARY KEY (org_id, name)))",
+           R"(CREATE TABLE document_set_members (
+                org_id text NOT NULL,
+                set_name text NOT NULL,
+                document_id text NOT NULL,
+                PRIMARY KEY (org_id, set_name, document_id)))",
+       }},
       // ---- migration 4: knowledge on PostgreSQL (adapters/knowledge/postgres_knowledge.hpp) ----
       {4,
        "knowledge chunks",
@@ -159,9 +210,10 @@ int migrate(connection& c, const std::vector<migration>& migrations) {
       " name text NOT NULL,"
       " applied_at timestamptz NOT NULL DEFAULT now())",
       "create schema_migrations");
-  auto r = c.exec_simple("SELECT coalesce(max(version), 0) FROM schema_migrations",
-                         "read schema version");
-  const int current = static_cast<int>(r.int64(0, 0));
+  auto r = c.exec_simple("SELECT version FROM schema_migrations", "read schema versions");
+  std::set<int> done;
+  for (int row = 0; row < r.rows(); ++row) done.insert(static_cast<int>(r.int64(row, 0)));
+  const int current = done.empty() ? 0 : *done.rbegin();
   if (current > known) {
     throw storage_error("database schema version " + std::to_string(current) +
                         " is newer than this binary knows (" + std::to_string(known) +
@@ -169,7 +221,9 @@ int migrate(connection& c, const std::vector<migration>& migrations) {
   }
   int applied = 0;
   for (const auto& m : migrations) {
-    if (m.version <= current) continue;
+    // Each missing version, not only those above the highest: migrations developed side
+    // by side may land in a database out of order.
+    if (done.count(m.version) != 0) continue;
     try {
       in_transaction(c, [&] {
         for (const auto& sql : m.statements) c.exec_simple(sql, "migration");

@@ -4,7 +4,7 @@
 // Every operation is keyed by org: another org's id reads as absent. `config` is
 // free-form JSON kept as compact text and echoed verbatim; an `auth_ref` inside it
 // is the *name* of a secret, never its value (nothing here resolves it).
-// Thread-safety: implementations may block (a database later), so the server calls
+// Thread-safety: implementations may block (PostgreSQL), so the server calls
 // them off the io threads (the storage pool); every member may be called from any
 // thread concurrently. Errors: implementations throw std::runtime_error.
 #pragma once

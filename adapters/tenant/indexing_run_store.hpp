@@ -5,7 +5,7 @@
 // orgs with a connector named `docs` never share runs or cursors; API output
 // always shows the plain name. The connector-name registry is org → names:
 // adds are idempotent, never pruned, reads are sorted.
-// Thread-safety: implementations may block (a database later), so the server calls
+// Thread-safety: implementations may block (PostgreSQL), so the server calls
 // them off the io threads; every member may be called from any thread concurrently.
 #pragma once
 

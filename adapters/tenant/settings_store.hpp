@@ -4,9 +4,10 @@
 // `get` never fails for a missing row: it returns the defaults stamped with the
 // org and `updatedAt = now`. `put` replaces the org's row whole.
 // `persona_view()` is the non-blocking persona_source turns read (decisions.md:
-// the session's org): it answers from memory kept current by `put`, so it may be
+// the session's org): it answers from memory kept current by `put` (and, on
+// PostgreSQL, by a periodic reload: postgres_settings_store.hpp), so it may be
 // called on an io thread.
-// Thread-safety: `get`/`put` may block (a database later): the server calls them off
+// Thread-safety: `get`/`put` may block (PostgreSQL): the server calls them off
 // the io threads. Every member may be called from any thread concurrently.
 #pragma once
 

@@ -238,9 +238,10 @@ TEST_CASE("admin: document sets — curator+, per org, seeded sets counted", "[a
   auto o = test::srv::local_options();
   o.config.seed_kb = true;
   admin_server s(o);
-  s.sets->record_document("org-a", "handbook");
-  s.sets->record_document("org-a", "handbook");
-  s.sets->record_document("org-b", "secrets");
+  s.sets->record_document("org-a", "handbook", "doc-1");
+  s.sets->record_document("org-a", "handbook", "doc-2");
+  s.sets->record_document("org-a", "handbook", "doc-2");  // the same document: counted once
+  s.sets->record_document("org-b", "secrets", "doc-3");
 
   CHECK(call(s.port(), "GET", "/admin/document-sets", "bob").status == 403);
   auto d = json(call(s.port(), "GET", "/admin/document-sets", "curator-a"));
