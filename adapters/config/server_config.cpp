@@ -298,6 +298,11 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "an integer >= 1024")) {
     c.max_http_body_bytes = *v;
   }
+  // ---- turn lease (issue 9 item 5, helper "lease") ----
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_TURN_LEASE_SECS", 1, 86'400,
+                                             "whole seconds from 1 to 86400")) {
+    c.turn_lease = std::chrono::seconds(*v);
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -439,6 +444,12 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_MAX_HTTP_BODY_BYTES", "1048576",
        "Largest HTTP request body, e.g. on /admin (>= 1024); over → 413 and the connection "
        "closes."},
+      // ---- turn lease (issue 9 item 5, helper "lease") ----
+      {"SMOOTH_AGENT_TURN_LEASE_SECS", "60",
+       "Lifetime of a session's turn lease in storage (1–86400 s), renewed every third of it "
+       "while the turn runs: with processes sharing one database, a second send_message on a "
+       "session whose turn runs elsewhere gets TURN_IN_PROGRESS; a crashed process's lease "
+       "expires after this long."},
   };
   return kVariables;
 }

@@ -95,6 +95,11 @@ struct server_config {
   bool ws_auth_required = false;  ///< SMOOTH_AGENT_WS_AUTH_REQUIRED: no valid ?token= → 401
   // ---- admin HTTP API (issue 8, admin) ----
   std::uint64_t max_http_body_bytes = 1 << 20;  ///< SMOOTH_AGENT_MAX_HTTP_BODY_BYTES; over → 413
+  // ---- turn lease (issue 9 item 5, helper "lease") ----
+  /// SMOOTH_AGENT_TURN_LEASE_SECS: how long a session's turn lease lasts without a
+  /// renew (renewed every third of it while the turn runs); a crashed process's lease
+  /// expires after it.
+  std::chrono::seconds turn_lease{60};
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

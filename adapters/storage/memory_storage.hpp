@@ -12,6 +12,7 @@
 #include "adapters/storage/storage.hpp"
 #include "protocol/clock.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -48,6 +49,13 @@ class memory_storage final : public storage {
   session update_session(const std::string& id, const session_update& u) override;
   std::vector<session> list_sessions_by_conversation(const std::string& conv) override;
 
+  /// The turn lease (storage.hpp): expiry by this adapter's clock.
+  bool claim_turn(const std::string& session_id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override;
+  bool renew_turn(const std::string& session_id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override;
+  bool release_turn(const std::string& session_id, const std::string& owner) override;
+
  private:
   // Each row remembers its insertion sequence so ties in the ordered listings
   // resolve deterministically (the reference leaves them arbitrary).
@@ -76,6 +84,13 @@ class memory_storage final : public storage {
   /// conversation id → message ids in append order (the paging order).
   std::unordered_map<std::string, std::vector<std::string>> message_order_;
   std::unordered_map<std::string, session> sessions_;
+  /// A session's turn lease; an empty owner is a free slot. Entries stay after a
+  /// release (at most one per session), so a turn's claim allocates nothing.
+  struct turn_lease {
+    std::string owner;
+    protocol::time_point until;
+  };
+  std::unordered_map<std::string, turn_lease> leases_;
 };
 
 }  // namespace so::adapters
