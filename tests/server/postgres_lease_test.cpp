@@ -192,6 +192,35 @@ TEST_CASE("lease on postgres: a lease left by a dead process expires and the nex
   CHECK_FALSE(dead.renew_turn(sid, "dead-process", 60s));  // it lost the lease
 }
 
+TEST_CASE("lease on postgres: a claim that fails in storage is the turn's storage error, no ack",
+          "[server][postgres][lease]") {
+  SO_PG_URL_OR_SKIP(server_url);
+  fresh_database db(server_url);
+  auto o = on_postgres(base_options(), db.url());
+  o.llm_override =
+      std::make_shared<llm::scripted_provider>(std::vector<llm::script_entry>{text("never used")});
+  net::server server(o);
+  auto ws = connect(server);
+  const auto sid = create_session(*ws);
+  ws->send_text(R"({"action":"get_session","requestId":"r-warm","sessionId":)" + quote(sid) + "}");
+  expect(*ws, "immediate_response");  // the session actor is live in this process now
+  // The row goes away under the live session: the claim's UPDATE finds no session.
+  adapters::pg::connection admin(db.url());
+  admin.exec("drop_session", "DELETE FROM conversation_sessions WHERE session_id = $1", {sid},
+             "drop session");
+
+  send_message(*ws, sid, "r-turn", "hello");
+  auto f = expect(*ws, "error");  // the first answer: no 202 before it
+  INFO("frame: " << f.text());
+  CHECK(f.rid() == "r-turn");
+  CHECK(f.str("/error/code") == "AGENT_ERROR");  // send_message's adapter-error code
+  CHECK_THAT(f.str("/error/message"), Catch::Matchers::Contains("not found"));
+  require_pong_next(*ws);  // nothing else of that turn follows
+  auto r = admin.exec("count_messages", "SELECT count(*) FROM conversation_messages", {}, "count");
+  CHECK(r.int64(0, 0) == 0);  // nothing stored
+  require_quiescent(server);
+}
+
 TEST_CASE(
     "lease in memory: a second turn on a session is refused locally as before, and the "
     "adapter's lease is held for exactly the turn",
