@@ -15,10 +15,12 @@
 #include "adapters/tools/tool.hpp"
 #include "protocol/action.hpp"
 #include "protocol/clock.hpp"
+#include "protocol/ids.hpp"
 
 #include <caf/actor.hpp>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace so::actors {
@@ -50,6 +52,10 @@ struct services {
 
   /// Where every storage and knowledge call runs (actors/storage_pool.hpp).
   storage_pool_ptr storage;
+  /// This process's name in the storage's turn leases (storage.hpp, issue 9 item 5):
+  /// a random UUID minted when the bundle is built at boot, so each server (process,
+  /// or in-process test server) is its own owner. Lease length: config.turn_lease.
+  std::string turn_owner = protocol::new_uuid_v4();
 
   // Root actors (spawned before any connection exists).
   caf::actor backplane;  ///< connection sinks and target associations

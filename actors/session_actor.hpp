@@ -1,11 +1,14 @@
 // actors/session_actor.hpp — one conversation session: its turn slot and its
 // pending confirmation.
 //
-// The session is the single authority for "is a turn running here?" (one active
-// turn per session, decisions.md) and "what waits for a verdict?" (one pending
-// confirmation per session, engine.md §5.3). Any connection of the process may
-// talk to it. It quits after `session_idle_timeout` with no turn, no pending
-// confirmation and no traffic; the directory re-hydrates it on demand.
+// The session is the single authority IN THIS PROCESS for "is a turn running here?"
+// (one active turn per session, decisions.md) and "what waits for a verdict?" (one
+// pending confirmation per session, engine.md §5.3). Any connection of the process may
+// talk to it. Across processes sharing one storage, the turn it admits must also win
+// the session's turn lease in storage (actors/turn_actor.hpp): a turn running in
+// another process refuses it with the same TURN_IN_PROGRESS. It quits after
+// `session_idle_timeout` with no turn, no pending confirmation and no traffic; the
+// directory re-hydrates it on demand.
 //
 // Once drained (shutdown) it starts no turn any more, so a frame still queued
 // somewhere when SIGTERM arrived cannot start a turn after the drain's "no live

@@ -42,6 +42,13 @@ struct turn_state {
   bool usage_seen = false;
   bool finished = false;  ///< a terminal path has started; later inputs are ignored
   bool acked = false;     ///< the 202 ack was pushed
+  /// The first storage job (lease claim, history, user message) has answered.
+  bool prelude_done = false;
+  /// A `cancel` that arrived before the first storage job answered: carried out once
+  /// it has (the claim may still refuse the turn, and then there is nothing to cancel).
+  bool cancel_requested = false;
+  /// This process holds the session's turn lease in storage (storage.hpp).
+  bool lease_held = false;
   static inline const char* name = "turn";
 
   // Whatever ends the turn (including a kill at shutdown) ends its stream and confirmation.
@@ -51,6 +58,9 @@ struct turn_state {
   }
 
   const std::string& rid() const { return spec.request.request_id; }
+  const std::string& session_id() const { return spec.record.session_id; }
+  const std::string& conversation_id() const { return spec.record.conversation_id; }
+  std::chrono::milliseconds lease_ttl() const { return spec.svc->config.turn_lease; }
   std::int64_t now_ms() const { return spec.svc->clock->now_ms(); }
   void send(std::string json) const { sink->push(net::make_frame(std::move(json))); }
   /// The `send_message` ack: once, before any other event of the turn.
@@ -65,9 +75,12 @@ struct turn_state {
 namespace {
 
 using self_ptr = caf::stateful_actor<turn_state>*;
+/// The turn's own timer: renew the lease (every third of SMOOTH_AGENT_TURN_LEASE_SECS).
+using renew_atom = caf::atom_constant<caf::atom("renewlease")>;
 
 /// What a turn reads and writes before its first LLM call (one storage hop).
 struct turn_prelude {
+  bool claimed = false;  ///< the turn lease was granted (else nothing was read or stored)
   std::vector<adapters::knowledge_result> auto_sources;
   std::vector<protocol::message> history;  ///< oldest first
 };
@@ -77,15 +90,9 @@ void run_next_tool(self_ptr self);
 
 // ---- terminal paths ---------------------------------------------------------------------
 
-/// Releases the session's slot, THEN sends the terminal event and quits, so a
-/// client reacting to it instantly is never refused (decisions.md).
-void finish_with(self_ptr self, std::string terminal) {
-  auto& st = self->state;
-  if (st.stream) st.stream->cancel();
-  st.stream.reset();
-  if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
-  auto frame = net::make_frame(std::move(terminal));
-  self->request(st.spec.session, std::chrono::seconds(10), turn_end_atom::value)
+/// Frees the session's local slot, then sends the terminal event and quits.
+void end_turn(self_ptr self, net::frame frame) {
+  self->request(self->state.spec.session, std::chrono::seconds(10), turn_end_atom::value)
       .then(
           [self, frame](caf::ok_atom) {
             self->state.sink->push(frame);
@@ -95,6 +102,45 @@ void finish_with(self_ptr self, std::string terminal) {
             self->state.sink->push(frame);
             self->quit();
           });
+}
+
+/// Releases the turn lease in storage (when held), then runs `next`. A failed
+/// release is only logged: the lease expires after SMOOTH_AGENT_TURN_LEASE_SECS, and
+/// this process may re-claim it at once (same owner).
+template <class Next>
+void release_lease(self_ptr self, Next next) {
+  auto& st = self->state;
+  if (!st.lease_held) return next();
+  st.lease_held = false;
+  storage_then<bool>(
+      self, st.spec.svc->storage, st.conversation_id(),
+      [sid = st.session_id(), owner = st.spec.svc->turn_owner](
+          adapters::storage& s, adapters::knowledge_base&) { return s.release_turn(sid, owner); },
+      [self, next](bool released) mutable {
+        if (!released)
+          spdlog::warn("turn {}: the turn lease of session {} was no longer ours at release",
+                       self->state.rid(), self->state.session_id());
+        next();
+      },
+      [self, next](const storage_failure& f) mutable {
+        spdlog::warn(
+            "turn {}: releasing the turn lease of session {} failed ({}); it expires "
+            "by itself",
+            self->state.rid(), self->state.session_id(), f.message);
+        next();
+      });
+}
+
+/// Releases the turn lease and the session's slot, THEN sends the terminal event and
+/// quits, so a client reacting to it instantly is never refused (decisions.md) — in
+/// this process or in another one sharing the storage.
+void finish_with(self_ptr self, std::string terminal) {
+  auto& st = self->state;
+  if (st.stream) st.stream->cancel();
+  st.stream.reset();
+  if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
+  auto frame = net::make_frame(std::move(terminal));
+  release_lease(self, [self, frame] { end_turn(self, frame); });
 }
 
 std::string agent_error(const turn_state& st, const std::string& message,
@@ -114,8 +160,14 @@ void fail(self_ptr self, const std::string& message,
 void cancel(self_ptr self) {
   auto& st = self->state;
   if (st.finished) return;
+  // Before the first storage job answered, the turn may yet be refused (TURN_IN_PROGRESS):
+  // the cancel waits for that answer, so an ack is never sent for a refused turn.
+  if (!st.prelude_done) {
+    st.cancel_requested = true;
+    return;
+  }
   st.finished = true;
-  st.ack();  // cancelled before its message was committed: the write is already queued
+  st.ack();
   // Nothing more is persisted: streamed tokens were ephemeral; the user message stays.
   finish_with(self, ev::cancelled(st.rid(), st.now_ms()));
 }
@@ -139,13 +191,89 @@ void complete(self_ptr self) {
   out.direction = protocol::direction::outbound;
   out.content = protocol::message_content::from_text(st.reply);
   out.created_at = st.spec.svc->clock->now();
+  // The lease is released in the reply's own job, right after the reply committed: one
+  // storage hop, and another process's next turn always finds the reply in the history.
+  const bool release = st.lease_held;
+  auto respond_released = [self, respond, release](const std::string& message_id) {
+    if (release) self->state.lease_held = false;
+    respond(message_id);
+  };
   storage_then<std::string>(
       self, st.spec.svc->storage, *out.conversation_id,
-      [out](adapters::storage& s, adapters::knowledge_base&) { return s.append_message(out).id; },
-      respond,
+      [out, release, sid = st.session_id(), owner = st.spec.svc->turn_owner, rid = st.rid()](
+          adapters::storage& s, adapters::knowledge_base&) {
+        auto id = s.append_message(out).id;
+        if (release) {
+          try {
+            if (!s.release_turn(sid, owner))
+              spdlog::warn("turn {}: the turn lease of session {} was no longer ours at release",
+                           rid, sid);
+          } catch (const std::exception& e) {
+            spdlog::warn(
+                "turn {}: releasing the turn lease of session {} failed ({}); it "
+                "expires by itself",
+                rid, sid, e.what());
+          }
+        }
+        return id;
+      },
+      respond_released,
       [self](const storage_failure& f) {
         finish_with(self, agent_error(self->state, "persist reply: " + f.message,
                                       f.code_or(protocol::codes::agent_error)));
+      });
+}
+
+// ---- the turn lease ---------------------------------------------------------------------
+
+/// Another process runs a turn on this session (its lease is live): the same
+/// TURN_IN_PROGRESS a local second turn gets, no ack, nothing stored.
+void refuse(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  finish_with(self, ev::error(st.rid(), protocol::codes::turn_in_progress,
+                              protocol::texts::turn_in_progress, st.now_ms()));
+}
+
+/// Renews every third of the lease while the turn runs, so it never lapses under a
+/// live turn. Skipped when storage runs inline (the in-memory adapter): that storage
+/// lives in this process only, so no other owner can ever compete for the lease, and
+/// the turn pays no timer.
+void schedule_renew(self_ptr self) {
+  auto& st = self->state;
+  if (!st.lease_held || st.finished) return;
+  if (st.spec.svc->storage->runs_inline(st.conversation_id())) return;
+  self->delayed_send(self, std::max(st.lease_ttl() / 3, std::chrono::milliseconds(1)),
+                     renew_atom::value);
+}
+
+/// A failed renew is logged and the turn goes on (the next renew may succeed; the
+/// lease only lapses after a whole lease without one). A lease found taken over is
+/// logged and no longer renewed: the turn still finishes.
+void renew(self_ptr self) {
+  auto& st = self->state;
+  if (!st.lease_held || st.finished) return;
+  storage_then<bool>(
+      self, st.spec.svc->storage, st.conversation_id(),
+      [sid = st.session_id(), owner = st.spec.svc->turn_owner, ttl = st.lease_ttl()](
+          adapters::storage& s, adapters::knowledge_base&) {
+        return s.renew_turn(sid, owner, ttl);
+      },
+      [self](bool kept) {
+        auto& s = self->state;
+        if (!kept && s.lease_held && !s.finished) {
+          spdlog::warn("turn {}: the turn lease of session {} was taken over by another process",
+                       s.rid(), s.session_id());
+          s.lease_held = false;
+          return;
+        }
+        schedule_renew(self);
+      },
+      [self](const storage_failure& f) {
+        spdlog::warn("turn {}: renewing the turn lease of session {} failed: {}", self->state.rid(),
+                     self->state.session_id(), f.message);
+        schedule_renew(self);
       });
 }
 
@@ -358,18 +486,38 @@ void start(self_ptr self) {
   auto text = st.spec.request.message;
   storage_then<turn_prelude>(
       self, st.spec.svc->storage, *inbound.conversation_id,
-      [inbound](adapters::storage& s, adapters::knowledge_base&) {
+      [inbound, sid = st.session_id(), owner = st.spec.svc->turn_owner, ttl = st.lease_ttl()](
+          adapters::storage& s, adapters::knowledge_base&) {
         turn_prelude pre;
-        // History is read before the new message is stored: the NEWEST 50, oldest first.
-        adapters::message_query q{*inbound.conversation_id, llm::history_limit, std::nullopt, true};
-        pre.history = s.list_messages(q).messages;
-        std::reverse(pre.history.begin(), pre.history.end());
-        s.append_message(inbound);
+        // The lease first: a turn running in another process refuses this one before
+        // anything is read or stored.
+        pre.claimed = s.claim_turn(sid, owner, ttl);
+        if (!pre.claimed) return pre;
+        try {
+          // History is read before the new message is stored: the NEWEST 50, oldest first.
+          adapters::message_query q{*inbound.conversation_id, llm::history_limit, std::nullopt,
+                                    true};
+          pre.history = s.list_messages(q).messages;
+          std::reverse(pre.history.begin(), pre.history.end());
+          s.append_message(inbound);
+        } catch (...) {
+          // The turn fails with this error: hand the slot back at once.
+          try {
+            s.release_turn(sid, owner);
+          } catch (...) {  // it expires by itself
+          }
+          throw;
+        }
         return pre;
       },
       [self, access, text](turn_prelude pre) {
-        if (self->state.finished) return;
-        self->state.ack();  // the user message is committed: now acknowledge it
+        auto& st = self->state;
+        st.prelude_done = true;
+        if (!pre.claimed) return refuse(self);
+        st.lease_held = true;
+        schedule_renew(self);
+        st.ack();  // the user message is committed: now acknowledge it
+        if (st.cancel_requested) return cancel(self);
         // One retrieval grounds the model and seeds the citations (engine.md §11.17);
         // it runs on the knowledge worker, never on a storage worker.
         auto go = [self, p = std::make_shared<turn_prelude>(std::move(pre))](auto sources) {
@@ -391,6 +539,11 @@ void start(self_ptr self) {
             });
       },
       [self](const storage_failure& f) {
+        auto& st = self->state;
+        st.prelude_done = true;
+        // Not answered in time: the job may still run and claim. A release queued behind
+        // it (same worker, in order) hands the lease back; it is a no-op otherwise.
+        if (!f.adapter_error()) st.lease_held = true;
         fail(self, f.message, f.code_or(protocol::codes::agent_error));
       });
 }
@@ -413,6 +566,7 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
       },
       [self](verdict_atom, confirmation_verdict& v) { on_verdict(self, v); },
       [self](cancel_atom) { cancel(self); },
+      [self](renew_atom) { renew(self); },
   };
 }
 

@@ -303,6 +303,11 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "whole seconds from 1 to 3600")) {
     c.settings_refresh = std::chrono::seconds(*v);
   }
+  // ---- turn lease (issue 9 item 5, helper "lease") ----
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_TURN_LEASE_SECS", 1, 86'400,
+                                             "whole seconds from 1 to 86400")) {
+    c.turn_lease = std::chrono::seconds(*v);
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -393,7 +398,8 @@ const std::vector<config_variable>& config_variables() {
        "RS256 public key PEM (SPKI or PKCS#1, real newlines); wins over HS256."},
       {"AUTH_JWT_JWKS_URL", "(unset)",
        "JWKS endpoint (RS256/ES256 keys by kid; cache 300 s, refresh >= 30 s, timeout 5 s); wins "
-       "over the static keys. Unset with only AUTH_JWT_ISSUER set → {issuer}/.well-known/jwks.json."},
+       "over the static keys. Unset with only AUTH_JWT_ISSUER set → "
+       "{issuer}/.well-known/jwks.json."},
       {"AUTH_JWT_ISSUER", "(unset)",
        "Expected JWT iss, required in the token when set (required for smoo)."},
       {"AUTH_JWT_AUDIENCE", "(unset)", "Expected JWT aud, required in the token when set."},
@@ -449,6 +455,12 @@ const std::vector<config_variable>& config_variables() {
        "With postgres storage: how often each process reloads the org personas from the "
        "database (1–3600 s); another process's PUT /admin/settings reaches turns here within "
        "this."},
+      // ---- turn lease (issue 9 item 5, helper "lease") ----
+      {"SMOOTH_AGENT_TURN_LEASE_SECS", "60",
+       "Lifetime of a session's turn lease in storage (1–86400 s), renewed every third of it "
+       "while the turn runs: with processes sharing one database, a second send_message on a "
+       "session whose turn runs elsewhere gets TURN_IN_PROGRESS; a crashed process's lease "
+       "expires after this long."},
   };
   return kVariables;
 }

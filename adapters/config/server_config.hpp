@@ -42,10 +42,11 @@ struct server_config {
 
   // ---- storage and backplane (reference) ----
   storage_backend storage = storage_backend::memory;  ///< SMOOTH_AGENT_STORAGE
-  std::optional<std::string> database_url;  ///< SMOOTH_AGENT_DATABASE_URL, then DATABASE_URL
+  std::optional<std::string> database_url;    ///< SMOOTH_AGENT_DATABASE_URL, then DATABASE_URL
   std::string ddb_table = "smooth-operator";  ///< SMOOTH_AGENT_DDB_TABLE
   backplane_backend backplane = backplane_backend::memory;  ///< SMOOTH_AGENT_BACKPLANE
-  std::optional<std::string> backplane_url;  ///< SMOOTH_AGENT_BACKPLANE_URL (+ NATS/REDIS fallbacks)
+  std::optional<std::string>
+      backplane_url;  ///< SMOOTH_AGENT_BACKPLANE_URL (+ NATS/REDIS fallbacks)
 
   // ---- widget auth (reference) ----
   bool widget_auth_strict = false;                ///< WIDGET_AUTH_STRICT
@@ -78,16 +79,16 @@ struct server_config {
   std::optional<std::string> tools_file;               ///< SMOOTH_AGENT_TOOLS_FILE
   unsigned worker_threads = 2;                         ///< SMOOTH_AGENT_WORKER_THREADS (CAF)
   unsigned io_threads = 0;  ///< SMOOTH_AGENT_IO_THREADS; 0 = one per core (resolved at boot)
-  std::chrono::seconds session_idle_timeout{1800};     ///< SMOOTH_AGENT_SESSION_IDLE_SECS
-  std::string log_level = "info";                      ///< SMOOTH_AGENT_LOG_LEVEL
+  std::chrono::seconds session_idle_timeout{1800};  ///< SMOOTH_AGENT_SESSION_IDLE_SECS
+  std::string log_level = "info";                   ///< SMOOTH_AGENT_LOG_LEVEL
 
   // ---- runtime limits (issue 7; each documented in README with its default) ----
-  std::size_t max_connections = 50'000;       ///< SMOOTH_AGENT_MAX_CONNECTIONS; full → HTTP 503
-  unsigned max_frames_per_sec = 5000;         ///< SMOOTH_AGENT_MAX_FRAMES_PER_SEC; 0 = unlimited
-  std::size_t max_inbound_frames = 64;        ///< SMOOTH_AGENT_MAX_INBOUND_FRAMES (in flight)
-  std::size_t max_inbound_bytes = 1 << 20;    ///< SMOOTH_AGENT_MAX_INBOUND_BYTES (in flight)
-  unsigned storage_workers = 4;               ///< SMOOTH_AGENT_STORAGE_WORKERS
-  std::size_t storage_queue = 1024;           ///< SMOOTH_AGENT_STORAGE_QUEUE (jobs, all workers)
+  std::size_t max_connections = 50'000;     ///< SMOOTH_AGENT_MAX_CONNECTIONS; full → HTTP 503
+  unsigned max_frames_per_sec = 5000;       ///< SMOOTH_AGENT_MAX_FRAMES_PER_SEC; 0 = unlimited
+  std::size_t max_inbound_frames = 64;      ///< SMOOTH_AGENT_MAX_INBOUND_FRAMES (in flight)
+  std::size_t max_inbound_bytes = 1 << 20;  ///< SMOOTH_AGENT_MAX_INBOUND_BYTES (in flight)
+  unsigned storage_workers = 4;             ///< SMOOTH_AGENT_STORAGE_WORKERS
+  std::size_t storage_queue = 1024;         ///< SMOOTH_AGENT_STORAGE_QUEUE (jobs, all workers)
   std::chrono::milliseconds storage_timeout{5000};  ///< SMOOTH_AGENT_STORAGE_TIMEOUT_MS
   std::size_t max_tool_result_bytes = 256 << 10;    ///< SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES
 
@@ -99,6 +100,11 @@ struct server_config {
   /// SMOOTH_AGENT_SETTINGS_REFRESH_SECS: how often the persona snapshot is reloaded
   /// from the database (other processes' settings writes are seen within this).
   std::chrono::seconds settings_refresh{5};
+  // ---- turn lease (issue 9 item 5, helper "lease") ----
+  /// SMOOTH_AGENT_TURN_LEASE_SECS: how long a session's turn lease lasts without a
+  /// renew (renewed every third of it while the turn runs); a crashed process's lease
+  /// expires after it.
+  std::chrono::seconds turn_lease{60};
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

@@ -26,6 +26,10 @@ std::string conflict_text(const char* kind, const std::string& id) {
   throw storage_error(std::string(kind) + " " + quoted(id) + " not found");
 }
 
+void require_owner(const std::string& owner) {
+  if (owner.empty()) throw storage_error("turn lease: the owner id is empty");
+}
+
 /// One string for the (org, key) pair: the org's length first, so no choice of
 /// characters in either part can make two different pairs collide.
 std::string idempotency_index_key(const std::string& org, const std::string& key) {
@@ -285,6 +289,42 @@ std::optional<session> memory_storage::create_session_records(const new_session_
   insert_participant(r.user);
   insert_participant(r.agent);
   return insert_session(r.session);
+}
+
+// ---- the turn lease ----------------------------------------------------------------------
+
+bool memory_storage::claim_turn(const std::string& session_id, const std::string& owner,
+                                std::chrono::milliseconds ttl) {
+  require_owner(owner);
+  std::lock_guard lock(mutex_);
+  if (sessions_.count(session_id) == 0) throw_not_found("session", session_id);
+  const auto now = clock_->now();
+  auto& lease = leases_[session_id];
+  if (!lease.owner.empty() && lease.owner != owner && lease.until > now) return false;
+  lease.owner = owner;
+  lease.until = now + std::max(ttl, std::chrono::milliseconds(0));
+  return true;
+}
+
+bool memory_storage::renew_turn(const std::string& session_id, const std::string& owner,
+                                std::chrono::milliseconds ttl) {
+  require_owner(owner);
+  std::lock_guard lock(mutex_);
+  if (sessions_.count(session_id) == 0) throw_not_found("session", session_id);
+  auto it = leases_.find(session_id);
+  if (it == leases_.end() || it->second.owner != owner) return false;
+  it->second.until = clock_->now() + std::max(ttl, std::chrono::milliseconds(0));
+  return true;
+}
+
+bool memory_storage::release_turn(const std::string& session_id, const std::string& owner) {
+  require_owner(owner);
+  std::lock_guard lock(mutex_);
+  if (sessions_.count(session_id) == 0) throw_not_found("session", session_id);
+  auto it = leases_.find(session_id);
+  if (it == leases_.end() || it->second.owner != owner) return false;
+  it->second.owner.clear();
+  return true;
 }
 
 }  // namespace so::adapters

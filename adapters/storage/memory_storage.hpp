@@ -16,6 +16,7 @@
 #include "adapters/storage/storage.hpp"
 #include "protocol/clock.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -55,6 +56,12 @@ class memory_storage final : public storage {
   /// All four records under one lock, all or none: every id is checked before the
   /// first write (the errors are persist_new_session's texts).
   std::optional<session> create_session_records(const new_session_records& r) override;
+  /// The turn lease (storage.hpp): expiry by this adapter's clock.
+  bool claim_turn(const std::string& session_id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override;
+  bool renew_turn(const std::string& session_id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override;
+  bool release_turn(const std::string& session_id, const std::string& owner) override;
 
  private:
   // Each row remembers its insertion sequence so ties in the ordered listings
@@ -97,6 +104,13 @@ class memory_storage final : public storage {
   std::unordered_map<std::string, session> sessions_;
   /// conversation id → its rows; also for ids no conversation row has (§1.4 allows it).
   std::unordered_map<std::string, conversation_index> by_conversation_;
+  /// A session's turn lease; an empty owner is a free slot. Entries stay after a
+  /// release (at most one per session), so a turn's claim allocates nothing.
+  struct turn_lease {
+    std::string owner;
+    protocol::time_point until;
+  };
+  std::unordered_map<std::string, turn_lease> leases_;
 };
 
 }  // namespace so::adapters

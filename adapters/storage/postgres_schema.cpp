@@ -95,6 +95,13 @@ const std::vector<migration>& schema_migrations() {
            "CREATE INDEX ix_sessions_org_created ON conversation_sessions "
            "(organization_id, created_at)",
        }},
+      // ---- migration 2 (helper "lease"): the turn lease, issue 9 item 5 ----
+      {2,
+       "turn lease on sessions",
+       {
+           "ALTER TABLE conversation_sessions ADD COLUMN turn_owner text, "
+           "ADD COLUMN turn_lease_until timestamptz",
+       }},
       // ---- 3: the admin (tenant) stores, adapters/tenant/postgres_* ----
       // Keys follow the in-memory stores exactly: connectors by (org, id); runs by
       // (scoped connector key, id) with `recorded_seq` keeping first-recording order

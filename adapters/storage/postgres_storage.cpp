@@ -540,4 +540,78 @@ std::optional<session> postgres_storage::create_session_records(const new_sessio
   });
 }
 
+// ---- the turn lease ----------------------------------------------------------------------
+//
+// Each call is one statement: an UPDATE whose WHERE clause is the rule, plus a count of
+// the session row so that "no such session" (storage_error) differs from "refused"
+// (false) without a second round trip. Under READ COMMITTED a concurrent UPDATE of the
+// same row makes the second one wait and re-check its WHERE against the new row, so two
+// claims never both succeed. Expiry uses the database clock (`now()`, the statement's
+// transaction start).
+
+namespace {
+
+// $1 session id, $2 owner, $3 ttl in milliseconds.
+#define SO_LEASE_UNTIL "now() + $3::bigint * interval '1 millisecond'"
+#define SO_LEASE_RESULT(update)         \
+  "WITH hit AS (" update                \
+  " RETURNING 1) "                      \
+  "SELECT (SELECT count(*) FROM hit), " \
+  "(SELECT count(*) FROM conversation_sessions WHERE session_id = $1)"
+
+std::string ttl_millis(std::chrono::milliseconds ttl) {
+  return std::to_string(std::max<std::int64_t>(0, ttl.count()));
+}
+
+void require_owner(const std::string& owner) {
+  if (owner.empty()) throw storage_error("turn lease: the owner id is empty");
+}
+
+/// True when the UPDATE hit the row; storage_error when the session does not exist.
+bool lease_outcome(const pg::result& r, const std::string& session_id) {
+  if (r.int64(0, 1) == 0) throw_not_found("session", session_id);
+  return r.int64(0, 0) == 1;
+}
+
+}  // namespace
+
+bool postgres_storage::claim_turn(const std::string& session_id, const std::string& owner,
+                                  std::chrono::milliseconds ttl) {
+  require_owner(owner);
+  auto conn = pool_.acquire();
+  auto r = conn->exec(
+      "so_lease_claim",
+      SO_LEASE_RESULT("UPDATE conversation_sessions SET turn_owner = $2, "
+                      "turn_lease_until = " SO_LEASE_UNTIL " WHERE session_id = $1 AND "
+                      "(turn_owner IS NULL OR turn_owner = $2 OR turn_lease_until <= now())"),
+      {session_id, owner, ttl_millis(ttl)}, "claim turn lease");
+  return lease_outcome(r, session_id);
+}
+
+bool postgres_storage::renew_turn(const std::string& session_id, const std::string& owner,
+                                  std::chrono::milliseconds ttl) {
+  require_owner(owner);
+  auto conn = pool_.acquire();
+  auto r = conn->exec(
+      "so_lease_renew",
+      SO_LEASE_RESULT("UPDATE conversation_sessions SET turn_lease_until = " SO_LEASE_UNTIL
+                      " WHERE session_id = $1 AND turn_owner = $2"),
+      {session_id, owner, ttl_millis(ttl)}, "renew turn lease");
+  return lease_outcome(r, session_id);
+}
+
+bool postgres_storage::release_turn(const std::string& session_id, const std::string& owner) {
+  require_owner(owner);
+  auto conn = pool_.acquire();
+  auto r = conn->exec("so_lease_release",
+                      SO_LEASE_RESULT("UPDATE conversation_sessions SET turn_owner = NULL, "
+                                      "turn_lease_until = NULL WHERE session_id = $1 AND "
+                                      "turn_owner = $2"),
+                      {session_id, owner}, "release turn lease");
+  return lease_outcome(r, session_id);
+}
+
+#undef SO_LEASE_RESULT
+#undef SO_LEASE_UNTIL
+
 }  // namespace so::adapters

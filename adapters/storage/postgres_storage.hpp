@@ -9,7 +9,10 @@
 // Every statement is prepared and every value bound; nothing user-supplied is ever
 // spliced into SQL. `create_session_records` writes its four records in one
 // transaction. Timestamps are stored as timestamptz (microseconds: a round trip
-// truncates nanoseconds).
+// truncates nanoseconds). The turn lease lives in `turn_owner` / `turn_lease_until`
+// of conversation_sessions (migration 2); each lease call is one atomic UPDATE whose
+// WHERE clause is the whole rule, so concurrent claims from several processes are
+// decided by the database's row lock (at most one wins).
 //
 // Construction connects once and migrates the schema (postgres_schema.hpp); it
 // throws storage_error when the database is unreachable or newer than the binary,
@@ -30,6 +33,7 @@
 #include "adapters/storage/storage.hpp"
 #include "protocol/clock.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -67,6 +71,14 @@ class postgres_storage final : public storage {
   std::vector<session> list_sessions_by_conversation(const std::string& conv) override;
 
   std::optional<session> create_session_records(const new_session_records& r) override;
+
+  /// The turn lease (storage.hpp): one UPDATE each, expiry by the DATABASE clock
+  /// (`now()`), so processes on hosts with skewed clocks still agree on expiry.
+  bool claim_turn(const std::string& session_id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override;
+  bool renew_turn(const std::string& session_id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override;
+  bool release_turn(const std::string& session_id, const std::string& owner) override;
 
   /// Connections currently open (tests).
   std::size_t open_connections() const { return pool_.open_connections(); }

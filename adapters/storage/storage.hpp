@@ -11,6 +11,7 @@
 
 #include "protocol/domain.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -118,6 +119,29 @@ class storage {
   virtual std::optional<session> create_session_records(const new_session_records&) {
     return std::nullopt;
   }
+
+  // ---- the turn lease (issue 9 item 5; ours) --------------------------------------------------
+  // One turn per session across every process that shares this storage. A session's
+  // lease is (owner, until): `owner` names one server process (actors/services.hpp
+  // `turn_owner`), `until` is the ADAPTER's clock at the call plus `ttl` (PostgreSQL:
+  // the database's `now()`, so the processes' own clocks never matter). A lease with
+  // until <= now is expired: anyone may take it over. Each call is atomic: of two
+  // concurrent claims by different owners at most one succeeds. An unknown session or
+  // an empty owner is a storage_error in all three (never a silent false).
+
+  /// Takes the slot for `owner` until now + `ttl` when it is free, expired, or already
+  /// held by `owner` (re-claiming extends it): true. False, changing nothing, when
+  /// another owner holds an unexpired lease.
+  virtual bool claim_turn(const std::string& session_id, const std::string& owner,
+                          std::chrono::milliseconds ttl) = 0;
+  /// Extends `owner`'s lease to now + `ttl`: true when `owner` holds it (expired or
+  /// not, as long as nobody took it over); false, changing nothing, when it does not
+  /// (lost to another owner, released, never claimed).
+  virtual bool renew_turn(const std::string& session_id, const std::string& owner,
+                          std::chrono::milliseconds ttl) = 0;
+  /// Frees the slot when `owner` holds it: true. False, changing nothing, otherwise
+  /// (a release by a non-owner is a no-op).
+  virtual bool release_turn(const std::string& session_id, const std::string& owner) = 0;
 };
 
 using storage_ptr = std::shared_ptr<storage>;

@@ -126,6 +126,20 @@ class gated_storage final : public adapters::storage {
     gate_->pass();
     return inner_.list_sessions_by_conversation(conv);
   }
+  bool claim_turn(const std::string& id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override {
+    gate_->pass();
+    return inner_.claim_turn(id, owner, ttl);
+  }
+  bool renew_turn(const std::string& id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override {
+    gate_->pass();
+    return inner_.renew_turn(id, owner, ttl);
+  }
+  bool release_turn(const std::string& id, const std::string& owner) override {
+    gate_->pass();
+    return inner_.release_turn(id, owner);
+  }
 
  private:
   std::shared_ptr<gate> gate_;

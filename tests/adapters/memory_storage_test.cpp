@@ -136,3 +136,20 @@ TEST_CASE("memory_storage lists per conversation, whatever else the store holds"
   CHECK(s.list_participants_by_conversation("conv-none").empty());
   CHECK_FALSE(s.resolve_participant_by_external_id("conv-none", "x"));
 }
+
+TEST_CASE("memory_storage: a turn lease expires by its clock, exactly at until", "[storage]") {
+  auto clock = std::make_shared<so::protocol::manual_clock>(at_ms(0));
+  memory_storage s(clock);
+  s.create_session(contract::make_session("sess-1", "conv-1", 0));
+  REQUIRE(s.claim_turn("sess-1", "owner-a", std::chrono::milliseconds(3000)));
+
+  clock->advance(std::chrono::milliseconds(2999));
+  CHECK_FALSE(s.claim_turn("sess-1", "owner-b", std::chrono::milliseconds(3000)));
+  // A renew at 2999 ms moves until to 5999 ms.
+  CHECK(s.renew_turn("sess-1", "owner-a", std::chrono::milliseconds(3000)));
+  clock->advance(std::chrono::milliseconds(2999));  // 5998 ms: still held
+  CHECK_FALSE(s.claim_turn("sess-1", "owner-b", std::chrono::milliseconds(3000)));
+  clock->advance(std::chrono::milliseconds(1));  // 5999 ms: until <= now, expired
+  CHECK(s.claim_turn("sess-1", "owner-b", std::chrono::milliseconds(3000)));
+  CHECK_FALSE(s.renew_turn("sess-1", "owner-a", std::chrono::milliseconds(3000)));
+}

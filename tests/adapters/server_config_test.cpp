@@ -370,3 +370,18 @@ TEST_CASE("config: config_variables documents every variable load_config reads",
     CHECK(read.count(name) == 1);
   }
 }
+
+// ---- turn lease (issue 9 item 5, helper "lease") ----
+TEST_CASE("config: SMOOTH_AGENT_TURN_LEASE_SECS", "[config]") {
+  CHECK(load({}).turn_lease == std::chrono::seconds(60));
+  CHECK(load({{"SMOOTH_AGENT_TURN_LEASE_SECS", "1"}}).turn_lease == std::chrono::seconds(1));
+  CHECK(load({{"SMOOTH_AGENT_TURN_LEASE_SECS", " 90 "}}).turn_lease == std::chrono::seconds(90));
+  CHECK(load({{"SMOOTH_AGENT_TURN_LEASE_SECS", "86400"}}).turn_lease ==
+        std::chrono::seconds(86'400));
+  for (const char* bad : {"0", "-1", "1.5", "sixty", "86401", "99999999999999999999"}) {
+    INFO(bad);
+    const auto err = error_of({{"SMOOTH_AGENT_TURN_LEASE_SECS", bad}});
+    CHECK_THAT(err, Catch::Matchers::Contains("SMOOTH_AGENT_TURN_LEASE_SECS") &&
+                        Catch::Matchers::Contains(std::string("'") + bad + "'"));
+  }
+}

@@ -1,7 +1,8 @@
 // tests/adapters/storage_contract.hpp — the behaviour every storage adapter must show
 // (storage-backplane.md §2, §12 M1–M9, decisions.md "duplicate ids").
 //
-// Usage: inside a TEST_CASE, call `run_storage_contract(factory)`. Each SECTION
+// Usage: inside a TEST_CASE, call `run_storage_contract(factory)` (it includes the
+// turn lease sections, `run_turn_lease_contract`). Each SECTION
 // runs against a fresh adapter from the factory, which must return an EMPTY
 // store (a database-backed factory truncates its tables). Timestamps used here
 // are whole milliseconds so a Postgres round trip (microseconds) is lossless.
@@ -11,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -110,6 +112,109 @@ inline void append_n(storage& s, const std::string& conv, int n) {
   for (int i = 1; i <= n; ++i) {
     s.append_message(make_message("msg-" + std::to_string(i), conv, "text " + std::to_string(i),
                                   protocol::direction::inbound, i));
+  }
+}
+
+// ---- the turn lease (storage.hpp; issue 9 item 5) ----------------------------------------
+// Expiry is tested without a test clock, so the same sections run against the database
+// clock: a ttl of 0 is expired at once (until == now), and one timed section lets a real
+// ttl run out, polling with a deadline.
+
+inline constexpr std::chrono::milliseconds lease_long{60'000};
+
+/// A store holding conversation conv-1 and its session sess-1 (and sess-2).
+inline std::shared_ptr<storage> lease_store(const storage_factory& make) {
+  auto s = make();
+  s->create_conversation(make_conversation("conv-1", "org-1", "idem-conv-1"));
+  s->create_session(make_session("sess-1", "conv-1"));
+  s->create_session(make_session("sess-2", "conv-1"));
+  return s;
+}
+
+inline void run_turn_lease_contract(const storage_factory& make) {
+  SECTION("turn lease: a free slot is claimed, a second owner is refused, the owner re-claims") {
+    auto s = lease_store(make);
+    CHECK(s->claim_turn("sess-1", "owner-a", lease_long));
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-b", lease_long));
+    CHECK(s->claim_turn("sess-1", "owner-a", lease_long));  // same owner: granted again
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-b", lease_long));
+    // Leases are per session.
+    CHECK(s->claim_turn("sess-2", "owner-b", lease_long));
+  }
+
+  SECTION("turn lease: an expired lease is taken over; its old owner has lost it") {
+    auto s = lease_store(make);
+    REQUIRE(s->claim_turn("sess-1", "owner-a", std::chrono::milliseconds(0)));  // expired at once
+    CHECK(s->claim_turn("sess-1", "owner-b", lease_long));
+    CHECK_FALSE(s->renew_turn("sess-1", "owner-a", lease_long));
+    CHECK_FALSE(s->release_turn("sess-1", "owner-a"));
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-a", lease_long));  // b's lease stands
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-c", lease_long));
+  }
+
+  SECTION("turn lease: a lease runs out by itself after its ttl") {
+    auto s = lease_store(make);
+    REQUIRE(s->claim_turn("sess-1", "owner-a", std::chrono::milliseconds(1000)));
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-b", lease_long));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool taken = false;
+    while (!taken && std::chrono::steady_clock::now() < deadline) {
+      taken = s->claim_turn("sess-1", "owner-b", lease_long);
+      if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(taken);
+  }
+
+  SECTION("turn lease: renew extends only the owner's lease") {
+    auto s = lease_store(make);
+    CHECK_FALSE(s->renew_turn("sess-1", "owner-a", lease_long));  // never claimed
+    REQUIRE(s->claim_turn("sess-1", "owner-a", lease_long));
+    CHECK_FALSE(s->renew_turn("sess-1", "owner-b", lease_long));  // not b's
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-b", lease_long));  // still a's
+    // The owner's renew sets the new expiry: renewed to 0, it is expired at once.
+    CHECK(s->renew_turn("sess-1", "owner-a", std::chrono::milliseconds(0)));
+    CHECK(s->claim_turn("sess-1", "owner-b", lease_long));
+    // An expired lease nobody took over is still its owner's to renew.
+    REQUIRE(s->claim_turn("sess-2", "owner-a", std::chrono::milliseconds(0)));
+    CHECK(s->renew_turn("sess-2", "owner-a", lease_long));
+    CHECK_FALSE(s->claim_turn("sess-2", "owner-b", lease_long));
+  }
+
+  SECTION("turn lease: release by a non-owner is a no-op; release by the owner frees the slot") {
+    auto s = lease_store(make);
+    CHECK_FALSE(s->release_turn("sess-1", "owner-a"));  // nothing held
+    REQUIRE(s->claim_turn("sess-1", "owner-a", lease_long));
+    CHECK_FALSE(s->release_turn("sess-1", "owner-b"));
+    CHECK_FALSE(s->claim_turn("sess-1", "owner-b", lease_long));  // still a's
+    CHECK(s->release_turn("sess-1", "owner-a"));
+    CHECK_FALSE(s->release_turn("sess-1", "owner-a"));  // already free
+    CHECK_FALSE(s->renew_turn("sess-1", "owner-a", lease_long));
+    CHECK(s->claim_turn("sess-1", "owner-b", lease_long));
+  }
+
+  SECTION("turn lease: an unknown session or an empty owner is an error, never a refusal") {
+    auto s = lease_store(make);
+    CHECK_THROWS_AS(s->claim_turn("nope", "owner-a", lease_long), storage_error);
+    CHECK_THROWS_AS(s->renew_turn("nope", "owner-a", lease_long), storage_error);
+    CHECK_THROWS_AS(s->release_turn("nope", "owner-a"), storage_error);
+    CHECK_THROWS_AS(s->claim_turn("sess-1", "", lease_long), storage_error);
+    CHECK_THROWS_AS(s->renew_turn("sess-1", "", lease_long), storage_error);
+    CHECK_THROWS_AS(s->release_turn("sess-1", ""), storage_error);
+    CHECK(s->claim_turn("sess-1", "owner-a", lease_long));  // the failures changed nothing
+  }
+
+  SECTION("turn lease: of concurrent claims by different owners exactly one wins") {
+    auto s = lease_store(make);
+    constexpr int owners = 8;
+    std::atomic<int> granted{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < owners; ++i) {
+      threads.emplace_back([&s, &granted, i] {
+        if (s->claim_turn("sess-1", "owner-" + std::to_string(i), lease_long)) ++granted;
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(granted.load() == 1);
   }
 }
 
@@ -523,6 +628,8 @@ inline void run_storage_contract(const storage_factory& make) {
         CHECK(page.messages[i].id == q.conversation_id + "-m" + std::to_string(i));
     }
   }
+
+  run_turn_lease_contract(make);
 }
 
 }  // namespace so::adapters::contract

@@ -94,6 +94,17 @@ class gated_storage final : public adapters::storage {
   std::vector<adapters::session> list_sessions_by_conversation(const std::string& conv) override {
     return inner_.list_sessions_by_conversation(conv);
   }
+  bool claim_turn(const std::string& id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override {
+    return inner_.claim_turn(id, owner, ttl);
+  }
+  bool renew_turn(const std::string& id, const std::string& owner,
+                  std::chrono::milliseconds ttl) override {
+    return inner_.renew_turn(id, owner, ttl);
+  }
+  bool release_turn(const std::string& id, const std::string& owner) override {
+    return inner_.release_turn(id, owner);
+  }
 
  private:
   adapters::memory_storage inner_;

@@ -47,6 +47,7 @@ class server_process {
       ::setenv("SMOOTH_AGENT_DATABASE_URL", database_url.c_str(), 1);
       ::setenv("SMOOAI_GATEWAY_URL", gateway_url.c_str(), 1);
       ::setenv("SMOOAI_GATEWAY_KEY", "test-key", 1);
+      ::setenv("SMOOTH_AGENT_TURN_LEASE_SECS", "1", 1);  // a killed turn's lease expires soon
       ::execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -112,6 +113,13 @@ TEST_CASE("postgres: a SIGKILLed server loses nothing acknowledged and another p
     first.kill();
     gw.release();
   }
+  // The killed turn left its lease behind (nobody released it).
+  so::adapters::pg::connection probe(db.url());
+  CHECK_FALSE(probe
+                  .exec("lease",
+                        "SELECT turn_owner FROM conversation_sessions WHERE session_id = $1",
+                        {s.session_id}, "lease")
+                  .is_null(0, 0));
 
   fake_gateway gw2({text_entry("after restart")});
   server_process second(db.url(), gw2.base_url());
@@ -120,7 +128,8 @@ TEST_CASE("postgres: a SIGKILLed server loses nothing acknowledged and another p
   CHECK(history_of(c, s.session_id) == std::vector<std::string>{"inbound:hello there",
                                                                 "outbound:first reply",
                                                                 "inbound:mid turn"});
-  auto done = run_turn(c, s.session_id, "continue", "t3");
+  // Refused with TURN_IN_PROGRESS until the dead process's lease expires (1 s).
+  auto done = run_turn_when_free(c, s.session_id, "continue", "t3");
   REQUIRE(str(done, "/type") == "eventual_response");
   const auto reqs = gw2.requests();
   REQUIRE(reqs.size() == 1);

@@ -210,6 +210,32 @@ inline rapidjson::Document run_turn(ws_client& c, const std::string& session_id,
   }
 }
 
+/// run_turn, for a session whose turn lease another process may still hold (a killed
+/// server's lease lives until it expires): while send_message is refused with
+/// TURN_IN_PROGRESS it is sent again (every 50 ms, until `lease_wait` passes).
+inline rapidjson::Document run_turn_when_free(ws_client& c, const std::string& session_id,
+                                              const std::string& message, const std::string& rid,
+                                              milliseconds lease_wait = 15000ms) {
+  const auto until = steady_clock::now() + lease_wait;
+  for (;;) {
+    c.send_text(R"({"action":"send_message","requestId":")" + rid + R"(","sessionId":")" +
+                session_id + R"(","message":")" + message + R"("})");
+    auto d = next(c);
+    if (str(d, "/type") != "error" || str(d, "/error/code") != "TURN_IN_PROGRESS") {
+      REQUIRE(str(d, "/type") == "immediate_response");
+      REQUIRE(integer(d, "/status") == 202);
+      break;
+    }
+    REQUIRE(steady_clock::now() < until);
+    std::this_thread::sleep_for(50ms);
+  }
+  for (;;) {
+    auto d = next(c, 10000ms);
+    const auto type = str(d, "/type");
+    if (type == "eventual_response" || type == "error") return d;
+  }
+}
+
 // ---- waiting -----------------------------------------------------------------------------
 
 /// Polls `pred` until it holds or `timeout` passes; returns whether it held.
