@@ -4,6 +4,7 @@
 // and an unusable database for the admin stores stops the boot naming the variable.
 // Needs SMOOTH_AGENT_TEST_DATABASE_URL (tests/support/pg/test_database.hpp).
 #include "adapters/knowledge/knowledge_file.hpp"
+#include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/storage/postgres_storage.hpp"
 #include "tests/server/admin_test_support.hpp"
 #include "tests/support/llm/scripted_texts.hpp"
@@ -158,6 +159,7 @@ TEST_CASE(
   // reach the configured database.
   o.storage =
       std::make_shared<adapters::postgres_storage>(db.url(), adapters::postgres_storage::options{});
+  o.knowledge_base = std::make_shared<adapters::memory_knowledge>();  // likewise
   CHECK_THROWS_WITH(net::server(o), Catch::Matchers::Contains("SMOOTH_AGENT_DATABASE_URL") &&
                                         Catch::Matchers::Contains("admin stores") &&
                                         Catch::Matchers::Contains("connection failed"));
@@ -169,6 +171,7 @@ TEST_CASE("postgres admin: blocking admin stores are refused behind a storage th
   o.config.storage = adapters::storage_backend::postgres;
   o.config.database_url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2";
   o.storage = std::make_shared<adapters::memory_storage>();  // never blocks: jobs run inline
+  o.knowledge_base = std::make_shared<adapters::memory_knowledge>();  // only the admin stores left
   CHECK_THROWS_WITH(net::server(o), Catch::Matchers::Contains("admin stores") &&
                                         Catch::Matchers::Contains("never blocks"));
 }
