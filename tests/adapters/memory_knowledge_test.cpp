@@ -262,68 +262,8 @@ TEST_CASE("knowledge: org isolation", "[knowledge]") {
   CHECK(ids(kb.query("topic", 10, admin_a)) == V{"a"});  // admins stay inside their org
 }
 
-TEST_CASE("knowledge: document ACLs", "[knowledge]") {
-  memory_knowledge kb;
-  // Every document has two words, so all score 0.5 and results keep ingest order.
-  auto open = doc("no-acl", "alpha open");
-  auto pub = doc("public", "alpha public");
-  pub.acl = doc_acl{true, {}, {}};
-  auto by_user = doc("user-only", "alpha alice");
-  by_user.acl = doc_acl{false, {"alice"}, {}};
-  auto by_group = doc("group-only", "alpha secret");
-  by_group.acl = doc_acl{false, {}, {"github:acme/secret"}};
-  auto locked = doc("locked", "alpha locked");
-  locked.acl = doc_acl{};
-  auto broken = doc("malformed", "alpha broken");
-  broken.acl_malformed = true;
-  for (const auto& d : {open, pub, by_user, by_group, locked, broken}) kb.ingest(d);
-
-  SECTION("anonymous sees only no-ACL and public documents") {
-    CHECK(ids(kb.query("alpha", 10, anonymous())) == V{"no-acl", "public"});
-  }
-  SECTION("a listed user sees their documents; an unlisted one does not") {
-    CHECK(ids(kb.query("alpha", 10, user("alice"))) == V{"no-acl", "public", "user-only"});
-    CHECK(ids(kb.query("alpha", 10, user("random-user", {"eng"}))) == V{"no-acl", "public"});
-  }
-  SECTION("any listed group grants access") {
-    CHECK(ids(kb.query("alpha", 10, user("bob", {"eng", "github:acme/secret"}))) ==
-          V{"no-acl", "public", "group-only"});
-    CHECK(ids(kb.query("alpha", 10, user("", {"github:acme/secret"}))) ==
-          V{"no-acl", "public", "group-only"});
-  }
-  SECTION("users and groups on one ACL: either grants, the other never denies") {
-    memory_knowledge k3;
-    auto both = doc("both", "alpha both");
-    both.acl = doc_acl{false, {"alice"}, {"eng"}};
-    k3.ingest(both);
-    CHECK(ids(k3.query("alpha", 10, user("alice"))) == V{"both"});         // listed user, no group
-    CHECK(ids(k3.query("alpha", 10, user("bob", {"eng"}))) == V{"both"});  // group only
-    CHECK(ids(k3.query("alpha", 10, user("alice", {"sales"}))) == V{"both"});
-    CHECK(k3.query("alpha", 10, user("carol", {"sales"})).empty());
-    CHECK(k3.query("alpha", 10, anonymous()).empty());
-  }
-  SECTION("matches are exact and case-sensitive") {
-    CHECK(ids(kb.query("alpha", 10, user("Alice", {"GITHUB:acme/secret"}))) ==
-          V{"no-acl", "public"});
-  }
-  SECTION("an empty ACL is locked and a malformed one fails closed, except for admins") {
-    access_context admin = user("root", {}, "org-1");
-    admin.is_admin = true;
-    CHECK(ids(kb.query("alpha", 10, admin)) ==
-          V{"no-acl", "public", "user-only", "group-only", "locked", "malformed"});
-  }
-  SECTION("filters apply before truncation") {
-    memory_knowledge k2;
-    auto hidden = doc("hidden-top", "beta");
-    hidden.acl = doc_acl{false, {"alice"}, {}};
-    k2.ingest(hidden);
-    k2.ingest(doc("visible", "beta gamma"));
-    auto r = k2.query("beta", 1, anonymous());
-    CHECK(ids(r) == V{"visible"});
-    CHECK(ids(k2.query("beta", 1, user("alice"))) == V{"hidden-top"});
-  }
-}
-
+// Document ACLs: the shared knowledge contract (knowledge_contract.hpp) covers them for
+// this store and the PostgreSQL one.
 TEST_CASE("knowledge: document sets", "[knowledge]") {
   memory_knowledge kb;
   auto p = doc("p", "alpha policy");
