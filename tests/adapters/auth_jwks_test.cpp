@@ -339,7 +339,7 @@ TEST_CASE("auth jwks over HTTP: a slow endpoint times out", "[auth][jwks][http]"
   so::test::http_test_server server([](const so::test::http_test_request&) {
     so::test::http_test_response r;
     r.body = R"({"keys":[]})";
-    r.delay = 3s;
+    r.delay = 6s;
     return r;
   });
   so::test::background_io io;
@@ -351,7 +351,8 @@ TEST_CASE("auth jwks over HTTP: a slow endpoint times out", "[auth][jwks][http]"
   const auto started = std::chrono::steady_clock::now();
   const auto r = await_auth(*auth, rs_kid(rsa_a(), "r1"));
   CHECK(r.reason == "JwksUnavailable");
-  CHECK(std::chrono::steady_clock::now() - started < 2s);  // did not wait for the 3 s answer
+  // Did not wait for the 6 s answer (generous: a loaded 2-core CI machine).
+  CHECK(std::chrono::steady_clock::now() - started < 4s);
 }
 
 TEST_CASE("auth jwks over HTTP: a refused connection fails closed", "[auth][jwks][http]") {
