@@ -15,29 +15,10 @@ using namespace so::adapters;
 
 namespace {
 
-document doc(std::string id, std::string content, std::string org = "org-1") {
-  document d;
-  d.id = id;
-  d.source = "src/" + id;
-  d.content = std::move(content);
-  d.organization_id = std::move(org);
-  return d;
-}
-
-access_context anonymous(std::optional<std::string> org = std::nullopt) {
-  access_context a;
-  a.organization_id = std::move(org);
-  return a;
-}
-
-access_context user(std::string id, std::vector<std::string> groups = {},
-                    std::optional<std::string> org = std::nullopt) {
-  access_context a;
-  a.user_id = std::move(id);
-  a.groups = std::move(groups);
-  a.organization_id = std::move(org);
-  return a;
-}
+// Documents and requesters as the shared knowledge contract builds them.
+using contract::anonymous_in;
+using contract::knowledge_doc;
+using contract::user_in;
 
 std::vector<std::string> ids(const std::vector<knowledge_result>& rs) {
   std::vector<std::string> out;
@@ -62,7 +43,8 @@ TEST_CASE("memory_knowledge satisfies the knowledge contract", "[knowledge]") {
 TEST_CASE("knowledge: worked examples of engine.md §7.2 on the seeded KB", "[knowledge]") {
   auto kb = seeded();
 
-  auto r1 = kb->query("What is SmooAI's return window? Search the knowledge base.", 5, anonymous());
+  auto r1 =
+      kb->query("What is SmooAI's return window? Search the knowledge base.", 5, anonymous_in());
   REQUIRE(r1.size() == 1);
   CHECK(r1[0].document_id == "policies/returns.md");
   CHECK(r1[0].source == "policies/returns.md");
@@ -71,63 +53,63 @@ TEST_CASE("knowledge: worked examples of engine.md §7.2 on the seeded KB", "[kn
         "SmooAI's return window is exactly 17 days from delivery. Returns after 17 days are not "
         "accepted.");
 
-  auto r2 = kb->query("return window policy", 5, anonymous());
+  auto r2 = kb->query("return window policy", 5, anonymous_in());
   REQUIRE(r2.size() == 1);
   CHECK(r2[0].document_id == "policies/returns.md");
   CHECK(r2[0].score == 0.125f);
 
-  auto r3 = kb->query("How long does shipping take?", 5, anonymous());
+  auto r3 = kb->query("How long does shipping take?", 5, anonymous_in());
   REQUIRE(r3.size() == 1);
   CHECK(r3[0].document_id == "policies/shipping.md");
   CHECK(r3[0].score == 1.0f / 15.0f);
 
-  CHECK(kb->query("hello", 5, anonymous()).empty());
+  CHECK(kb->query("hello", 5, anonymous_in()).empty());
 }
 
 TEST_CASE("knowledge: the citations example scores 1/13", "[knowledge]") {
   memory_knowledge kb;
-  auto d = doc("returns.md",
-               "SmooAI returns are accepted within 30 days of delivery for a full refund.");
+  auto d = knowledge_doc(
+      "returns.md", "SmooAI returns are accepted within 30 days of delivery for a full refund.");
   kb.ingest(d);
-  auto r = kb.query("what is the return policy?", 3, anonymous());
+  auto r = kb.query("what is the return policy?", 3, anonymous_in());
   REQUIRE(r.size() == 1);
   CHECK(r[0].score == 1.0f / 13.0f);
 }
 
 TEST_CASE("knowledge: query word rules", "[knowledge]") {
   memory_knowledge kb;
-  kb.ingest(doc("d", "alpha beta"));
+  kb.ingest(knowledge_doc("d", "alpha beta"));
   SECTION("substring of a chunk word matches; punctuation is kept") {
-    CHECK(kb.query("alp", 5, anonymous()).size() == 1);
-    CHECK(kb.query("alpha?", 5, anonymous()).empty());
+    CHECK(kb.query("alp", 5, anonymous_in()).size() == 1);
+    CHECK(kb.query("alpha?", 5, anonymous_in()).empty());
   }
   SECTION("duplicates count, so scores can exceed 1") {
-    auto r = kb.query("a a a", 5, anonymous());
+    auto r = kb.query("a a a", 5, anonymous_in());
     REQUIRE(r.size() == 1);
     CHECK(r[0].score == 1.5f);  // 3 matches / 2 words
   }
   SECTION("no words or limit 0 gives nothing") {
-    CHECK(kb.query("", 5, anonymous()).empty());
-    CHECK(kb.query(" \t\n\u3000", 5, anonymous()).empty());
-    CHECK(kb.query("alpha", 0, anonymous()).empty());
+    CHECK(kb.query("", 5, anonymous_in()).empty());
+    CHECK(kb.query(" \t\n\u3000", 5, anonymous_in()).empty());
+    CHECK(kb.query("alpha", 0, anonymous_in()).empty());
   }
   SECTION("matching is case-insensitive both ways") {
-    CHECK(kb.query("ALPHA", 5, anonymous()).size() == 1);
+    CHECK(kb.query("ALPHA", 5, anonymous_in()).size() == 1);
     memory_knowledge upper;
-    upper.ingest(doc("u", "GAMMA Delta"));
-    CHECK(upper.query("gamma delta", 5, anonymous())[0].score == 1.0f);
+    upper.ingest(knowledge_doc("u", "GAMMA Delta"));
+    CHECK(upper.query("gamma delta", 5, anonymous_in())[0].score == 1.0f);
   }
 }
 
 TEST_CASE("knowledge: Unicode lower-casing", "[knowledge]") {
   memory_knowledge kb;
-  kb.ingest(doc("fr", "une école primaire"));
-  kb.ingest(doc("gr", "ΟΔΟΣ ΜΕΓΑΛΗ"));
-  kb.ingest(doc("de", "STRAẞE"));
-  CHECK(ids(kb.query("ÉCOLE", 5, anonymous())) == V{"fr"});
-  CHECK(ids(kb.query("École", 5, anonymous())) == V{"fr"});
-  CHECK(ids(kb.query("μεγαλη", 5, anonymous())) == V{"gr"});
-  CHECK(ids(kb.query("straße", 5, anonymous())) == V{"de"});
+  kb.ingest(knowledge_doc("fr", "une école primaire"));
+  kb.ingest(knowledge_doc("gr", "ΟΔΟΣ ΜΕΓΑΛΗ"));
+  kb.ingest(knowledge_doc("de", "STRAẞE"));
+  CHECK(ids(kb.query("ÉCOLE", 5, anonymous_in())) == V{"fr"});
+  CHECK(ids(kb.query("École", 5, anonymous_in())) == V{"fr"});
+  CHECK(ids(kb.query("μεγαλη", 5, anonymous_in())) == V{"gr"});
+  CHECK(ids(kb.query("straße", 5, anonymous_in())) == V{"de"});
 
   unicode_lowercaser lc;
   CHECK(lc.lower("ÉCOLE Ünïcödé ДОМ") == "école ünïcödé дом");
@@ -212,8 +194,8 @@ TEST_CASE("knowledge: chunking", "[knowledge]") {
   }
   SECTION("ingest stores every chunk as its own result") {
     memory_knowledge kb;
-    kb.ingest(doc("multi", "apple one\n\napple two three\n\npear"));
-    auto r = kb.query("apple", 10, anonymous());
+    kb.ingest(knowledge_doc("multi", "apple one\n\napple two three\n\npear"));
+    auto r = kb.query("apple", 10, anonymous_in());
     REQUIRE(r.size() == 2);
     CHECK(r[0].chunk == "apple one");
     CHECK(r[0].score == 0.5f);
@@ -224,40 +206,40 @@ TEST_CASE("knowledge: chunking", "[knowledge]") {
 
 TEST_CASE("knowledge: ranking is a stable sort by score, then truncation", "[knowledge]") {
   memory_knowledge kb;
-  kb.ingest(doc("tie-1", "alpha x"));
-  kb.ingest(doc("best", "alpha"));
-  kb.ingest(doc("tie-2", "alpha y"));
-  kb.ingest(doc("low", "alpha y z w"));
-  kb.ingest(doc("tie-3", "y alpha"));
-  CHECK(ids(kb.query("alpha", 10, anonymous())) == V{"best", "tie-1", "tie-2", "tie-3", "low"});
-  CHECK(ids(kb.query("alpha", 3, anonymous())) == V{"best", "tie-1", "tie-2"});
+  kb.ingest(knowledge_doc("tie-1", "alpha x"));
+  kb.ingest(knowledge_doc("best", "alpha"));
+  kb.ingest(knowledge_doc("tie-2", "alpha y"));
+  kb.ingest(knowledge_doc("low", "alpha y z w"));
+  kb.ingest(knowledge_doc("tie-3", "y alpha"));
+  CHECK(ids(kb.query("alpha", 10, anonymous_in())) == V{"best", "tie-1", "tie-2", "tie-3", "low"});
+  CHECK(ids(kb.query("alpha", 3, anonymous_in())) == V{"best", "tie-1", "tie-2"});
 }
 
 TEST_CASE("knowledge: re-ingesting a document id replaces its chunks", "[knowledge]") {
   memory_knowledge kb;
-  kb.ingest(doc("d1", "old words here\n\nmore old words"));
-  kb.ingest(doc("d2", "other old"));
-  kb.ingest(doc("d1", "new text"));
-  CHECK(ids(kb.query("old", 10, anonymous())) == V{"d2"});
-  auto r = kb.query("new", 10, anonymous());
+  kb.ingest(knowledge_doc("d1", "old words here\n\nmore old words"));
+  kb.ingest(knowledge_doc("d2", "other old"));
+  kb.ingest(knowledge_doc("d1", "new text"));
+  CHECK(ids(kb.query("old", 10, anonymous_in())) == V{"d2"});
+  auto r = kb.query("new", 10, anonymous_in());
   REQUIRE(r.size() == 1);
   CHECK(r[0].chunk == "new text");
 
   // The same id in another org is a different document.
-  kb.ingest(doc("d1", "new text elsewhere", "org-2"));
-  CHECK(kb.query("new", 10, anonymous()).size() == 2);
-  CHECK(kb.query("new", 10, anonymous("org-1")).size() == 1);
+  kb.ingest(knowledge_doc("d1", "new text elsewhere", "org-2"));
+  CHECK(kb.query("new", 10, anonymous_in()).size() == 2);
+  CHECK(kb.query("new", 10, anonymous_in("org-1")).size() == 1);
 }
 
 TEST_CASE("knowledge: org isolation", "[knowledge]") {
   memory_knowledge kb;
-  kb.ingest(doc("a", "shared topic", "org-a"));
-  kb.ingest(doc("b", "shared topic", "org-b"));
-  CHECK(ids(kb.query("topic", 10, anonymous("org-a"))) == V{"a"});
-  CHECK(ids(kb.query("topic", 10, user("u", {}, "org-b"))) == V{"b"});
-  CHECK(ids(kb.query("topic", 10, anonymous())) == V{"a", "b"});  // no org = unscoped
-  CHECK(kb.query("topic", 10, anonymous("org-c")).empty());
-  access_context admin_a = user("boss", {}, "org-a");
+  kb.ingest(knowledge_doc("a", "shared topic", "org-a"));
+  kb.ingest(knowledge_doc("b", "shared topic", "org-b"));
+  CHECK(ids(kb.query("topic", 10, anonymous_in("org-a"))) == V{"a"});
+  CHECK(ids(kb.query("topic", 10, user_in("u", {}, "org-b"))) == V{"b"});
+  CHECK(ids(kb.query("topic", 10, anonymous_in())) == V{"a", "b"});  // no org = unscoped
+  CHECK(kb.query("topic", 10, anonymous_in("org-c")).empty());
+  access_context admin_a = user_in("boss", {}, "org-a");
   admin_a.is_admin = true;
   CHECK(ids(kb.query("topic", 10, admin_a)) == V{"a"});  // admins stay inside their org
 }
@@ -266,47 +248,48 @@ TEST_CASE("knowledge: org isolation", "[knowledge]") {
 // this store and the PostgreSQL one.
 TEST_CASE("knowledge: document sets", "[knowledge]") {
   memory_knowledge kb;
-  auto p = doc("p", "alpha policy");
+  auto p = knowledge_doc("p", "alpha policy");
   p.document_sets = {"policies"};
-  auto f = doc("f", "alpha faq");
+  auto f = knowledge_doc("f", "alpha faq");
   f.document_sets = {"faq", "public-docs"};
-  auto none = doc("none", "alpha loose");
+  auto none = knowledge_doc("none", "alpha loose");
   for (const auto& d : {p, f, none}) kb.ingest(d);
   using sets = std::optional<std::vector<std::string>>;
-  CHECK(ids(kb.query("alpha", 10, anonymous(), std::nullopt)) == V{"p", "f", "none"});
-  CHECK(kb.query("alpha", 10, anonymous(), sets(std::vector<std::string>{})).empty());
-  CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"policies"}))) == V{"p"});
-  CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"public-docs", "policies"}))) == V{"p", "f"});
-  CHECK(kb.query("alpha", 10, anonymous(), sets({"unknown"})).empty());
+  CHECK(ids(kb.query("alpha", 10, anonymous_in(), std::nullopt)) == V{"p", "f", "none"});
+  CHECK(kb.query("alpha", 10, anonymous_in(), sets(std::vector<std::string>{})).empty());
+  CHECK(ids(kb.query("alpha", 10, anonymous_in(), sets({"policies"}))) == V{"p"});
+  CHECK(ids(kb.query("alpha", 10, anonymous_in(), sets({"public-docs", "policies"}))) ==
+        V{"p", "f"});
+  CHECK(kb.query("alpha", 10, anonymous_in(), sets({"unknown"})).empty());
 
   // Sets compose with the ACL: a set never widens visibility.
-  auto secret = doc("s", "alpha secret");
+  auto secret = knowledge_doc("s", "alpha secret");
   secret.document_sets = {"policies"};
   secret.acl = doc_acl{};
   kb.ingest(secret);
-  CHECK(ids(kb.query("alpha", 10, anonymous(), sets({"policies"}))) == V{"p"});
+  CHECK(ids(kb.query("alpha", 10, anonymous_in(), sets({"policies"}))) == V{"p"});
 }
 
 TEST_CASE("knowledge: only the first max_query_words query words count", "[knowledge]") {
   knowledge_query_limits caps;
   caps.max_query_words = 2;
   memory_knowledge kb(caps);
-  kb.ingest(doc("d", "alpha beta gamma delta"));
+  kb.ingest(knowledge_doc("d", "alpha beta gamma delta"));
   SECTION("words past the cap do not score") {
-    auto r = kb.query("alpha beta gamma delta", 5, anonymous());
+    auto r = kb.query("alpha beta gamma delta", 5, anonymous_in());
     REQUIRE(r.size() == 1);
     CHECK(r[0].score == 0.5f);  // 2 counted matches / 4 chunk words
   }
   SECTION("a match only past the cap finds nothing") {
-    CHECK(kb.query("zzz yyy alpha", 5, anonymous()).empty());
+    CHECK(kb.query("zzz yyy alpha", 5, anonymous_in()).empty());
   }
   SECTION("the default cap is 64 words") {
     memory_knowledge plain;
-    plain.ingest(doc("d", "alpha"));
+    plain.ingest(knowledge_doc("d", "alpha"));
     std::string q;
     for (int i = 0; i < 64; ++i) q += "alpha ";
-    CHECK(plain.query(q, 5, anonymous())[0].score == 64.0f);
-    CHECK(plain.query(q + "alpha", 5, anonymous())[0].score == 64.0f);
+    CHECK(plain.query(q, 5, anonymous_in())[0].score == 64.0f);
+    CHECK(plain.query(q + "alpha", 5, anonymous_in())[0].score == 64.0f);
   }
 }
 
@@ -315,14 +298,14 @@ TEST_CASE("knowledge: at most max_scored_chunks visible chunks are scored per qu
   knowledge_query_limits caps;
   caps.max_scored_chunks = 2;
   memory_knowledge kb(caps);
-  kb.ingest(doc("hidden", "needle", "other-org"));  // invisible: does not use the budget
-  kb.ingest(doc("a", "needle one"));
-  kb.ingest(doc("b", "needle two"));
-  kb.ingest(doc("c", "needle"));  // the best match, but past the cap
-  CHECK(ids(kb.query("needle", 5, anonymous("org-1"))) == V{"a", "b"});
+  kb.ingest(knowledge_doc("hidden", "needle", "other-org"));  // invisible: does not use the budget
+  kb.ingest(knowledge_doc("a", "needle one"));
+  kb.ingest(knowledge_doc("b", "needle two"));
+  kb.ingest(knowledge_doc("c", "needle"));  // the best match, but past the cap
+  CHECK(ids(kb.query("needle", 5, anonymous_in("org-1"))) == V{"a", "b"});
   SECTION("re-ingesting moves a document to the end of the ingest order") {
-    kb.ingest(doc("a", "needle one"));
-    CHECK(ids(kb.query("needle", 5, anonymous("org-1"))) == V{"c", "b"});  // best first
+    kb.ingest(knowledge_doc("a", "needle one"));
+    CHECK(ids(kb.query("needle", 5, anonymous_in("org-1"))) == V{"c", "b"});  // best first
   }
   SECTION("the default cap is 10000 chunks") {
     CHECK(knowledge_query_limits{}.max_scored_chunks == 10000);
@@ -332,6 +315,6 @@ TEST_CASE("knowledge: at most max_scored_chunks visible chunks are scored per qu
 TEST_CASE("knowledge: known_empty until the first chunk is stored", "[knowledge]") {
   memory_knowledge kb;
   CHECK(kb.known_empty());
-  kb.ingest(doc("d1", "Returns are accepted within 30 days."));
+  kb.ingest(knowledge_doc("d1", "Returns are accepted within 30 days."));
   CHECK_FALSE(kb.known_empty());
 }
