@@ -2,7 +2,6 @@
 // contract, plus migrations, connection strings, transactions and connection faults.
 // Needs SMOOTH_AGENT_TEST_DATABASE_URL (tests/support/pg/test_database.hpp).
 #include "adapters/storage/postgres_storage.hpp"
-#include "adapters/storage/new_session.hpp"
 #include "adapters/storage/postgres_schema.hpp"
 #include "tests/adapters/storage_contract.hpp"
 #include "tests/support/pg/test_database.hpp"
@@ -175,32 +174,6 @@ TEST_CASE("postgres_storage refuses an unreachable database with a clear error",
   o.pool.connect_timeout_s = 2;
   CHECK_THROWS_WITH(postgres_storage("postgresql://nobody@127.0.0.1:1/none", o),
                     Catch::Matchers::Contains("database connection failed"));
-}
-
-TEST_CASE("postgres_storage writes a new session's four records in one transaction",
-          "[storage][postgres]") {
-  SO_PG_URL_OR_SKIP(server);
-  fresh_database db(server);
-  postgres_storage s(db.url(), small_pool());
-  new_session_records r;
-  r.conversation = contract::make_conversation("conv-1", "org-1", "sess-1");
-  r.user = contract::make_participant("p-user", "conv-1", "user");
-  r.agent = contract::make_participant("p-agent", "conv-1", "ai-agent");
-  r.session = contract::make_session("sess-1", "conv-1", 0);
-
-  // The last record collides: nothing of the four may remain.
-  s.create_session(contract::make_session("sess-1", "conv-other", 0));
-  CHECK_THROWS_WITH(persist_new_session(s, r),
-                    Catch::Matchers::StartsWith("create session failed"));
-  CHECK_FALSE(s.get_conversation("conv-1"));
-  CHECK_FALSE(s.get_participant("p-user"));
-  CHECK_FALSE(s.get_participant("p-agent"));
-
-  r.session.session_id = "sess-2";
-  auto stored = persist_new_session(s, r);
-  CHECK(stored.session_id == "sess-2");
-  CHECK(s.get_conversation("conv-1"));
-  CHECK(s.list_participants_by_conversation("conv-1").size() == 2);
 }
 
 TEST_CASE(

@@ -8,6 +8,7 @@
 // are whole milliseconds so a Postgres round trip (microseconds) is lossless.
 #pragma once
 
+#include "adapters/storage/new_session.hpp"
 #include "adapters/storage/storage.hpp"
 
 #include <catch2/catch.hpp>
@@ -603,6 +604,38 @@ inline void run_storage_contract(const storage_factory& make) {
     auto gs = s->get_session("s-rt");
     REQUIRE(gs);
     CHECK(protocol::to_json(*gs) == protocol::to_json(se));
+  }
+
+  SECTION("a new session's four records are written all or none") {
+    auto s = make();
+    new_session_records r;
+    r.conversation = make_conversation("conv-1", "org-1", "sess-1");
+    r.user = make_participant("p-user", "conv-1", "user");
+    r.agent = make_participant("p-agent", "conv-1", "ai-agent");
+    r.session = make_session("sess-1", "conv-1", 0);
+
+    // The last record collides: nothing of the four may remain.
+    s->create_session(make_session("sess-1", "conv-other", 0));
+    CHECK_THROWS_WITH(persist_new_session(*s, r),
+                      Catch::Matchers::StartsWith("create session failed"));
+    CHECK_FALSE(s->get_conversation("conv-1"));
+    CHECK_FALSE(s->get_participant("p-user"));
+    CHECK_FALSE(s->get_participant("p-agent"));
+    CHECK(s->list_participants_by_conversation("conv-1").empty());
+
+    // A user and an agent with one id collide with each other.
+    auto same = r;
+    same.session.session_id = "sess-2";
+    same.agent.id = "p-user";
+    CHECK_THROWS_WITH(persist_new_session(*s, same),
+                      Catch::Matchers::StartsWith("add agent participant failed"));
+    CHECK_FALSE(s->get_participant("p-user"));
+
+    r.session.session_id = "sess-2";
+    CHECK(persist_new_session(*s, r).session_id == "sess-2");
+    CHECK(s->get_conversation("conv-1"));
+    CHECK(s->list_participants_by_conversation("conv-1").size() == 2);
+    CHECK(s->list_sessions_by_conversation("conv-1").size() == 1);
   }
 
   SECTION("several threads may call one adapter at once (the storage pool's workers do)") {
