@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/storage_pool.hpp"
+#include "adapters/backplane/message_bus.hpp"
 #include "adapters/auth/widget_policy_provider.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
@@ -56,6 +57,10 @@ struct services {
   /// a random UUID minted when the bundle is built at boot, so each server (process,
   /// or in-process test server) is its own owner. Lease length: config.turn_lease.
   std::string turn_owner = protocol::new_uuid_v4();
+
+  /// The broker link to the other processes (SMOOTH_AGENT_BACKPLANE=nats, or a test's
+  /// memory_broker); null when this process is alone (in-memory backplane).
+  adapters::backplane::message_bus_ptr bus;
 
   // Root actors (spawned before any connection exists).
   caf::actor backplane;  ///< connection sinks and target associations

@@ -14,6 +14,7 @@
 
 #include "adapters/auth/authenticator.hpp"
 #include "adapters/auth/widget_policy_provider.hpp"
+#include "adapters/backplane/message_bus.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/llm/llm_provider.hpp"
@@ -61,6 +62,9 @@ struct server_options {
   protocol::clock_ptr clock;                    ///< default: system clock
   adapters::storage_ptr storage;                ///< default: from config
   adapters::knowledge_base_ptr knowledge_base;  ///< default: in-memory
+  /// Test seam: the broker link (e.g. a memory_broker's bus shared by two in-process
+  /// servers). Default: from config (SMOOTH_AGENT_BACKPLANE=nats), else none.
+  adapters::backplane::message_bus_ptr bus;
   http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
   /// Test seam: replaces the authenticator the auth mode of `config` selects.
   adapters::auth::authenticator_ptr authenticator;

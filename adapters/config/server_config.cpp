@@ -251,6 +251,8 @@ void load_ours(const env_lookup& env, server_config& c) {
       invalid("SMOOTH_AGENT_NATS_LEGACY_SUBJECT", *v, "0, 1, true or false");
     }
   }
+  c.nats_creds = get(env, "SMOOTH_AGENT_NATS_CREDS");
+  c.nats_tls_ca = get(env, "SMOOTH_AGENT_NATS_TLS_CA");
   c.knowledge_file = get(env, "SMOOTH_AGENT_KNOWLEDGE_FILE");
   c.tools_file = get(env, "SMOOTH_AGENT_TOOLS_FILE");
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_WORKER_THREADS", 1, 64,
@@ -416,6 +418,9 @@ const std::vector<config_variable>& config_variables() {
        "How long a gated tool call waits for confirm_tool_action (> 0 s)."},
       {"SMOOTH_AGENT_NATS_LEGACY_SUBJECT", "0",
        "0 | 1 | true | false: also speak the reference envelope on smooth-operator.backplane."},
+      {"SMOOTH_AGENT_NATS_CREDS", "(unset)", "NATS user credentials file (.creds: JWT + NKey seed)."},
+      {"SMOOTH_AGENT_NATS_TLS_CA", "(unset)",
+       "PEM CA bundle that verifies the NATS server's certificate; setting it requires TLS."},
       {"SMOOTH_AGENT_KNOWLEDGE_FILE", "(unset)",
        "JSON array of documents {source, content, ...} ingested at startup."},
       {"SMOOTH_AGENT_TOOLS_FILE", "(unset)", "JSON file of extra tools offered to the model."},

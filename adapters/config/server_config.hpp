@@ -75,6 +75,9 @@ struct server_config {
   std::size_t max_outbound_bytes = 4 << 20;            ///< SMOOTH_AGENT_MAX_OUTBOUND_BYTES
   std::chrono::milliseconds confirm_timeout{300'000};  ///< SMOOTH_AGENT_CONFIRM_TIMEOUT_SECS
   bool nats_legacy_subject = false;                    ///< SMOOTH_AGENT_NATS_LEGACY_SUBJECT
+  // ---- NATS backplane (issue 10; docs/scale-out.md) ----
+  std::optional<std::string> nats_creds;   ///< SMOOTH_AGENT_NATS_CREDS (a .creds file)
+  std::optional<std::string> nats_tls_ca;  ///< SMOOTH_AGENT_NATS_TLS_CA (PEM; enables TLS)
   std::optional<std::string> knowledge_file;           ///< SMOOTH_AGENT_KNOWLEDGE_FILE
   std::optional<std::string> tools_file;               ///< SMOOTH_AGENT_TOOLS_FILE
   unsigned worker_threads = 2;                         ///< SMOOTH_AGENT_WORKER_THREADS (CAF)

@@ -1,0 +1,44 @@
+// net/nats_bus.hpp — the message_bus over a real NATS server (nats.c, Debian libnats).
+//
+// Core NATS only (no JetStream): at-most-once, exact subjects, the origin in the
+// `Smooth-Origin` header. The library's own threads deliver messages and connection
+// events; handlers only hand them to actors (message_bus.hpp). After boot the client
+// reconnects by itself forever and re-subscribes every subject; publishes made while
+// disconnected go to a bounded reconnect buffer (`reconnect_buffer_bytes`) and are
+// dropped and counted once it is full. Subscriptions have bounded pending limits in
+// the library; a slow consumer's overflow is dropped and counted (`receive_dropped`).
+//
+// Thread-safety: as message_bus (every member from any thread, never blocks), except
+// the factory, which blocks while it connects and is called once at boot.
+#pragma once
+
+#include "adapters/backplane/message_bus.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace so::net {
+
+struct nats_bus_options {
+  /// One or more servers, comma-separated: nats://[user:password@|token@]host:port, tls://…
+  std::string urls;
+  std::optional<std::string> creds_file;  ///< SMOOTH_AGENT_NATS_CREDS
+  std::optional<std::string> tls_ca_file;  ///< SMOOTH_AGENT_NATS_TLS_CA (TLS required when set)
+  std::string connection_name = "smooth-operator-cpp";
+  /// Publishes buffered while disconnected; beyond it they are dropped (counted).
+  std::size_t reconnect_buffer_bytes = 8u << 20;
+  std::chrono::milliseconds reconnect_wait{250};
+  std::chrono::milliseconds connect_timeout{2000};
+  /// Per-subscription pending limits in the library (slow consumer beyond them).
+  int pending_messages = 65536;
+  int pending_bytes = 64 << 20;
+};
+
+/// Connects (blocking, at boot). Throws std::runtime_error naming the URL (without
+/// credentials) and the library's reason when the broker cannot be reached: a backplane
+/// that was asked for never falls back to in-memory silently.
+adapters::backplane::message_bus_ptr connect_nats_bus(const nats_bus_options& options);
+
+}  // namespace so::net
