@@ -5,7 +5,9 @@
 // LLM streams into its mailbox as `llm_event`s; tools complete as `tool_finished`; a
 // gated tool parks on a confirmation actor. It stays responsive to `cancel` throughout.
 // Every event goes to the originating connection's sink (or to the confirming
-// connection once the original socket is gone).
+// connection once the original socket is gone; a confirmer on another process gets
+// them through a remote_sink). That connection "carries" the turn: `(cancel, its id)`
+// cancels only when the id names it (a plain `cancel` always does).
 //
 // The turn lease (issue 9 item 5; storage.hpp) makes the slot hold across processes
 // sharing one storage. The turn's first storage job claims it (owner
@@ -26,6 +28,7 @@
 //
 // Messages:
 //   (llm_event), (tool_finished), (verdict, confirmation_verdict), (cancel),
+//   (cancel, connection id),
 //   (renewlease) — its own timer
 #pragma once
 
