@@ -300,6 +300,7 @@ void server::impl::boot() {
   svc->storage = std::make_shared<actors::storage_pool>(
       *sys, opts.storage, opts.knowledge_base,
       actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout});
+  svc->bus = opts.bus;  // (control) the test seam; helper "nats" wires the configured bus
   svc->backplane = actors::spawn_backplane(*sys);
   svc->registry = actors::spawn_activity_registry(*sys);
   svc->knowledge_search = actors::make_knowledge_search(svc->storage);
