@@ -332,4 +332,33 @@ TEST_CASE("cross-process turn: with the owner process gone, B answers locally",
   require_pong_next(*b);
 }
 
+TEST_CASE(
+    "cross-process turn: B's cancel of a turn it confirmed but does not carry does "
+    "nothing",
+    "[hitl][backplane]") {
+  two_servers fx({tool_call("delete_record", R"({"id":"42"})"),
+                  tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
+  auto a = connect(*fx.a.server);
+  const auto sid = create_session(*a);
+  park_on_confirmation(*a, sid, "r-turn");
+  auto b = connect(*fx.b.server);
+  confirm(*b, sid, true, "r-yes");
+  require_confirm_ack(next_frame(*b), "r-yes", true);
+  // A's socket is open: the turn goes on there and parks again.
+  CHECK(expect(*a, "stream_chunk").chunk_kind() == "toolResult");
+  expect(*a, "write_confirmation_required");
+  CHECK(expect(*a, "stream_chunk").chunk_kind() == "toolCall");
+
+  cancel(*b, "r-b-stop", sid);
+  require_pong_next(*b);  // B sent its cancel request…
+  fx.broker.flush();      // …and A's session has it before A's confirm below
+  confirm(*a, sid, true, "r-yes-2");
+  require_confirm_ack(next_frame(*a), "r-yes-2", true);
+  auto frames = read_turn(*a, "r-turn");
+  require_reply(frames.back(), "r-turn", "a finished");
+  CHECK(of_type(frames, "cancelled").empty());
+  require_pong_next(*b);  // nothing of the turn reached B
+  require_quiescent(*fx.a.server);
+}
+
 }  // namespace so::test::turns
