@@ -49,6 +49,8 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using verdict_atom = caf::atom_constant<caf::atom("verdict")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using begin_atom = caf::atom_constant<caf::atom("begin")>;
+/// From a turn to its session: the turn won the session's turn lease in storage.
+using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
 // turn control across processes (actors/turn_control.hpp): a request of the session's
 // control subject, handed from the bus thread to the session actor
 using control_atom = caf::atom_constant<caf::atom("control")>;

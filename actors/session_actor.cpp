@@ -14,9 +14,10 @@ namespace so::actors {
 struct session_state {
   services_ptr svc;
   protocol::session record;
-  caf::actor turn;        ///< the active turn, if any
-  caf::actor pending;     ///< the pending confirmation, if any
-  bool draining = false;  ///< shutdown began: no new turn starts (SERVER_DRAINING)
+  caf::actor turn;            ///< the active turn, if any
+  bool turn_claimed = false;  ///< `turn` holds the storage turn lease (it said `claimed`)
+  caf::actor pending;         ///< the pending confirmation, if any
+  bool draining = false;      ///< shutdown began: no new turn starts (SERVER_DRAINING)
   /// The control subject, subscribed while `turn` or `pending` (null without a bus).
   std::unique_ptr<turn_control> control;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
@@ -33,9 +34,11 @@ struct session_state {
   bool idle(std::chrono::steady_clock::duration limit) const {
     return !turn && !pending && std::chrono::steady_clock::now() - last_activity >= limit;
   }
-  /// Called after every change of `turn` or `pending`.
+  /// Called after every change of `turn`, `turn_claimed` or `pending`. A turn counts
+  /// once it holds the lease: one that another process's lease refuses never answers
+  /// that session's control requests (the owner's process does).
   void sync_control() {
-    if (control) control->want(turn || pending);
+    if (control) control->want((turn && turn_claimed) || pending);
   }
 };
 
@@ -95,7 +98,10 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
 
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
-    if (s.turn && s.turn.address() == dm.source) s.turn = nullptr;
+    if (s.turn && s.turn.address() == dm.source) {
+      s.turn = nullptr;
+      s.turn_claimed = false;
+    }
     if (s.pending && s.pending.address() == dm.source) s.pending = nullptr;
     s.sync_control();
   });
@@ -110,6 +116,7 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         // Draining wins over everything: the shutdown's "no live turn" check must stay true.
         if (s.draining) return turn_admission{admission::draining, nullptr};
         if (s.turn) return turn_admission{admission::busy, nullptr};
+        s.turn_claimed = false;
         // The 202 ack is the turn's first event, pushed once its user message is
         // committed (README "Durability"): an acknowledged message survives a crash.
         s.turn = spawn_turn(self->system(), turn_spec{s.svc, caf::actor_cast<caf::actor>(self),
@@ -126,12 +133,19 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         s.touch();
         if (s.turn && self->current_sender() == s.turn.address()) {
           s.turn = nullptr;
+          s.turn_claimed = false;
           // Turn end retires any registration (engine.md §5.8).
           if (s.pending) caf::anon_send_exit(s.pending, caf::exit_reason::user_shutdown);
           s.pending = nullptr;
           s.sync_control();
         }
         return caf::ok_atom::value;
+      },
+      [self](claimed_atom) {
+        auto& s = self->state;
+        if (!s.turn || self->current_sender() != s.turn.address()) return;
+        s.turn_claimed = true;
+        s.sync_control();
       },
       [self](drain_atom) -> caf::ok_atom {
         self->state.draining = true;

@@ -25,6 +25,7 @@
 //   (startturn, turn_request) -> turn_admission   started (202 ack pushed, turn spawned and
 //                                                 tracked), busy, or draining
 //   (turnend) -> ok                               from the turn: release the slot
+//   (claimed)                                     from the turn: it holds the turn lease
 //   (drain) -> ok                                 from the directory: refuse turns from now on
 //   (park, confirmation actor) -> ok              from the turn: register a pending call
 //   (take) -> pending_confirmation                hand the pending call to one confirmer
