@@ -38,6 +38,8 @@ const char* kind_token(target_kind kind) {
 }  // namespace
 
 std::string encode_subject_id(std::string_view id) {
+  // An empty id still needs a token: "%" alone never comes out of an encoded byte.
+  if (id.empty()) return "%";
   if (verbatim(id)) return std::string(id);
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
@@ -51,8 +53,6 @@ std::string encode_subject_id(std::string_view id) {
       out += hex[c & 0x0F];
     }
   }
-  // An empty id still needs a token: "%" alone never comes out of an encoded byte.
-  if (out.empty()) out = "%";
   return out;
 }
 
@@ -65,7 +65,9 @@ std::string event_subject(target_kind kind, std::string_view id) {
 }
 
 std::string control_subject(std::string_view session_id) {
-  return "smooth-operator.control.session." + encode_subject_id(session_id);
+  std::string s = "smooth-operator.control.session.";
+  s += encode_subject_id(session_id);
+  return s;
 }
 
 }  // namespace so::actors

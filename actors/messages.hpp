@@ -60,6 +60,9 @@ using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using associate_atom = caf::atom_constant<caf::atom("associate")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
+// backplane, from its own bus handlers only
+using bus_event_atom = caf::atom_constant<caf::atom("busevent")>;
+using bus_legacy_atom = caf::atom_constant<caf::atom("buslegacy")>;
 // activity registry
 using track_atom = caf::atom_constant<caf::atom("track")>;
 using await_atom = caf::atom_constant<caf::atom("await")>;
