@@ -332,6 +332,78 @@ TEST_CASE("cross-process turn: with the owner process gone, B answers locally",
   require_pong_next(*b);
 }
 
+/// A turn parked on A whose client then left; B's client is connected.
+struct parked_on_a {
+  two_servers fx;
+  std::string sid;
+  std::unique_ptr<ws_client> b;
+
+  explicit parked_on_a(std::vector<llm::script_entry> script) : fx(std::move(script)) {
+    auto a = connect(*fx.a.server);
+    sid = create_session(*a);
+    park_on_confirmation(*a, sid, "r-turn");
+    close_and_wait(a, *fx.a.server);
+    b = connect(*fx.b.server);
+  }
+};
+
+TEST_CASE("cross-process turn: approve on B — the ack first, then the rest of A's turn on B",
+          "[hitl][backplane]") {
+  parked_on_a p({tool_call("delete_record", R"({"id":"42"})"), text("Done.")});
+  confirm(*p.b, p.sid, true, "r-yes");
+  require_confirm_ack(next_frame(*p.b), "r-yes", true);
+  auto frames = read_turn(*p.b, "r-turn");
+  require_tool_result(frames.front(), "delete_record", false, "deleted");
+  CHECK(tokens(frames) == "Done.");
+  require_reply(frames.back(), "r-turn", "Done.");
+  require_quiescent(*p.fx.a.server);
+  require_subscriptions(*p.fx.a.bus, p.fx.a_baseline);
+  CHECK(p.fx.b.server->stats().live_turns == 0);
+  // The turn ran on A (B's mock was never called) and its reply is stored once.
+  CHECK(p.fx.b.script->requests().empty());
+  CHECK(stored_messages(*p.b, p.sid) ==
+        stored{{"inbound", "delete record 42"}, {"outbound", "Done."}});
+  // A second confirm finds nothing anywhere.
+  confirm(*p.b, p.sid, true, "r-again");
+  require_error(expect(*p.b, "error"), "NO_PENDING_CONFIRMATION", no_pending(p.sid), "r-again");
+}
+
+TEST_CASE("cross-process turn: deny on B — the ack, then the denied tool result and the reply",
+          "[hitl][backplane]") {
+  parked_on_a p({tool_call("delete_record", R"({"id":"42"})"), text("Not deleted.")});
+  confirm(*p.b, p.sid, false, "r-no");
+  require_confirm_ack(next_frame(*p.b), "r-no", false);
+  auto frames = read_turn(*p.b, "r-turn");
+  require_tool_result(frames.front(), "delete_record", true,
+                      "blocked by hook: User denied: user rejected the action");
+  require_reply(frames.back(), "r-turn", "Not deleted.");
+  require_quiescent(*p.fx.a.server);
+  require_subscriptions(*p.fx.a.bus, p.fx.a_baseline);
+}
+
+TEST_CASE("cross-process turn: B cancels the turn of A it carries after confirming",
+          "[hitl][backplane]") {
+  parked_on_a p({tool_call("delete_record", R"({"id":"42"})"),
+                 tool_call("delete_record", R"({"id":"43"})"), text("never")});
+  confirm(*p.b, p.sid, true, "r-yes");
+  require_confirm_ack(next_frame(*p.b), "r-yes", true);
+  CHECK(expect(*p.b, "stream_chunk").chunk_kind() == "toolResult");
+  expect(*p.b, "write_confirmation_required");
+  CHECK(expect(*p.b, "stream_chunk").chunk_kind() == "toolCall");
+
+  cancel(*p.b, "r-stop");
+  auto frames = read_turn(*p.b, "r-turn");
+  REQUIRE(frames.size() == 1);
+  require_cancelled(frames.back(), "r-turn");
+  CHECK(p.fx.a.script->remaining() == 1);
+  require_quiescent(*p.fx.a.server);
+  require_subscriptions(*p.fx.a.bus, p.fx.a_baseline);
+  // B's client leaves: B's bus is back to where it started too.
+  p.b->close();
+  require_attached(*p.fx.b.server, 0);
+  require_subscriptions(*p.fx.b.bus, p.fx.b_baseline);
+}
+
 TEST_CASE(
     "cross-process turn: B's cancel of a turn it confirmed but does not carry does "
     "nothing",
