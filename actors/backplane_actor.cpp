@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,6 +24,47 @@ namespace bus = adapters::backplane;
 
 /// The header that carries the org of an org-restricted publish.
 constexpr const char* org_header = "Smooth-Org";
+
+/// A header value NATS carries intact: bytes outside '!'..'~' and '%' become %XX (CR/LF
+/// would end the header, and NATS trims spaces around values).
+std::string encode_header_value(std::string_view v) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(v.size());
+  for (unsigned char c : v) {
+    if (c > 0x20 && c < 0x7F && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0x0F];
+    }
+  }
+  return out;
+}
+
+/// The inverse; nullopt for a malformed escape.
+std::optional<std::string> decode_header_value(std::string_view v) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '%') {
+      out += v[i];
+      continue;
+    }
+    if (i + 2 >= v.size()) return std::nullopt;
+    const int hi = nibble(v[i + 1]), lo = nibble(v[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
 
 struct target_hash {
   std::size_t operator()(const backplane_target& t) const noexcept {
@@ -215,8 +257,9 @@ struct backplane_state {
     const auto n = deliver_local(t, f, org);
     if (!bus) return n;
     const auto subject = event_subject(t.kind, t.id);
-    const bool sent = org ? bus->publish_with_headers(subject, *f, {{org_header, *org}})
-                          : bus->publish(subject, *f);
+    const bool sent =
+        org ? bus->publish_with_headers(subject, *f, {{org_header, encode_header_value(*org)}})
+            : bus->publish(subject, *f);
     count_publish(sent, subject);
     if (options.legacy_subject) {
       const std::string subject_legacy(legacy_subject);
@@ -266,9 +309,11 @@ struct backplane_state {
       auto strong = ref.lock();
       if (!strong || !inbox->acquire()) return;
       std::string org;
-      if (auto h = m.headers.find(org_header); h != m.headers.end()) org = std::move(h->second);
+      auto h = m.headers.find(org_header);
+      const bool scoped = h != m.headers.end();
+      if (scoped) org = std::move(h->second);
       caf::anon_send(caf::actor_cast<caf::actor>(strong), bus_event_atom::value, t,
-                     std::move(m.payload), std::move(m.origin), std::move(org));
+                     std::move(m.payload), std::move(m.origin), scoped, std::move(org));
     };
   }
 
@@ -284,7 +329,7 @@ struct backplane_state {
   // ---- inbound ----
 
   void on_event(const backplane_target& t, std::string& payload, const std::string& origin,
-                const std::string& org) {
+                bool scoped, const std::string& org_header_value) {
     ++stats.bus_received;
     if (!subscribed.count(t)) {
       ++stats.ignored_unsubscribed;
@@ -294,9 +339,13 @@ struct backplane_state {
       ++stats.echo_skipped;
       return;
     }
-    if (!valid_event(payload, event_subject(t.kind, t.id))) return;
+    const auto subject = event_subject(t.kind, t.id);
+    if (!valid_event(payload, subject)) return;
+    std::optional<std::string> org;
+    if (scoped && !(org = decode_header_value(org_header_value)))
+      return drop(stats.dropped_bad_envelope, "a malformed org header", subject);
     stats.bus_delivered +=
-        deliver_local(t, net::make_frame(std::move(payload)), org.empty() ? nullptr : &org);
+        deliver_local(t, net::make_frame(std::move(payload)), org ? &*org : nullptr);
   }
 
   void on_legacy(const std::string& payload, const std::string& origin) {
@@ -411,10 +460,10 @@ static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_stat
       [self](count_atom) -> std::size_t { return self->state.sinks.size(); },
       [self](caf::get_atom) -> backplane_stats { return self->state.snapshot(); },
       [self](bus_event_atom, const backplane_target& t, std::string& payload,
-             const std::string& origin, const std::string& org) {
+             const std::string& origin, bool scoped, const std::string& org) {
         if (!self->state.bus) return;
         self->state.inbox->release();
-        self->state.on_event(t, payload, origin, org);
+        self->state.on_event(t, payload, origin, scoped, org);
       },
       [self](bus_legacy_atom, const std::string& payload, const std::string& origin) {
         if (!self->state.bus) return;

@@ -12,8 +12,10 @@
 // - Publish: local delivery first (the answered count is local only, §6.6), then
 //   exactly one bus message with the same bytes on the target's subject, even when
 //   nothing was delivered locally. An org-restricted publish (an admin's) carries
-//   its org in the `Smooth-Org` header; the receiving process applies the same
-//   restriction. A publish the bus refuses (outage buffer full, closed) is counted.
+//   its org in the `Smooth-Org` header (bytes outside '!'..'~' and '%' as %XX); the
+//   receiving process applies the same restriction, and drops a message whose header
+//   does not decode. A bus that cannot carry headers refuses such a publish (never
+//   sent unscoped). A publish the bus refuses (outage buffer full, closed) is counted.
 // - Inbound: bus handlers run on bus threads and only hand the message to this actor
 //   through a bounded hand-off (`max_handoff` messages in flight; at the bound the
 //   message is dropped, counted and logged at most once a second). Here: a message
@@ -42,8 +44,8 @@
 //                                            (decisions.md: an admin reaches only its org)
 //   (count) -> size_t                        attached connections
 //   (get) -> backplane_stats                 the bridge's counters
-//   (bus_event, target, payload, origin, org), (bus_legacy, payload, origin): from the
-//                                            bus handlers only
+//   (bus_event, target, payload, origin, scoped, org), (bus_legacy, payload, origin):
+//                                            from the bus handlers only
 //
 // Thread-safety: an actor; the bus handlers it installs only touch atomics and send.
 #pragma once
@@ -80,7 +82,8 @@ struct backplane_stats {
   std::uint64_t dropped_too_large = 0;
   std::uint64_t dropped_not_utf8 = 0;
   std::uint64_t dropped_not_json_object = 0;  ///< not JSON, or JSON but not an object
-  std::uint64_t dropped_bad_envelope = 0;     ///< legacy envelope without a decodable target
+  std::uint64_t dropped_bad_envelope = 0;     ///< legacy envelope without a decodable target,
+                                              ///< or a malformed org header
   std::uint64_t ignored_unsubscribed = 0;     ///< arrived after its subject was dropped
   std::uint64_t subscriptions = 0;            ///< event subjects subscribed now
 };

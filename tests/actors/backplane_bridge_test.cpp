@@ -332,6 +332,33 @@ TEST_CASE("bridge: an org-scoped publish reaches only that org's connections on 
   CHECK(anon->frames() == std::vector<std::string>{R"({"type":"for-b"})"});
   CHECK(stats_of(self, b).bus_delivered == 3);
 
+  // An org id with bytes a NATS header cannot carry travels %-encoded and decodes back.
+  const std::string odd_org = "org x\r\nSmooth-Origin: 50%";
+  auto odd = attach(self, b, "c-odd", odd_org);
+  self->send(b, associate_atom::value, std::string("c-odd"), agent, odd_org);
+  auto raw = broker.connect();
+  std::promise<bus::bus_message> seen;
+  REQUIRE(raw->subscribe(event_subject(target_kind::agent, "agent-1"),
+                         [&](bus::bus_message&& m) { seen.set_value(std::move(m)); }));
+  settle(broker, self, {a, b});
+  CHECK(publish_in(self, a, agent, R"({"type":"odd"})", odd_org) == 0);
+  auto wire = seen.get_future().get();
+  CHECK(wire.headers == bus::bus_headers{{"Smooth-Org", "org%20x%0D%0ASmooth-Origin:%2050%25"}});
+  settle(broker, self, {a, b});
+  CHECK(odd->frames() == std::vector<std::string>{R"({"type":"odd"})"});
+  CHECK(in_a->frames().size() == 1);
+  // A malformed org header: dropped, never delivered unscoped.
+  raw->unsubscribe(event_subject(target_kind::agent, "agent-1"));
+  raw->publish_with_headers(event_subject(target_kind::agent, "agent-1"), R"({"type":"bad"})",
+                            {{"Smooth-Org", "org%G1"}});
+  raw->publish_with_headers(event_subject(target_kind::agent, "agent-1"), R"({"type":"bad"})",
+                            {{"Smooth-Org", "org%4"}});
+  settle(broker, self, {a, b});
+  CHECK(stats_of(self, b).dropped_bad_envelope == 2);
+  CHECK(odd->frames().size() == 1);
+  CHECK(in_a->frames().size() == 1);
+  CHECK(in_b->frames().size() == 1);
+
   // A bus that cannot carry the org header refuses the publish (never unscoped).
   struct headerless final : bus::message_bus {
     bus::message_bus_ptr inner;
