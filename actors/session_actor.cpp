@@ -18,7 +18,8 @@ struct session_state {
   bool turn_claimed = false;  ///< `turn` holds the storage turn lease (it said `claimed`)
   caf::actor pending;         ///< the pending confirmation, if any
   bool draining = false;      ///< shutdown began: no new turn starts (SERVER_DRAINING)
-  /// The control subject, subscribed while `turn` or `pending` (null without a bus).
+  /// The control subject, subscribed while a claimed `turn` or `pending` exists (null
+  /// without a bus).
   std::unique_ptr<turn_control> control;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   static inline const char* name = "session";

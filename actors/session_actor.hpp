@@ -18,8 +18,9 @@
 // the turn obeys only if that connection carries it (its sink gets the turn's events).
 //
 // With a message bus (services::bus), the session subscribes its control subject while
-// it holds a turn or a pending confirmation (actors/turn_control.hpp), so another
-// process can confirm (with a remote_sink for its connection) or cancel that turn.
+// it holds a turn that won the turn lease (`claimed`) or a pending confirmation, and
+// unsubscribes when neither remains (actors/turn_control.hpp), so another process can
+// confirm (with a remote_sink for its connection) or cancel that turn.
 //
 // Messages:
 //   (startturn, turn_request) -> turn_admission   started (202 ack pushed, turn spawned and
