@@ -24,7 +24,7 @@ namespace so::net {
 struct nats_bus_options {
   /// One or more servers, comma-separated: nats://[user:password@|token@]host:port, tls://…
   std::string urls;
-  std::optional<std::string> creds_file;  ///< SMOOTH_AGENT_NATS_CREDS
+  std::optional<std::string> creds_file;   ///< SMOOTH_AGENT_NATS_CREDS
   std::optional<std::string> tls_ca_file;  ///< SMOOTH_AGENT_NATS_TLS_CA (TLS required when set)
   std::string connection_name = "smooth-operator-cpp";
   /// Publishes buffered while disconnected; beyond it they are dropped (counted).

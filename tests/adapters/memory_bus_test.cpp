@@ -66,7 +66,8 @@ TEST_CASE("memory bus: requests are replied, refused with no responders, or time
   memory_broker broker;
   auto owner = broker.connect(), asker = broker.connect();
   auto* o = owner.get();
-  REQUIRE(owner->subscribe("ctl.s1", [o](bus_message&& m) { o->publish(m.reply, "yes:" + m.payload); }));
+  REQUIRE(owner->subscribe("ctl.s1",
+                           [o](bus_message&& m) { o->publish(m.reply, "yes:" + m.payload); }));
   REQUIRE(owner->subscribe("ctl.silent", [](bus_message&&) {}));
 
   auto r = ask(*asker, "ctl.s1", 2s);
