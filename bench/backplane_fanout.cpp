@@ -225,7 +225,18 @@ int run(int argc, char** argv) {
                 wall * 1e6 / static_cast<double>(sent), connections,
                 wall * 1e6 / static_cast<double>(received ? received : 1));
   print_latency("publish() call", summarize(std::move(publish_us)));
-  print_latency("publish -> client read", summarize(std::move(latencies)));
+  const auto delivery = summarize(std::move(latencies));
+  print_latency("publish -> client read", delivery);
+  // The same figures as JSON lines (scripts/bench collects lines starting with '{').
+  const std::string prefix = nats_url.empty() ? "fanout_memory" : "fanout_nats";
+  auto figure = [&](const char* name, double v, const char* unit) {
+    std::printf("{\"name\":\"%s_c%zu_%s\",\"value\":%.3f,\"unit\":\"%s\"}\n", prefix.c_str(),
+                connections, name, v, unit);
+  };
+  figure("events_per_s", wall > 0 ? static_cast<double>(sent) / wall : 0, "events/s");
+  figure("deliveries_per_s", wall > 0 ? static_cast<double>(received) / wall : 0, "deliveries/s");
+  figure("latency_p50_ms", delivery.p50 / 1e3, "ms");
+  figure("latency_p99_ms", delivery.p99 / 1e3, "ms");
 
   return report(fail, "every client got every event once, verbatim, in order");
 }
