@@ -18,13 +18,14 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace so::net {
 
 struct nats_bus_options {
   /// One or more servers, comma-separated: nats://[user:password@|token@]host:port, tls://…
   std::string urls;
-  std::optional<std::string> creds_file;  ///< SMOOTH_AGENT_NATS_CREDS
+  std::optional<std::string> creds_file;   ///< SMOOTH_AGENT_NATS_CREDS
   std::optional<std::string> tls_ca_file;  ///< SMOOTH_AGENT_NATS_TLS_CA (TLS required when set)
   std::string connection_name = "smooth-operator-cpp";
   /// Publishes buffered while disconnected; beyond it they are dropped (counted).
@@ -40,5 +41,9 @@ struct nats_bus_options {
 /// credentials) and the library's reason when the broker cannot be reached: a backplane
 /// that was asked for never falls back to in-memory silently.
 adapters::backplane::message_bus_ptr connect_nats_bus(const nats_bus_options& options);
+
+/// `urls` (comma-separated) with every `user:password@` / `token@` replaced by
+/// `[redacted]@`: what logs and error messages show. Pure function.
+std::string redact_nats_urls(std::string_view urls);
 
 }  // namespace so::net
