@@ -408,6 +408,8 @@ class nats_bus final : public bp::message_bus {
     std::shared_ptr<std::function<void(bp::bus_state)>> l;
     {
       std::lock_guard lk(m_);
+      // Our own shutdown is no news, and the listener's owner may be gone already.
+      if (closing_) return;
       l = listener_;
     }
     if (l && *l) (*l)(state);
