@@ -12,6 +12,10 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include <future>
 
@@ -63,6 +67,15 @@ std::size_t thread_count() {
     ::closedir(d);
   }
   return n;
+}
+
+/// A self-signed certificate for 127.0.0.1 (its own CA) and its key, in `dir`.
+void make_self_signed(const std::string& dir, const std::string& name) {
+  const auto cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
+      " -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
+      dir + "/" + name + ".key -out " + dir + "/" + name + ".pem >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
 }
 
 std::string boot_error(const nats_bus_options& o) {
@@ -285,4 +298,36 @@ TEST_CASE("nats bus: credentials are redacted from every URL of a list", "[backp
   CHECK(redact_nats_urls("u:p@h:1") == "[redacted]@h:1");
   CHECK(redact_nats_urls("nats://u:p@ss@h:1/x") == "nats://[redacted]@h:1/x");
   CHECK(redact_nats_urls("") == "");
+}
+
+TEST_CASE("nats bus: with a TLS CA file the connection is TLS, verified against that CA",
+          "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  char tmpl[] = "/tmp/so-nats-tls.XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string dir = tmpl;
+  make_self_signed(dir, "server");
+  make_self_signed(dir, "stranger");
+  {
+    test_nats_server server(
+        {"--tls", "--tlscert", dir + "/server.pem", "--tlskey", dir + "/server.key"});
+    auto o = options_for(server.url());
+    o.tls_ca_file = dir + "/server.pem";
+    {
+      contract::inbox got;
+      auto bus = connect_nats_bus(o);
+      REQUIRE(bus->subscribe("s", got.handler()));
+      REQUIRE(eventually([&] { return server.subscription_count("s") == 1; }));
+      REQUIRE(bus->publish("s", "over tls"));
+      REQUIRE(got.wait_for(1));
+      CHECK(got.at(0).payload == "over tls");
+    }
+    o.tls_ca_file = dir + "/stranger.pem";  // a CA that did not sign the server's certificate
+    CHECK_THAT(boot_error(o), Catch::Matchers::Contains("cannot connect"));
+    o.tls_ca_file = dir + "/missing.pem";
+    CHECK_THAT(boot_error(o), Catch::Matchers::Contains("cannot load the TLS CA file"));
+    o.tls_ca_file.reset();  // plain text against a server that requires TLS
+    CHECK(boot_error(o) != "(connected)");
+  }
+  std::filesystem::remove_all(dir);
 }
