@@ -1,14 +1,11 @@
 // net/nats_bus.cpp — the message_bus over nats.c (see net/nats_bus.hpp).
 //
-// Threads: nats.c's own (per connection a read loop and a flusher; process-wide one
-// async-callback thread for connection events and errors, and — because every
-// connection uses global message delivery — one delivery pool thread shared by every
-// subscription, however many), plus one timer thread per bus for request timeouts.
-//
-// Lifetime: every subscription's library closure (`subscription_slot`) is freed by the
+// Lifetime: every subscription's library closure (`subscription_slot`) is created by a
+// subscribe command, handed to the library by the sender thread, and freed by the
 // library's on-complete callback, which the delivery thread runs after the last message
-// of a closed subscription; the destructor closes the connection and waits for every
-// slot's on-complete and for the closed callback, so no handler runs after it returns.
+// of a closed subscription; the destructor stops the sender, closes the connection and
+// waits for every slot's on-complete and for the closed callback, so no handler runs
+// after it returns.
 #include "net/nats_bus.hpp"
 
 #include "protocol/ids.hpp"
@@ -19,6 +16,8 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <cstdlib>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -65,9 +64,8 @@ using clock_type = std::chrono::steady_clock;
 constexpr const char* origin_header = "Smooth-Origin";
 /// Requests waiting for a reply; beyond it a request fails at once (bounded memory).
 constexpr std::size_t max_pending_requests = 4096;
-/// A publish writes to the socket itself when the library's write buffer is full: this
-/// bounds how long a stuck broker can hold a publishing thread (then the connection is
-/// treated as broken and publishes go to the reconnect buffer).
+/// nats.c writes to the socket itself when its write buffer is full: this bounds how long
+/// a broker that does not read holds the sender thread per write (callers never wait).
 constexpr std::int64_t write_deadline_ms = 2000;
 
 std::vector<std::string> split_urls(const std::string& urls) {
@@ -87,11 +85,24 @@ std::vector<std::string> split_urls(const std::string& urls) {
 
 class nats_bus;
 
-/// The library's closure for one subscription (a subject, or the request inbox).
+/// The library's closure for one subscription (a subject, or the request inbox). Owned
+/// by the command that creates it until the library accepts it, then by the library,
+/// which hands it back through on_complete after the subscription's last delivery.
 struct subscription_slot {
   nats_bus* bus = nullptr;
   std::string subject;
   bp::bus_handler handler;  ///< empty for the request inbox
+  /// Set by the sender thread; read by stats() (the slot is in the map then).
+  std::atomic<natsSubscription*> sub{nullptr};
+};
+
+/// One call into the library, made on the sender thread.
+struct outbound {
+  enum class kind { publish, subscribe, unsubscribe } what = kind::publish;
+  std::string subject;
+  std::string reply;
+  std::string payload;
+  subscription_slot* slot = nullptr;
 };
 
 class nats_bus final : public bp::message_bus {
@@ -101,7 +112,7 @@ class nats_bus final : public bp::message_bus {
 
   ~nats_bus() override { shut_down(); }
 
-  /// Connects and starts the request machinery; throws std::runtime_error (redacted).
+  /// Connects and starts the threads; throws std::runtime_error (redacted).
   void start() {
     auto fail = [this](const std::string& what, natsStatus s) {
       throw std::runtime_error("NATS at " + redacted_ + ": " + what + ": " + natsStatus_GetText(s));
@@ -148,6 +159,8 @@ class nats_bus final : public bp::message_bus {
       fail("cannot connect", s);
     }
     connected_ = true;
+    link_up_ = true;
+    refresh_max_payload();
 
     // Requests: one wildcard inbox subscription, replies matched by their last token.
     natsInbox* inbox = nullptr;
@@ -155,75 +168,76 @@ class nats_bus final : public bp::message_bus {
     if (s != NATS_OK) fail("cannot create the request inbox", s);
     inbox_prefix_ = std::string(inbox) + ".";
     natsInbox_Destroy(inbox);
-    if (!add_subscription(inbox_prefix_ + "*", {}, &inbox_sub_))
+    inbox_slot_ = new subscription_slot{this, inbox_prefix_ + "*", {}, {}};
+    if (!register_slot(inbox_slot_)) {
+      inbox_slot_ = nullptr;
       throw std::runtime_error("NATS at " + redacted_ + ": cannot subscribe the request inbox");
+    }
     timer_ = std::thread([this] { run_timer(); });
+    sender_ = std::thread([this] { run_sender(); });
     spdlog::info("nats: connected to {} (origin {})", connected_url(), origin_);
   }
 
   const std::string& origin() const override { return origin_; }
 
   bool publish(const std::string& subject, std::string_view payload) override {
-    return send(subject, nullptr, payload);
+    return enqueue_publish(subject, {}, payload);
   }
 
   bool subscribe(const std::string& subject, bp::bus_handler handler) override {
     std::lock_guard lk(m_);
     if (closing_ || subs_.count(subject) != 0) return false;
-    natsSubscription* sub = nullptr;
-    if (!add_subscription(subject, std::move(handler), &sub)) return false;
-    subs_.emplace(subject, sub);
+    if (queue_.size() >= max_queued_commands) {
+      spdlog::warn("nats: send queue full; subscription to {} refused", subject);
+      return false;
+    }
+    auto* slot = new subscription_slot{this, subject, std::move(handler), {}};
+    subs_.emplace(subject, slot);
+    queue_.push_back(outbound{outbound::kind::subscribe, subject, {}, {}, slot});
+    queue_cv_.notify_one();
     return true;
   }
 
   void unsubscribe(const std::string& subject) override {
-    natsSubscription* sub = nullptr;
-    {
-      std::lock_guard lk(m_);
-      auto it = subs_.find(subject);
-      if (it == subs_.end()) return;
-      sub = it->second;
-      subs_.erase(it);
-      retire_dropped(sub);
-    }
-    // The library posts the close behind the subscription's queued messages; the slot
-    // is freed by on_complete once they are discarded.
-    natsSubscription_Unsubscribe(sub);
-    natsSubscription_Destroy(sub);
+    std::lock_guard lk(m_);
+    auto it = subs_.find(subject);
+    if (it == subs_.end()) return;
+    auto* slot = it->second;
+    subs_.erase(it);
+    if (auto* sub = slot->sub.load()) dropped_retired_ += dropped_of(sub);
+    // Never refused: an interest that is not removed would leak; a subscribe is refused
+    // before the queue grows past its bound, so unsubscribes stay bounded by subjects.
+    queue_.push_back(outbound{outbound::kind::unsubscribe, subject, {}, {}, slot});
+    queue_cv_.notify_one();
   }
 
   void request(const std::string& subject, std::string_view payload,
                std::chrono::milliseconds timeout, bp::reply_handler done) override {
-    auto fail_now = [&] {
-      publish_dropped_++;
-      done(bp::bus_reply{bp::request_outcome::failed, {}});
-    };
     // Disconnected: the reply could not come back in time anyway; answer at once.
-    if (nc_ == nullptr || natsConnection_Status(nc_) != NATS_CONN_STATUS_CONNECTED)
-      return fail_now();
+    if (!link_up_) {
+      publish_dropped_++;
+      return done(bp::bus_reply{bp::request_outcome::failed, {}});
+    }
     std::uint64_t id = 0;
-    const auto deadline = clock_type::now() + timeout;
     {
       std::lock_guard lk(m_);
-      if (closing_ || pending_.size() >= max_pending_requests) {
-        if (!closing_ && pending_.size() >= max_pending_requests)
-          spdlog::warn("nats: {} requests already wait for a reply; request on {} refused",
-                       max_pending_requests, subject);
-        // fall through to fail outside the lock
-        id = 0;
-      } else {
+      if (!closing_ && pending_.size() < max_pending_requests) {
         id = ++next_request_;
+        const auto deadline = clock_type::now() + timeout;
         pending_.emplace(id, pending_request{deadline, std::move(done)});
         deadlines_.emplace(deadline, id);
+      } else if (!closing_) {
+        spdlog::warn("nats: {} requests already wait for a reply; request on {} refused",
+                     max_pending_requests, subject);
       }
     }
-    if (id == 0) return fail_now();
-    const auto reply = inbox_prefix_ + std::to_string(id);
-    if (!send(subject, reply.c_str(), payload)) {
-      if (auto d = take_pending(id)) (*d)(bp::bus_reply{bp::request_outcome::failed, {}});
-      return;
+    if (id == 0) {
+      publish_dropped_++;
+      return done(bp::bus_reply{bp::request_outcome::failed, {}});
     }
     timer_cv_.notify_one();  // possibly a new earliest deadline
+    if (!enqueue_publish(subject, inbox_prefix_ + std::to_string(id), payload))
+      if (auto d = take_pending(id)) (*d)(bp::bus_reply{bp::request_outcome::failed, {}});
   }
 
   void on_state(std::function<void(bp::bus_state)> listener) override {
@@ -240,18 +254,14 @@ class nats_bus final : public bp::message_bus {
     std::lock_guard lk(m_);
     s.subscriptions = subs_.size();
     s.receive_dropped = dropped_retired_;
-    for (const auto& [_, sub] : subs_) s.receive_dropped += dropped_of(sub);
-    if (inbox_sub_ != nullptr) s.receive_dropped += dropped_of(inbox_sub_);
+    for (const auto& [_, slot] : subs_)
+      if (auto* sub = slot->sub.load()) s.receive_dropped += dropped_of(sub);
+    if (inbox_slot_ != nullptr)
+      if (auto* sub = inbox_slot_->sub.load()) s.receive_dropped += dropped_of(sub);
     return s;
   }
 
-  std::size_t max_payload() const override {
-    if (nc_ == nullptr) return 0;
-    const auto max = natsConnection_GetMaxPayload(nc_);
-    // Headers count against the broker's limit: leave room for ours.
-    const std::int64_t overhead = header_overhead();
-    return max > overhead ? static_cast<std::size_t>(max - overhead) : 0;
-  }
+  std::size_t max_payload() const override { return max_payload_; }
 
  private:
   struct pending_request {
@@ -259,10 +269,21 @@ class nats_bus final : public bp::message_bus {
     bp::reply_handler done;
   };
 
+  /// Subscribe/unsubscribe commands queued at most (publishes are bounded by bytes).
+  static constexpr std::size_t max_queued_commands = 1u << 20;
+
   std::int64_t header_overhead() const {
     // "NATS/1.0\r\n" + "Smooth-Origin: <origin>\r\n" + "\r\n"
     return static_cast<std::int64_t>(10 + std::char_traits<char>::length(origin_header) + 2 +
                                      origin_.size() + 2 + 2);
+  }
+
+  /// Headers count against the broker's limit: leave room for ours. Library call: not
+  /// on a caller's thread (it takes the connection's lock).
+  void refresh_max_payload() {
+    const auto max = natsConnection_GetMaxPayload(nc_);
+    const std::int64_t overhead = header_overhead();
+    max_payload_ = max > overhead ? static_cast<std::size_t>(max - overhead) : 0;
   }
 
   static std::uint64_t dropped_of(natsSubscription* sub) {
@@ -270,7 +291,6 @@ class nats_bus final : public bp::message_bus {
     if (natsSubscription_GetDropped(sub, &n) != NATS_OK || n < 0) return 0;
     return static_cast<std::uint64_t>(n);
   }
-  void retire_dropped(natsSubscription* sub) { dropped_retired_ += dropped_of(sub); }
 
   std::string connected_url() const {
     char buf[512] = {0};
@@ -280,40 +300,100 @@ class nats_bus final : public bp::message_bus {
     return redacted_;
   }
 
-  /// Sends one message with the origin header; counts it as published or dropped.
-  bool send(const std::string& subject, const char* reply, std::string_view payload) {
-    if (nc_ == nullptr || closing_.load()) {
-      publish_dropped_++;
+  void count_drop(const std::string& subject, const char* why) {
+    const auto n = ++publish_dropped_;
+    // One line per power of two: an outage with a full buffer must not flood the log.
+    if ((n & (n - 1)) == 0)
+      spdlog::warn("nats: publish on {} dropped ({}); {} dropped so far", subject, why, n);
+  }
+
+  /// Queues a publish for the sender thread; false (counted) when it cannot be sent.
+  bool enqueue_publish(const std::string& subject, std::string reply, std::string_view payload) {
+    if (payload.size() > max_payload_) {
+      count_drop(subject, "larger than the broker's max payload");
       return false;
     }
+    {
+      std::lock_guard lk(m_);
+      if (!closing_ && queued_bytes_ + payload.size() <= options_.send_queue_bytes) {
+        queued_bytes_ += payload.size();
+        queue_.push_back(outbound{outbound::kind::publish, subject, std::move(reply),
+                                  std::string(payload), nullptr});
+        queue_cv_.notify_one();
+        return true;
+      }
+    }
+    count_drop(subject, closing_ ? "bus closed" : "send queue full");
+    return false;
+  }
+
+  /// The only thread that calls into the library for outbound traffic: a stuck broker
+  /// blocks it (up to the write deadline per write), never a caller.
+  void run_sender() {
+    std::unique_lock lk(m_);
+    while (true) {
+      queue_cv_.wait(lk, [this] { return sender_stop_ || !queue_.empty(); });
+      if (sender_stop_) return;
+      auto cmd = std::move(queue_.front());
+      queue_.pop_front();
+      if (cmd.what == outbound::kind::publish) queued_bytes_ -= cmd.payload.size();
+      lk.unlock();
+      execute(cmd);
+      lk.lock();
+    }
+  }
+
+  void execute(outbound& cmd) {
+    switch (cmd.what) {
+      case outbound::kind::publish:
+        return send(cmd);
+      case outbound::kind::subscribe:
+        if (!register_slot(cmd.slot)) {
+          // The library never took it: nobody else will free it. Forget the subject
+          // unless it was unsubscribed (or replaced) meanwhile.
+          std::lock_guard lk(m_);
+          auto it = subs_.find(cmd.subject);
+          if (it != subs_.end() && it->second == cmd.slot) subs_.erase(it);
+          orphans_.push_back(cmd.slot);  // an unsubscribe may still name it
+        }
+        return;
+      case outbound::kind::unsubscribe:
+        if (auto* sub = cmd.slot->sub.exchange(nullptr)) {
+          // The library posts the close behind the subscription's queued messages; the
+          // slot is freed by on_complete once they are discarded.
+          natsSubscription_Unsubscribe(sub);
+          natsSubscription_Destroy(sub);
+        }
+        return;
+    }
+  }
+
+  void send(const outbound& cmd) {
     natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, subject.c_str(), reply, payload.data(),
-                                  static_cast<int>(payload.size()));
+    natsStatus s =
+        natsMsg_Create(&msg, cmd.subject.c_str(), cmd.reply.empty() ? nullptr : cmd.reply.c_str(),
+                       cmd.payload.data(), static_cast<int>(cmd.payload.size()));
     if (s == NATS_OK) s = natsMsgHeader_Set(msg, origin_header, origin_.c_str());
     if (s == NATS_OK) s = natsConnection_PublishMsg(nc_, msg);
     natsMsg_Destroy(msg);
     if (s == NATS_OK) {
       published_++;
-      return true;
+      return;
     }
-    const auto n = ++publish_dropped_;
-    // One line per power of two: an outage with a full buffer must not flood the log.
-    if ((n & (n - 1)) == 0)
-      spdlog::warn("nats: publish on {} dropped ({}); {} dropped so far", subject,
-                   natsStatus_GetText(s), n);
-    return false;
+    count_drop(cmd.subject, natsStatus_GetText(s));
+    if (!cmd.reply.empty()) {
+      const auto id = std::strtoull(cmd.reply.c_str() + inbox_prefix_.size(), nullptr, 10);
+      if (auto d = take_pending(id)) (*d)(bp::bus_reply{bp::request_outcome::failed, {}});
+    }
   }
 
-  /// Subscribes `subject` on the library; `handler` empty = the request inbox.
-  bool add_subscription(const std::string& subject, bp::bus_handler handler,
-                        natsSubscription** out) {
-    auto* slot = new subscription_slot{this, subject, std::move(handler)};
+  /// Subscribes `slot` on the library (sender thread, or start()).
+  bool register_slot(subscription_slot* slot) {
     natsSubscription* sub = nullptr;
     natsStatus s =
-        natsConnection_Subscribe(&sub, nc_, subject.c_str(), &nats_bus::on_message, slot);
+        natsConnection_Subscribe(&sub, nc_, slot->subject.c_str(), &nats_bus::on_message, slot);
     if (s != NATS_OK) {
-      delete slot;
-      spdlog::warn("nats: cannot subscribe {}: {}", subject, natsStatus_GetText(s));
+      spdlog::warn("nats: cannot subscribe {}: {}", slot->subject, natsStatus_GetText(s));
       return false;
     }
     {
@@ -329,7 +409,7 @@ class nats_bus final : public bp::message_bus {
       slots_cv_.notify_all();
     }
     natsSubscription_SetPendingLimits(sub, options_.pending_messages, options_.pending_bytes);
-    *out = sub;
+    slot->sub = sub;
     return true;
   }
 
@@ -419,36 +499,52 @@ class nats_bus final : public bp::message_bus {
     {
       std::lock_guard lk(m_);
       closing_ = true;
+      sender_stop_ = true;
+      timer_stop_ = true;
+    }
+    queue_cv_.notify_all();
+    timer_cv_.notify_all();
+    // The sender may be inside a library call: at most one write deadline.
+    if (sender_.joinable()) sender_.join();
+    if (timer_.joinable()) timer_.join();
+    std::deque<outbound> unsent;
+    std::vector<natsSubscription*> handles;
+    {
+      std::lock_guard lk(m_);
+      unsent.swap(queue_);
+      // Take the library's handles while every slot is still alive: closing the
+      // connection makes on_complete free the registered ones.
+      auto take = [&handles](subscription_slot* slot) {
+        if (auto* sub = slot->sub.exchange(nullptr)) handles.push_back(sub);
+      };
+      for (auto& [_, slot] : subs_) take(slot);
+      for (auto& cmd : unsent)
+        if (cmd.what == outbound::kind::unsubscribe) take(cmd.slot);
+      if (inbox_slot_ != nullptr) take(inbox_slot_);
+      subs_.clear();
+      inbox_slot_ = nullptr;
     }
     if (nc_ != nullptr) {
       natsConnection_Close(nc_);
       std::unique_lock lk(slots_m_);
-      // Every slot's on_complete and the closed callback run on library threads;
-      // after them nothing of ours is called any more.
+      // Every registered slot's on_complete and the closed callback run on library
+      // threads; after them nothing of ours is called any more.
       slots_cv_.wait(lk, [this] { return live_slots_ == 0 && (closed_seen_ || !connected_); });
     }
-    if (timer_.joinable()) {
-      {
-        std::lock_guard lk(m_);
-        timer_stop_ = true;
-      }
-      timer_cv_.notify_all();
-      timer_.join();
-    }
-    std::vector<bp::reply_handler> orphans;
-    std::vector<natsSubscription*> subs;
+    std::vector<bp::reply_handler> unanswered;
     {
       std::lock_guard lk(m_);
-      for (auto& [_, p] : pending_) orphans.push_back(std::move(p.done));
+      for (auto& [_, p] : pending_) unanswered.push_back(std::move(p.done));
       pending_.clear();
       deadlines_.clear();
-      for (auto& [_, sub] : subs_) subs.push_back(sub);
-      subs_.clear();
-      if (inbox_sub_ != nullptr) subs.push_back(inbox_sub_);
-      inbox_sub_ = nullptr;
     }
-    for (auto& done : orphans) done(bp::bus_reply{bp::request_outcome::failed, {}});
-    for (auto* sub : subs) natsSubscription_Destroy(sub);
+    // Subscribes never executed, and those the library refused: it never saw them.
+    for (auto& cmd : unsent)
+      if (cmd.what == outbound::kind::subscribe) delete cmd.slot;
+    for (auto* slot : orphans_) delete slot;
+    orphans_.clear();
+    for (auto& done : unanswered) done(bp::bus_reply{bp::request_outcome::failed, {}});
+    for (auto* sub : handles) natsSubscription_Destroy(sub);
     if (nc_ != nullptr) natsConnection_Destroy(nc_);
     nc_ = nullptr;
     if (opts_ != nullptr) natsOptions_Destroy(opts_);
@@ -481,6 +577,7 @@ class nats_bus final : public bp::message_bus {
   }
   static void on_disconnected(natsConnection*, void* closure) {
     auto* self = static_cast<nats_bus*>(closure);
+    self->link_up_ = false;
     if (!self->closing_)
       spdlog::warn(
           "nats: disconnected from {}; reconnecting (publishes are buffered up to {} "
@@ -493,6 +590,8 @@ class nats_bus final : public bp::message_bus {
     // The library re-sent every subscription; one round trip makes sure the broker
     // has them before anyone is told (a publish right after "reconnected" is seen).
     natsConnection_FlushTimeout(nc, 2000);
+    self->refresh_max_payload();  // the new server may have another limit
+    self->link_up_ = true;
     self->reconnects_++;
     spdlog::info("nats: reconnected to {} (reconnect #{})", self->connected_url(),
                  self->reconnects_.load());
@@ -500,6 +599,7 @@ class nats_bus final : public bp::message_bus {
   }
   static void on_closed(natsConnection*, void* closure) {
     auto* self = static_cast<nats_bus*>(closure);
+    self->link_up_ = false;
     if (!self->closing_) spdlog::error("nats: connection to {} closed", self->redacted_);
     self->tell(bp::bus_state::closed);
     std::lock_guard lk(self->slots_m_);
@@ -512,16 +612,24 @@ class nats_bus final : public bp::message_bus {
   const nats_bus_options options_;
   natsOptions* opts_ = nullptr;
   natsConnection* nc_ = nullptr;
-  bool connected_ = false;
+  bool connected_ = false;  ///< the boot connection succeeded (set before any thread)
   std::string inbox_prefix_;
+  std::atomic<bool> link_up_{false};  ///< connected now (callbacks keep it current)
+  std::atomic<std::size_t> max_payload_{0};
 
   std::atomic<std::uint64_t> published_{0}, publish_dropped_{0}, received_{0}, reconnects_{0};
 
   mutable std::mutex m_;  // guards the members below, up to the slots block
   std::atomic<bool> closing_{false};
-  std::unordered_map<std::string, natsSubscription*> subs_;
-  natsSubscription* inbox_sub_ = nullptr;
+  std::unordered_map<std::string, subscription_slot*> subs_;
+  subscription_slot* inbox_slot_ = nullptr;
+  std::vector<subscription_slot*> orphans_;  ///< slots the library refused (freed at the end)
   std::uint64_t dropped_retired_ = 0;
+  std::deque<outbound> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::condition_variable queue_cv_;
+  bool sender_stop_ = false;
+  std::thread sender_;
   std::uint64_t next_request_ = 0;
   std::unordered_map<std::uint64_t, pending_request> pending_;
   std::set<std::pair<clock_type::time_point, std::uint64_t>> deadlines_;

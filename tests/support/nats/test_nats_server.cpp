@@ -192,10 +192,19 @@ void test_nats_server::launch() {
 void test_nats_server::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
+  ::kill(pid_, SIGCONT);  // a paused server must run to see the SIGTERM
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+}
+
+void test_nats_server::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void test_nats_server::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 std::size_t test_nats_server::subscription_count(const std::string& subject) const {

@@ -55,6 +55,10 @@ class test_nats_server {
   void stop();
   /// Runs the server again on the same ports; returns once it accepts clients.
   void start();
+  /// Freezes the process (SIGSTOP): connections stay open but nothing is read — a stuck
+  /// broker. `resume()` (SIGCONT) lets it go on.
+  void pause();
+  void resume();
 
   /// Client subscriptions on `subject` across every connection (/connz?subs=1).
   std::size_t subscription_count(const std::string& subject) const;
