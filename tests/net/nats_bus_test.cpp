@@ -372,3 +372,23 @@ TEST_CASE(
   CHECK(f.wait_for(10s) == std::future_status::ready);  // timed out or failed: answered
   server.resume();
 }
+
+TEST_CASE("nats bus: at most 4096 requests wait for a reply; one more fails at once",
+          "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  test_nats_server server;
+  std::atomic<int> failed{0}, other{0};
+  auto bus = connect_nats_bus(options_for(server.url()));
+  REQUIRE(bus->subscribe("silent", [](bus_message&&) {}));
+  REQUIRE(eventually([&] { return server.subscription_count("silent") == 1; }));
+  auto count = [&](bus_reply&& r) {
+    (r.outcome == request_outcome::failed ? failed : other).fetch_add(1);
+  };
+  for (int i = 0; i < 4096; ++i) bus->request("silent", "q", 60s, count);
+  CHECK(failed.load() == 0);
+  bus->request("silent", "q", 60s, count);  // the bound: refused before it is sent
+  CHECK(failed.load() == 1);
+  CHECK(other.load() == 0);
+  bus.reset();  // the 4096 still waiting are answered, not lost
+  CHECK(failed.load() == 4097);
+}
