@@ -83,6 +83,19 @@ std::vector<std::string> split_urls(const std::string& urls) {
   return out;
 }
 
+/// What the wire protocol can carry as a subject: no whitespace or control bytes (they
+/// would split the PUB/SUB line) and no empty token.
+bool valid_subject(std::string_view subject) {
+  if (subject.empty() || subject.front() == '.' || subject.back() == '.') return false;
+  char previous = 0;
+  for (char c : subject) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || (c == '.' && previous == '.')) return false;
+    previous = c;
+  }
+  return true;
+}
+
 class nats_bus;
 
 /// The library's closure for one subscription (a subject, or the request inbox). Owned
@@ -170,6 +183,7 @@ class nats_bus final : public bp::message_bus {
     natsInbox_Destroy(inbox);
     inbox_slot_ = new subscription_slot{this, inbox_prefix_ + "*", {}, {}};
     if (!register_slot(inbox_slot_)) {
+      delete inbox_slot_;
       inbox_slot_ = nullptr;
       throw std::runtime_error("NATS at " + redacted_ + ": cannot subscribe the request inbox");
     }
@@ -185,6 +199,10 @@ class nats_bus final : public bp::message_bus {
   }
 
   bool subscribe(const std::string& subject, bp::bus_handler handler) override {
+    if (!valid_subject(subject)) {
+      spdlog::warn("nats: cannot subscribe an invalid subject ({} bytes)", subject.size());
+      return false;
+    }
     std::lock_guard lk(m_);
     if (closing_ || subs_.count(subject) != 0) return false;
     if (queue_.size() >= max_queued_commands) {
@@ -309,6 +327,10 @@ class nats_bus final : public bp::message_bus {
 
   /// Queues a publish for the sender thread; false (counted) when it cannot be sent.
   bool enqueue_publish(const std::string& subject, std::string reply, std::string_view payload) {
+    if (!valid_subject(subject)) {
+      count_drop("(invalid subject)", "not a valid NATS subject");
+      return false;
+    }
     if (payload.size() > max_payload_) {
       count_drop(subject, "larger than the broker's max payload");
       return false;

@@ -392,3 +392,18 @@ TEST_CASE("nats bus: at most 4096 requests wait for a reply; one more fails at o
   bus.reset();  // the 4096 still waiting are answered, not lost
   CHECK(failed.load() == 4097);
 }
+
+TEST_CASE("nats bus: a subject the wire cannot carry is refused, not sent", "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  test_nats_server server;
+  auto bus = connect_nats_bus(options_for(server.url()));
+  for (const char* bad : {"", "a b", "a\r\nPUB x 1", ".a", "a.", "a..b", "tab\there"}) {
+    INFO("subject '" << bad << "'");
+    CHECK_FALSE(bus->subscribe(bad, [](bus_message&&) {}));
+    CHECK_FALSE(bus->publish(bad, "x"));
+  }
+  CHECK(bus->stats().publish_dropped == 7);
+  CHECK(bus->stats().subscriptions == 0);
+  CHECK(bus->subscribe("smooth-operator.user.a@b.example", [](bus_message&&) {}));
+  CHECK(bus->publish("smooth-operator.session.%2E", "x"));
+}
