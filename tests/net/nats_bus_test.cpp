@@ -407,3 +407,19 @@ TEST_CASE("nats bus: a subject the wire cannot carry is refused, not sent", "[ba
   CHECK(bus->subscribe("smooth-operator.user.a@b.example", [](bus_message&&) {}));
   CHECK(bus->publish("smooth-operator.session.%2E", "x"));
 }
+
+TEST_CASE("nats bus: a bus destroyed while its broker is down goes at once", "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  test_nats_server server;
+  contract::state_log states;
+  auto bus = connect_nats_bus(options_for(server.url()));
+  states.attach(*bus);
+  REQUIRE(bus->subscribe("s", [](bus_message&&) {}));
+  server.stop();
+  REQUIRE(eventually([&] { return states.saw(bus_state::disconnected); }, 10s));
+  CHECK(bus->publish("s", "buffered"));
+  const auto t0 = std::chrono::steady_clock::now();
+  bus.reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  CHECK_FALSE(states.saw(bus_state::closed));  // its own shutdown is not reported
+}
