@@ -157,7 +157,7 @@ TEST_CASE("nats bus: a broker unreachable at boot fails with the URL, never its 
 }
 
 TEST_CASE(
-    "nats bus: user and password, or a token, in the URL authenticate; wrong ones fail at "
+    "nats bus: user and password, or a token, in the URL authenticate, wrong ones fail at "
     "boot",
     "[backplane][nats]") {
   SO_NATS_OR_SKIP();
@@ -335,7 +335,7 @@ TEST_CASE("nats bus: with a TLS CA file the connection is TLS, verified against 
 }
 
 TEST_CASE(
-    "nats bus: a stuck broker never blocks a caller; beyond the send queue publishes are "
+    "nats bus: a stuck broker never blocks a caller, and beyond the send queue publishes are "
     "dropped and counted",
     "[backplane][nats]") {
   SO_NATS_OR_SKIP();
@@ -373,7 +373,7 @@ TEST_CASE(
   server.resume();
 }
 
-TEST_CASE("nats bus: at most 4096 requests wait for a reply; one more fails at once",
+TEST_CASE("nats bus: at most 4096 requests wait for a reply, one more fails at once",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   test_nats_server server;
