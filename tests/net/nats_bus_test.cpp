@@ -353,7 +353,9 @@ TEST_CASE(
   int accepted = 0;
   for (int i = 0; i < n; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    accepted += bus->publish("s", payload) ? 1 : 0;
+    // Nobody subscribes "unheard": once resumed, the broker does not stream 32 KB messages
+    // back into a closing connection (nats.c 3.4.1 leaks a split message's buffer then).
+    accepted += bus->publish("unheard", payload) ? 1 : 0;
     slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
   }
   const auto t0 = std::chrono::steady_clock::now();
