@@ -158,6 +158,8 @@ class nats_bus final : public bp::message_bus {
     if (s == NATS_OK)
       s = natsOptions_SetReconnectBufSize(opts_, static_cast<int>(options_.reconnect_buffer_bytes));
     if (s == NATS_OK) s = natsOptions_SetTimeout(opts_, options_.connect_timeout.count());
+    if (s == NATS_OK) s = natsOptions_SetPingInterval(opts_, options_.ping_interval.count());
+    if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts_, 2);
     if (s == NATS_OK) s = natsOptions_SetMaxPendingMsgs(opts_, options_.pending_messages);
     if (s == NATS_OK) s = natsOptions_SetWriteDeadline(opts_, write_deadline_ms);
     if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts_, &nats_bus::on_error, this);

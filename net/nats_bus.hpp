@@ -52,6 +52,8 @@ struct nats_bus_options {
   std::size_t send_queue_bytes = 8u << 20;
   std::chrono::milliseconds reconnect_wait{250};
   std::chrono::milliseconds connect_timeout{2000};
+  /// A broker that stops answering PINGs (2 unanswered) is treated as lost: reconnect.
+  std::chrono::milliseconds ping_interval{20000};
   /// Per-subscription pending limits in the library (slow consumer beyond them).
   int pending_messages = 65536;
   int pending_bytes = 64 << 20;

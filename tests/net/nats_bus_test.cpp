@@ -425,3 +425,28 @@ TEST_CASE("nats bus: a bus destroyed while its broker is down goes at once", "[b
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
   CHECK_FALSE(states.saw(bus_state::closed));  // its own shutdown is not reported
 }
+
+TEST_CASE(
+    "nats bus: a broker that stops answering is detected by pings, and the bus comes back "
+    "when it answers again",
+    "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  test_nats_server server;
+  contract::state_log states;
+  contract::inbox got;
+  auto o = options_for(server.url());
+  o.ping_interval = 100ms;
+  o.connect_timeout = 300ms;
+  auto bus = connect_nats_bus(o);
+  states.attach(*bus);
+  REQUIRE(bus->subscribe("s", got.handler()));
+  REQUIRE(eventually([&] { return server.subscription_count("s") == 1; }));
+
+  server.pause();  // the TCP connection stays open, nothing answers
+  REQUIRE(eventually([&] { return states.saw(bus_state::disconnected); }, 10s));
+  server.resume();
+  REQUIRE(eventually([&] { return states.saw(bus_state::reconnected); }, 20s));
+  REQUIRE(bus->publish("s", "back"));
+  REQUIRE(got.wait_for(1));
+  CHECK(got.at(0).payload == "back");
+}
