@@ -1,9 +1,17 @@
 #include "actors/backplane_actor.hpp"
 
+#include "actors/backplane_subjects.hpp"
 #include "actors/messages.hpp"
 #include "actors/unexpected_messages.hpp"
+#include "protocol/json.hpp"
+#include "protocol/utf8.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -11,11 +19,147 @@
 namespace so::actors {
 
 namespace {
+
+namespace bus = adapters::backplane;
+
+/// The header that carries the org of an org-restricted publish.
+constexpr const char* org_header = "Smooth-Org";
+
+/// A header value NATS carries intact: bytes outside '!'..'~' and '%' become %XX (CR/LF
+/// would end the header, and NATS trims spaces around values).
+std::string encode_header_value(std::string_view v) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(v.size());
+  for (unsigned char c : v) {
+    if (c > 0x20 && c < 0x7F && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0x0F];
+    }
+  }
+  return out;
+}
+
+/// The inverse; nullopt for a malformed escape.
+std::optional<std::string> decode_header_value(std::string_view v) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '%') {
+      out += v[i];
+      continue;
+    }
+    if (i + 2 >= v.size()) return std::nullopt;
+    const int hi = nibble(v[i + 1]), lo = nibble(v[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
 struct target_hash {
   std::size_t operator()(const backplane_target& t) const noexcept {
     return std::hash<std::string>{}(t.id) * 31 + static_cast<std::size_t>(t.kind);
   }
 };
+
+/// At most one log line per second per call site; callable from any thread.
+class log_throttle {
+ public:
+  bool allow() {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto next = next_.load(std::memory_order_relaxed);
+    if (now < next) return false;
+    const auto second =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(1))
+            .count();
+    return next_.compare_exchange_strong(next, now + second, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::chrono::steady_clock::rep> next_{0};
+};
+
+/// Shared by the bus handlers (bus threads) and the actor: the hand-off bound.
+struct handoff {
+  explicit handoff(std::size_t bound) : max(bound) {}
+  const std::size_t max;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::uint64_t> dropped{0};
+  log_throttle drop_log;
+
+  /// Takes one slot; false at the bound (the message is then dropped and counted).
+  bool acquire() {
+    if (in_flight.fetch_add(1, std::memory_order_acq_rel) < max) return true;
+    in_flight.fetch_sub(1, std::memory_order_acq_rel);
+    dropped.fetch_add(1, std::memory_order_relaxed);
+    if (drop_log.allow())
+      spdlog::warn(
+          "backplane: {} bus messages waiting for the backplane actor; dropping ({} so far)", max,
+          dropped.load(std::memory_order_relaxed));
+    return false;
+  }
+  void release() { in_flight.fetch_sub(1, std::memory_order_acq_rel); }
+};
+
+const char* legacy_tag(target_kind k) {
+  switch (k) {
+    case target_kind::connection:
+      return "Connection";
+    case target_kind::session:
+      return "Session";
+    case target_kind::user:
+      return "User";
+    case target_kind::org:
+      return "Org";
+    case target_kind::agent:
+      return "Agent";
+  }
+  return "Connection";
+}
+
+std::optional<backplane_target> decode_legacy_target(const rapidjson::Value& v) {
+  if (!v.IsObject() || v.MemberCount() != 1) return std::nullopt;
+  const auto& m = *v.MemberBegin();
+  if (!m.value.IsString()) return std::nullopt;
+  const std::string_view tag(m.name.GetString(), m.name.GetStringLength());
+  for (auto k : {target_kind::connection, target_kind::session, target_kind::user, target_kind::org,
+                 target_kind::agent})
+    if (tag == legacy_tag(k))
+      return backplane_target{k, std::string(m.value.GetString(), m.value.GetStringLength())};
+  return std::nullopt;
+}
+
+/// The reference envelope of §6.5 with our marker (decisions.md "Backplane over NATS").
+std::string legacy_envelope(const std::string& origin, const backplane_target& t,
+                            const std::string& event) {
+  rapidjson::StringBuffer buf;
+  protocol::json_writer w(buf);
+  w.StartObject();
+  protocol::write_key(w, "origin");
+  protocol::write_string(w, origin);
+  protocol::write_key(w, "target");
+  w.StartObject();
+  protocol::write_key(w, legacy_tag(t.kind));
+  protocol::write_string(w, t.id);
+  w.EndObject();
+  protocol::write_key(w, "event");
+  protocol::write_raw(w, event, rapidjson::kObjectType);
+  protocol::write_key(w, "smoothCpp");
+  w.Bool(true);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
 }  // namespace
 
 // Hashed containers: a connection that creates many sessions is associated with all
@@ -30,21 +174,51 @@ struct backplane_state {
   // one, else the orgs of the sessions it is associated with.
   std::unordered_map<std::string, std::string> principal_org_of;  // conn → org
   std::unordered_map<std::string, std::unordered_set<std::string>> association_orgs_of;
+
+  // ---- the bridge (all unused without a bus) ----
+  bus::message_bus_ptr bus;
+  backplane_options options;
+  std::shared_ptr<handoff> inbox;
+  caf::weak_actor_ptr self_ref;  // handlers hold it weakly: no cycle through the bus
+  std::unordered_set<backplane_target, target_hash> subscribed;
+  backplane_stats stats;
+  log_throttle drop_log, publish_log, subscribe_log;
   static inline const char* name = "backplane";
+
+  backplane_state() = default;
+  backplane_state(const backplane_state&) = delete;
+  backplane_state& operator=(const backplane_state&) = delete;
+  ~backplane_state() {
+    if (!bus) return;
+    for (const auto& t : subscribed) bus->unsubscribe(event_subject(t.kind, t.id));
+    if (options.legacy_subject) bus->unsubscribe(std::string(legacy_subject));
+  }
+
+  // ---- registry ----
+
+  void attach(const std::string& conn, net::event_sink_ptr sink) {
+    sinks[conn] = std::move(sink);
+    update_interest(backplane_target{target_kind::connection, conn});
+  }
 
   void detach(const std::string& conn) {
     sinks.erase(conn);
     principal_org_of.erase(conn);
     association_orgs_of.erase(conn);
     auto it = targets_of.find(conn);
-    if (it == targets_of.end()) return;
-    for (const auto& t : it->second) {
-      auto c = conns_of.find(t);
-      if (c == conns_of.end()) continue;
-      c->second.erase(conn);
-      if (c->second.empty()) conns_of.erase(c);  // prune empty targets
+    if (it != targets_of.end()) {
+      for (const auto& t : it->second) {
+        auto c = conns_of.find(t);
+        if (c == conns_of.end()) continue;
+        c->second.erase(conn);
+        if (c->second.empty()) {
+          conns_of.erase(c);  // prune empty targets
+          update_interest(t);
+        }
+      }
+      targets_of.erase(it);
     }
-    targets_of.erase(it);
+    update_interest(backplane_target{target_kind::connection, conn});
   }
 
   bool in_org(const std::string& conn, const std::string& org) const {
@@ -55,11 +229,12 @@ struct backplane_state {
 
   void associate(const std::string& conn, const backplane_target& t) {
     targets_of[conn].insert(t);
-    conns_of[t].insert(conn);
+    if (conns_of[t].insert(conn).second) update_interest(t);
   }
 
   /// Delivers to the connections of `t`; with `org`, only to connections in that org.
-  std::size_t publish(const backplane_target& t, const net::frame& f, const std::string* org) {
+  std::size_t deliver_local(const backplane_target& t, const net::frame& f,
+                            const std::string* org) {
     if (t.kind == target_kind::connection) return org && !in_org(t.id, *org) ? 0 : deliver(t.id, f);
     auto it = conns_of.find(t);
     if (it == conns_of.end()) return 0;
@@ -75,21 +250,198 @@ struct backplane_state {
     s->second->push(f);
     return 1;
   }
+
+  // ---- publish: local first, then exactly one bus message ----
+
+  std::size_t publish(const backplane_target& t, const net::frame& f, const std::string* org) {
+    const auto n = deliver_local(t, f, org);
+    if (!bus) return n;
+    const auto subject = event_subject(t.kind, t.id);
+    const bool sent =
+        org ? bus->publish_with_headers(subject, *f, {{org_header, encode_header_value(*org)}})
+            : bus->publish(subject, *f);
+    count_publish(sent, subject);
+    if (options.legacy_subject) {
+      const std::string subject_legacy(legacy_subject);
+      count_publish(bus->publish(subject_legacy, legacy_envelope(bus->origin(), t, *f)),
+                    subject_legacy);
+    }
+    return n;
+  }
+
+  void count_publish(bool sent, const std::string& subject) {
+    if (sent) {
+      ++stats.bus_published;
+      return;
+    }
+    ++stats.bus_publish_dropped;
+    if (publish_log.allow())
+      spdlog::warn("backplane: the bus refused a publish on {} ({} refused so far)", subject,
+                   stats.bus_publish_dropped);
+  }
+
+  // ---- interest ----
+
+  bool interested(const backplane_target& t) const {
+    return (t.kind == target_kind::connection && sinks.count(t.id) > 0) || conns_of.count(t) > 0;
+  }
+
+  void update_interest(const backplane_target& t) {
+    if (!bus) return;
+    const bool want = interested(t);
+    const bool have = subscribed.count(t) > 0;
+    if (want == have) return;
+    const auto subject = event_subject(t.kind, t.id);
+    if (!want) {
+      bus->unsubscribe(subject);
+      subscribed.erase(t);
+    } else if (bus->subscribe(subject, event_handler(t))) {
+      subscribed.insert(t);
+    } else if (subscribe_log.allow()) {
+      // Retried when the next connection associates with the target.
+      spdlog::warn("backplane: could not subscribe {}", subject);
+    }
+    stats.subscriptions = subscribed.size();
+  }
+
+  bus::bus_handler event_handler(const backplane_target& t) {
+    return [t, inbox = inbox, ref = self_ref](bus::bus_message&& m) {
+      auto strong = ref.lock();
+      if (!strong || !inbox->acquire()) return;
+      std::string org;
+      auto h = m.headers.find(org_header);
+      const bool scoped = h != m.headers.end();
+      if (scoped) org = std::move(h->second);
+      caf::anon_send(caf::actor_cast<caf::actor>(strong), bus_event_atom::value, t,
+                     std::move(m.payload), std::move(m.origin), scoped, std::move(org));
+    };
+  }
+
+  bus::bus_handler legacy_handler() {
+    return [inbox = inbox, ref = self_ref](bus::bus_message&& m) {
+      auto strong = ref.lock();
+      if (!strong || !inbox->acquire()) return;
+      caf::anon_send(caf::actor_cast<caf::actor>(strong), bus_legacy_atom::value,
+                     std::move(m.payload), std::move(m.origin));
+    };
+  }
+
+  // ---- inbound ----
+
+  void on_event(const backplane_target& t, std::string& payload, const std::string& origin,
+                bool scoped, const std::string& org_header_value) {
+    ++stats.bus_received;
+    if (!subscribed.count(t)) {
+      ++stats.ignored_unsubscribed;
+      return;
+    }
+    if (origin == bus->origin()) {  // the origin delivered locally already
+      ++stats.echo_skipped;
+      return;
+    }
+    const auto subject = event_subject(t.kind, t.id);
+    if (!valid_event(payload, subject)) return;
+    std::optional<std::string> org;
+    if (scoped && !(org = decode_header_value(org_header_value)))
+      return drop(stats.dropped_bad_envelope, "a malformed org header", subject);
+    stats.bus_delivered +=
+        deliver_local(t, net::make_frame(std::move(payload)), org ? &*org : nullptr);
+  }
+
+  void on_legacy(const std::string& payload, const std::string& origin) {
+    ++stats.bus_received;
+    const std::string subject(legacy_subject);
+    if (origin == bus->origin()) {
+      ++stats.echo_skipped;
+      return;
+    }
+    // Room for the envelope around an event of the frame limit.
+    if (payload.size() > options.max_frame_bytes + 4096) {
+      drop(stats.dropped_too_large, "larger than the frame limit", subject);
+      return;
+    }
+    rapidjson::Document doc;
+    if (!protocol::is_valid_utf8(payload))
+      return drop(stats.dropped_not_utf8, "not UTF-8", subject);
+    if (!protocol::parse_untrusted(doc, payload).ok || !doc.IsObject())
+      return drop(stats.dropped_not_json_object, "not a JSON object", subject);
+    if (auto marker = protocol::get_bool(doc, "smoothCpp"); marker && *marker) {
+      ++stats.echo_skipped;  // ours: its event-subject copy is the one we deliver
+      return;
+    }
+    if (auto o = protocol::get_string(doc, "origin"); o && *o == bus->origin()) {
+      ++stats.echo_skipped;
+      return;
+    }
+    const auto* target = protocol::get_member(doc, "target");
+    const auto* event = protocol::get_member(doc, "event");
+    auto t = target ? decode_legacy_target(*target) : std::nullopt;
+    if (!t || !event)
+      return drop(stats.dropped_bad_envelope, "an envelope without target and event", subject);
+    if (!event->IsObject())
+      return drop(stats.dropped_not_json_object, "an envelope whose event is not an object",
+                  subject);
+    auto json = protocol::to_compact_json(*event);
+    if (json.size() > options.max_frame_bytes)
+      return drop(stats.dropped_too_large, "larger than the frame limit", subject);
+    stats.bus_delivered += deliver_local(*t, net::make_frame(std::move(json)), nullptr);
+  }
+
+  /// The checks of every inbound event (decisions.md): dropped, counted and logged.
+  bool valid_event(const std::string& payload, const std::string& subject) {
+    if (payload.size() > options.max_frame_bytes) {
+      drop(stats.dropped_too_large, "larger than the frame limit", subject);
+      return false;
+    }
+    if (!protocol::is_valid_utf8(payload)) {
+      drop(stats.dropped_not_utf8, "not UTF-8", subject);
+      return false;
+    }
+    protocol::frame_document doc;
+    if (!protocol::parse_untrusted(doc, payload).ok || !doc.value().IsObject()) {
+      drop(stats.dropped_not_json_object, "not a JSON object", subject);
+      return false;
+    }
+    return true;
+  }
+
+  void drop(std::uint64_t& counter, const char* why, const std::string& subject) {
+    ++counter;
+    if (drop_log.allow())
+      spdlog::warn("backplane: dropped a bus message on {}: {} ({} such so far)", subject, why,
+                   counter);
+  }
+
+  backplane_stats snapshot() const {
+    auto s = stats;
+    if (inbox) s.dropped_handoff = inbox->dropped.load(std::memory_order_relaxed);
+    return s;
+  }
 };
 
 // The unused argument: CAF 0.17.6 binds a reference to a null tuple when a
 // function-based actor is spawned without arguments (UBSan, stack.md §12).
 static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_state>* self,
-                                              bool /*unused*/) {
+                                              bus::message_bus_ptr bus, backplane_options options) {
   self->set_default_handler(log_unexpected("backplane"));
+  auto& st = self->state;
+  st.options = options;
+  if (bus) {
+    st.bus = std::move(bus);
+    st.inbox = std::make_shared<handoff>(options.max_handoff);
+    st.self_ref = caf::actor_cast<caf::weak_actor_ptr>(self);
+    if (options.legacy_subject &&
+        !st.bus->subscribe(std::string(legacy_subject), st.legacy_handler()))
+      spdlog::warn("backplane: could not subscribe {}", legacy_subject);
+  }
   return {
       [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink) {
-        self->state.sinks[conn] = std::move(sink);
+        self->state.attach(conn, std::move(sink));
       },
       [self](attach_atom, const std::string& conn, net::event_sink_ptr& sink,
              const std::string& principal_org) {
-        self->state.sinks[conn] = std::move(sink);
         if (!principal_org.empty()) self->state.principal_org_of[conn] = principal_org;
+        self->state.attach(conn, std::move(sink));
       },
       [self](detach_atom, const std::string& conn) { self->state.detach(conn); },
       [self](associate_atom, const std::string& conn, const backplane_target& t) {
@@ -97,8 +449,8 @@ static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_stat
       },
       [self](associate_atom, const std::string& conn, const backplane_target& t,
              const std::string& org) {
-        self->state.associate(conn, t);
         self->state.association_orgs_of[conn].insert(org);
+        self->state.associate(conn, t);
       },
       [self](publish_atom, const backplane_target& t, const net::frame& f) -> std::size_t {
         return self->state.publish(t, f, nullptr);
@@ -106,11 +458,28 @@ static caf::behavior backplane_actor_behavior(caf::stateful_actor<backplane_stat
       [self](publish_atom, const backplane_target& t, const net::frame& f,
              const std::string& org) -> std::size_t { return self->state.publish(t, f, &org); },
       [self](count_atom) -> std::size_t { return self->state.sinks.size(); },
+      [self](caf::get_atom) -> backplane_stats { return self->state.snapshot(); },
+      [self](bus_event_atom, const backplane_target& t, std::string& payload,
+             const std::string& origin, bool scoped, const std::string& org) {
+        if (!self->state.bus) return;
+        self->state.inbox->release();
+        self->state.on_event(t, payload, origin, scoped, org);
+      },
+      [self](bus_legacy_atom, const std::string& payload, const std::string& origin) {
+        if (!self->state.bus) return;
+        self->state.inbox->release();
+        self->state.on_legacy(payload, origin);
+      },
   };
 }
 
 caf::actor spawn_backplane(caf::actor_system& sys) {
-  return sys.spawn(backplane_actor_behavior, true);
+  return spawn_backplane(sys, nullptr, backplane_options{});
+}
+
+caf::actor spawn_backplane(caf::actor_system& sys, bus::message_bus_ptr bus,
+                           backplane_options options) {
+  return sys.spawn(backplane_actor_behavior, std::move(bus), options);
 }
 
 }  // namespace so::actors

@@ -66,7 +66,7 @@ static caf::behavior confirmation_actor_behavior(caf::stateful_actor<confirmatio
                   if (st.decided) return;
                   if (retired || st.taken) {
                     // Retired, or a confirmer took us but never delivered: time out.
-                    release(confirmation_verdict{verdict_kind::timed_out, nullptr});
+                    release(confirmation_verdict{verdict_kind::timed_out, nullptr, {}});
                     return;
                   }
                   st.taken = true;  // give the confirmer a grace period to deliver
@@ -74,7 +74,7 @@ static caf::behavior confirmation_actor_behavior(caf::stateful_actor<confirmatio
                 },
                 [release](caf::error&) {
                   // The session is gone: nobody can confirm any more.
-                  release(confirmation_verdict{verdict_kind::timed_out, nullptr});
+                  release(confirmation_verdict{verdict_kind::timed_out, nullptr, {}});
                 });
       },
   };

@@ -1,6 +1,8 @@
 #include "actors/connection_actor.hpp"
 
+#include "actors/control_ask.hpp"
 #include "actors/storage_calls.hpp"
+#include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "actors/widget_policy_lookup.hpp"
 #include "adapters/auth/session_org.hpp"
@@ -31,8 +33,15 @@ struct connection_state {
   connection_identity id;
   net::event_sink_ptr sink;
   /// The turn this connection started last (weak: never keeps it alive). The only
-  /// turn its `cancel` may reach; once it ended, a cancel is a no-op.
+  /// turn its `cancel` reaches directly; once it ended, a cancel is a no-op.
   caf::actor_addr own_turn;
+  /// The session (weak) of the parked turn this connection confirmed last in this
+  /// process: its `cancel` also goes there, and the turn obeys only if this connection
+  /// carries it (the starter's socket was gone, so the rest of the turn came here).
+  caf::actor_addr confirmed_session;
+  /// The session id of the turn this connection confirmed last on ANOTHER process
+  /// (over the bus): its `cancel` goes to that session's control subject.
+  std::string confirmed_remote_session;
   /// Conversations this connection may reach under its scope (connection_scope.hpp):
   /// the ones it created (the only ones a `denied` connection reaches) and, for a
   /// `user` scope, the ones found owned by its email (a cache: each costs a storage
@@ -413,6 +422,41 @@ void on_send_message(self_ptr self, protocol::send_message_action& a) {
   start_turn(self, std::move(a), dead_session_retries);
 }
 
+std::string confirm_ack(const connection_state& st, const protocol::confirm_tool_action& a) {
+  return ev::immediate_response(a.rid, 200,
+                                a.approved ? "Tool action approved" : "Tool action rejected",
+                                ev::confirm_ack_data(a.session_id, a.approved), st.now_ms());
+}
+
+/// Nothing waits here: the session's turn may be parked on another process. Ask its
+/// owner over the bus (actors/turn_control.hpp); without a bus, or with no owner, no
+/// reply, a timeout or a refusal, the answer is the local one (NO_PENDING_CONFIRMATION).
+template <class NoPending>
+void confirm_remote(self_ptr self, const protocol::confirm_tool_action& a, NoPending no_pending) {
+  auto& st = self->state;
+  if (!st.svc->bus) return no_pending();
+  // The ack cannot be overtaken by the resumed turn's events: the owner publishes its
+  // reply before it lets the turn go on (session_actor.cpp), so each of those events is
+  // published after the reply by the same bus client; the bus delivers one publisher's
+  // messages in publish order (memory_broker: one delivery thread; NATS: one connection,
+  // dispatched in order by our bus), and `on_ok` pushes the ack on the thread that
+  // delivers the reply, before it returns. The events reach the socket later still
+  // (through the backplane actor).
+  auto ack = net::make_frame(confirm_ack(st, a));
+  auto ask = spawn_control_ask(self->system(), st.svc->bus, a.session_id,
+                               confirm_request_payload(a.approved, st.id.connection_id),
+                               [sink = st.sink, ack] { sink->push(ack); });
+  // Longer than the bus timeout: the bus always decides first, so an ack pushed by
+  // `on_ok` is never followed by an error from here.
+  self->request(ask, control_request_timeout + actor_timeout, run_atom::value)
+      .await(
+          [self, a, no_pending](bool ok) {
+            if (!ok) return no_pending();
+            self->state.confirmed_remote_session = a.session_id;
+          },
+          [no_pending](caf::error&) { no_pending(); });
+}
+
 void on_confirm(self_ptr self, protocol::confirm_tool_action& a) {
   auto no_pending = [self, rid = a.rid, id = a.session_id] {
     self->state.error(rid, codes::no_pending_confirmation, no_pending_text(id));
@@ -420,22 +464,22 @@ void on_confirm(self_ptr self, protocol::confirm_tool_action& a) {
   with_session(
       self, a.session_id,
       [self, a, no_pending](session_ref& ref) {
+        auto session = ref.actor;
         self->request(ref.actor, actor_timeout, take_atom::value)
             .await(
-                [self, a, no_pending](pending_confirmation& p) {
-                  if (!p.confirmation) return no_pending();
+                [self, a, no_pending, session](pending_confirmation& p) {
+                  if (!p.confirmation) return confirm_remote(self, a, no_pending);
                   auto conf = p.confirmation;
                   auto kind = a.approved ? verdict_kind::approved : verdict_kind::denied;
                   // Step 1: hand the verdict over; step 2 (begin) only after our ack is queued.
                   self->request(conf, actor_timeout, verdict_atom::value,
-                                confirmation_verdict{kind, self->state.sink})
+                                confirmation_verdict{kind, self->state.sink,
+                                                     self->state.id.connection_id})
                       .await(
-                          [self, a, conf](caf::ok_atom) {
+                          [self, a, conf, session](caf::ok_atom) {
                             auto& st = self->state;
-                            st.send(ev::immediate_response(
-                                a.rid, 200,
-                                a.approved ? "Tool action approved" : "Tool action rejected",
-                                ev::confirm_ack_data(a.session_id, a.approved), st.now_ms()));
+                            st.send(confirm_ack(st, a));
+                            st.confirmed_session = session.address();
                             self->send(conf, begin_atom::value);
                           },
                           [self, a](caf::error&) {
@@ -450,11 +494,23 @@ void on_confirm(self_ptr self, protocol::confirm_tool_action& a) {
 }
 
 void on_cancel(self_ptr self, protocol::cancel_action&) {
-  // cancel.schema.json: `sessionId` is advisory; only this connection's own turn is
-  // cancelled, and cancelling resolves no session (no association with it).
-  // A cancel never answers by itself: the turn emits `cancelled`, or nothing happens.
-  if (auto turn = caf::actor_cast<caf::actor>(self->state.own_turn))
-    self->send(turn, cancel_atom::value);  // an ended turn ignores it
+  // cancel.schema.json: `sessionId` is advisory; only the turn this connection carries
+  // is cancelled (the one it started, or one it confirmed whose rest came here), and
+  // cancelling resolves no session (no association with it). Each target below checks
+  // that this connection carries its turn. A cancel never answers by itself: the turn
+  // emits `cancelled`, or nothing happens.
+  auto& st = self->state;
+  const auto& me = st.id.connection_id;
+  if (auto turn = caf::actor_cast<caf::actor>(st.own_turn))
+    self->send(turn, cancel_atom::value, me);  // an ended turn ignores it
+  if (auto session = caf::actor_cast<caf::actor>(st.confirmed_session))
+    self->send(session, cancel_atom::value, me);
+  if (!st.confirmed_remote_session.empty() && st.svc->bus) {
+    // Fire and forget: no owner (the turn ended) or no reply means nothing to cancel.
+    st.svc->bus->request(turn_control_subject(st.confirmed_remote_session),
+                         cancel_request_payload(me), control_request_timeout,
+                         [](adapters::backplane::bus_reply&&) {});
+  }
 }
 
 void dispatch(self_ptr self, protocol::action& act) {

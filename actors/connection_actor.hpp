@@ -6,7 +6,11 @@
 // request order (protocol.md §1.5) while the turn it started streams on its own.
 // It owns the connection's identity and outbound sink; on close it detaches
 // from the backplane and quits (a running turn is not cancelled: decisions.md).
-// `cancel` reaches only the turn this connection started (sessionId is advisory).
+// `cancel` reaches only the turn this connection carries: the one it started, or one it
+// confirmed whose rest came to it (sessionId is advisory). With a message bus
+// (services::bus), `confirm_tool_action` that finds nothing parked in this process asks
+// the session's owner process, and `cancel` of a turn confirmed there goes there too
+// (actors/turn_control.hpp).
 // `create_conversation_session` first passes the widget embed policy (admin-auth.md §4.4);
 // an asynchronous policy lookup is awaited like a storage call, so later frames wait.
 // Identity (docs/tenancy.md): a verified principal's access context filters every

@@ -7,6 +7,7 @@
 
 #include "actors/connection_scope.hpp"
 #include "adapters/auth/principal.hpp"
+#include "adapters/backplane/message_bus.hpp"
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/llm/llm_types.hpp"
 #include "adapters/storage/storage.hpp"
@@ -48,12 +49,20 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using verdict_atom = caf::atom_constant<caf::atom("verdict")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using begin_atom = caf::atom_constant<caf::atom("begin")>;
+/// From a turn to its session: the turn won the session's turn lease in storage.
+using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
+// turn control across processes (actors/turn_control.hpp): a request of the session's
+// control subject, handed from the bus thread to the session actor
+using control_atom = caf::atom_constant<caf::atom("control")>;
 // backplane
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using associate_atom = caf::atom_constant<caf::atom("associate")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
+// backplane, from its own bus handlers only
+using bus_event_atom = caf::atom_constant<caf::atom("busevent")>;
+using bus_legacy_atom = caf::atom_constant<caf::atom("buslegacy")>;
 // activity registry
 using track_atom = caf::atom_constant<caf::atom("track")>;
 using await_atom = caf::atom_constant<caf::atom("await")>;
@@ -115,7 +124,11 @@ enum class verdict_kind { approved, denied, timed_out };
 struct confirmation_verdict {
   verdict_kind kind = verdict_kind::denied;
   /// The confirming connection: the turn continues there if its own socket is gone.
+  /// For a confirmer on another process, a remote_sink (actors/remote_sink.hpp).
   net::event_sink_ptr confirmer;
+  /// That connection's id: once the turn continues there, the one connection whose
+  /// `cancel` reaches the turn (besides none: the starter's socket is gone).
+  std::string confirmer_connection_id;
 };
 
 // ---- turns ----------------------------------------------------------------------------------
@@ -171,6 +184,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::tool_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::backplane_target)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::activity_kind)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::live_counts)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::adapters::backplane::bus_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::net::frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::net::event_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::protocol::session)

@@ -1,7 +1,9 @@
 #include "actors/session_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/remote_sink.hpp"
 #include "actors/turn_actor.hpp"
+#include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "protocol/events.hpp"
 
@@ -12,13 +14,17 @@ namespace so::actors {
 struct session_state {
   services_ptr svc;
   protocol::session record;
-  caf::actor turn;        ///< the active turn, if any
-  caf::actor pending;     ///< the pending confirmation, if any
-  bool draining = false;  ///< shutdown began: no new turn starts (SERVER_DRAINING)
+  caf::actor turn;            ///< the active turn, if any
+  bool turn_claimed = false;  ///< `turn` holds the storage turn lease (it said `claimed`)
+  caf::actor pending;         ///< the pending confirmation, if any
+  bool draining = false;      ///< shutdown began: no new turn starts (SERVER_DRAINING)
+  /// The control subject, subscribed while `turn` or `pending` (null without a bus).
+  std::unique_ptr<turn_control> control;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   static inline const char* name = "session";
 
-  // A dying session takes its turn (and, through the turn, its confirmation) along.
+  // A dying session takes its turn (and, through the turn, its confirmation) along;
+  // `control` unsubscribes as it goes.
   ~session_state() {
     if (turn) caf::anon_send_exit(turn, caf::exit_reason::user_shutdown);
     if (pending) caf::anon_send_exit(pending, caf::exit_reason::user_shutdown);
@@ -28,7 +34,56 @@ struct session_state {
   bool idle(std::chrono::steady_clock::duration limit) const {
     return !turn && !pending && std::chrono::steady_clock::now() - last_activity >= limit;
   }
+  /// Called after every change of `turn`, `turn_claimed` or `pending`. A turn counts
+  /// once it holds the lease: one that another process's lease refuses never answers
+  /// that session's control requests (the owner's process does).
+  void sync_control() {
+    if (control) control->want((turn && turn_claimed) || pending);
+  }
 };
+
+namespace {
+
+using session_ptr = caf::stateful_actor<session_state>*;
+
+/// A confirm from another process: take the pending confirmation as a local confirmer
+/// would, record the verdict with a remote sink for the asker's connection, reply, and
+/// only then release the verdict to the turn (`begin`). Ordering: the reply is published
+/// before `begin` is sent, so every event of the resumed turn is published after it by
+/// this same bus; the asker pushes its 200 ack on the thread that delivers the reply,
+/// before any later message of ours is delivered (actors/connection_actor.cpp).
+void remote_confirm(session_ptr self, const control_request& req, const std::string& reply_to) {
+  auto& s = self->state;
+  auto conf = s.pending;
+  s.pending = nullptr;  // taken: a duplicate confirm (local or remote) finds nothing
+  s.sync_control();
+  if (!conf) return s.control->reply(reply_to, false);
+  confirmation_verdict v{req.approved ? verdict_kind::approved : verdict_kind::denied,
+                         make_remote_sink(s.control->bus(), req.connection_id), req.connection_id};
+  self->request(conf, std::chrono::seconds(10), verdict_atom::value, std::move(v))
+      .then(
+          [self, conf, reply_to](caf::ok_atom) {
+            if (self->state.control) self->state.control->reply(reply_to, true);
+            self->send(conf, begin_atom::value);
+          },
+          [self, reply_to](caf::error&) {
+            if (self->state.control) self->state.control->reply(reply_to, false);
+          });
+}
+
+void on_control(session_ptr self, adapters::backplane::bus_message& m) {
+  auto& s = self->state;
+  s.control->handled();
+  s.touch();
+  auto req = parse_control_request(m.payload);
+  if (!req) return s.control->reply(m.reply, false);
+  if (req->what == control_request::op::confirm) return remote_confirm(self, *req, m.reply);
+  // cancel: the turn decides (only the connection carrying it may cancel it).
+  if (s.turn) self->send(s.turn, cancel_atom::value, req->connection_id);
+  s.control->reply(m.reply, static_cast<bool>(s.turn));
+}
+
+}  // namespace
 
 static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* self,
                                             services_ptr svc, protocol::session record,
@@ -37,12 +92,18 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
   st.svc = std::move(svc);
   st.record = std::move(record);
   st.draining = draining;
+  if (st.svc->bus)
+    st.control = std::make_unique<turn_control>(st.svc->bus, st.record.session_id, self->address());
   self->set_default_handler(log_unexpected("session"));
 
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
-    if (s.turn && s.turn.address() == dm.source) s.turn = nullptr;
+    if (s.turn && s.turn.address() == dm.source) {
+      s.turn = nullptr;
+      s.turn_claimed = false;
+    }
     if (s.pending && s.pending.address() == dm.source) s.pending = nullptr;
+    s.sync_control();
   });
 
   const auto idle_limit = st.svc->config.session_idle_timeout;
@@ -55,11 +116,13 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         // Draining wins over everything: the shutdown's "no live turn" check must stay true.
         if (s.draining) return turn_admission{admission::draining, nullptr};
         if (s.turn) return turn_admission{admission::busy, nullptr};
+        s.turn_claimed = false;
         // The 202 ack is the turn's first event, pushed once its user message is
         // committed (README "Durability"): an acknowledged message survives a crash.
         s.turn = spawn_turn(self->system(), turn_spec{s.svc, caf::actor_cast<caf::actor>(self),
                                                       s.record, std::move(req)});
         self->monitor(s.turn);
+        s.sync_control();
         // Tracked before the reply: whoever learns of this turn through us also
         // finds it in the registry (send enqueues at once between local actors).
         self->send(s.svc->registry, track_atom::value, activity_kind::turn, s.turn);
@@ -70,11 +133,19 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         s.touch();
         if (s.turn && self->current_sender() == s.turn.address()) {
           s.turn = nullptr;
+          s.turn_claimed = false;
           // Turn end retires any registration (engine.md §5.8).
           if (s.pending) caf::anon_send_exit(s.pending, caf::exit_reason::user_shutdown);
           s.pending = nullptr;
+          s.sync_control();
         }
         return caf::ok_atom::value;
+      },
+      [self](claimed_atom) {
+        auto& s = self->state;
+        if (!s.turn || self->current_sender() != s.turn.address()) return;
+        s.turn_claimed = true;
+        s.sync_control();
       },
       [self](drain_atom) -> caf::ok_atom {
         self->state.draining = true;
@@ -85,6 +156,7 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         s.touch();
         s.pending = confirmation;  // one slot per session: a newer park replaces
         self->monitor(confirmation);
+        s.sync_control();
         return caf::ok_atom::value;
       },
       [self](take_atom) -> pending_confirmation {
@@ -92,13 +164,23 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         s.touch();
         pending_confirmation out{s.pending};
         s.pending = nullptr;  // taken: a duplicate confirm finds nothing
+        s.sync_control();
         return out;
       },
       [self](retire_atom, const caf::actor& confirmation) -> bool {
         auto& s = self->state;
         if (s.pending != confirmation) return false;  // already taken by a confirmer
         s.pending = nullptr;
+        s.sync_control();
         return true;
+      },
+      [self](cancel_atom, const std::string& connection_id) {
+        // From a connection that confirmed a parked turn of this session: the turn
+        // cancels only if that connection carries it now.
+        if (auto& turn = self->state.turn) self->send(turn, cancel_atom::value, connection_id);
+      },
+      [self](control_atom, adapters::backplane::bus_message& m) {
+        if (self->state.control) on_control(self, m);
       },
       [self](caf::get_atom) {
         auto& s = self->state;

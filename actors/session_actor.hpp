@@ -12,19 +12,27 @@
 //
 // Once drained (shutdown) it starts no turn any more, so a frame still queued
 // somewhere when SIGTERM arrived cannot start a turn after the drain's "no live
-// turn" check; the connection answers SERVER_DRAINING. A `cancel` never passes
-// through here: a connection cancels only the turn it started (the turn actor
-// handed back in `turn_admission`), whatever session it names.
+// turn" check; the connection answers SERVER_DRAINING. A connection cancels the
+// turn it started straight through the turn actor handed back in `turn_admission`;
+// one that confirmed a parked turn here cancels through `(cancel, connection id)`, which
+// the turn obeys only if that connection carries it (its sink gets the turn's events).
+//
+// With a message bus (services::bus), the session subscribes its control subject while
+// it holds a turn or a pending confirmation (actors/turn_control.hpp), so another
+// process can confirm (with a remote_sink for its connection) or cancel that turn.
 //
 // Messages:
 //   (startturn, turn_request) -> turn_admission   started (202 ack pushed, turn spawned and
 //                                                 tracked), busy, or draining
 //   (turnend) -> ok                               from the turn: release the slot
+//   (claimed)                                     from the turn: it holds the turn lease
 //   (drain) -> ok                                 from the directory: refuse turns from now on
 //   (park, confirmation actor) -> ok              from the turn: register a pending call
 //   (take) -> pending_confirmation                hand the pending call to one confirmer
 //   (retire, confirmation actor) -> bool          from a timing-out confirmation: still pending?
 //   (get) -> live_counts                          this session's turn (0/1) and pending (0/1)
+//   (cancel, connection id)                       forwarded to the turn (it checks the id)
+//   (control, bus_message)                        a control-subject request (turn_control.hpp)
 #pragma once
 
 #include "actors/services.hpp"

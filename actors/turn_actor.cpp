@@ -25,6 +25,9 @@ namespace tools = adapters::tools;
 struct turn_state {
   turn_spec spec;
   net::event_sink_ptr sink;
+  /// The connection `sink` belongs to: the starter's, or a confirmer's once the turn
+  /// moved there. The only connection whose `cancel` reaches this turn.
+  std::string sink_connection_id;
   tools::tool_registry tools;
   tools::tool_context tool_ctx;
   std::vector<llm::chat_message> conversation;
@@ -350,7 +353,10 @@ void on_verdict(self_ptr self, confirmation_verdict& v) {
   st.confirmation = nullptr;
   if (st.finished) return;
   // The original socket is gone: continue on the connection that confirmed.
-  if (v.confirmer && !st.sink->is_open()) st.sink = v.confirmer;
+  if (v.confirmer && !st.sink->is_open()) {
+    st.sink = v.confirmer;
+    st.sink_connection_id = v.confirmer_connection_id;
+  }
   switch (v.kind) {
     case verdict_kind::approved:
       return execute(self);
@@ -515,6 +521,8 @@ void start(self_ptr self) {
         st.prelude_done = true;
         if (!pre.claimed) return refuse(self);
         st.lease_held = true;
+        // The session answers this session's control subject from now on.
+        self->send(st.spec.session, claimed_atom::value);
         schedule_renew(self);
         st.ack();  // the user message is committed: now acknowledge it
         if (st.cancel_requested) return cancel(self);
@@ -554,6 +562,7 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
   auto& st = self->state;
   st.spec = std::move(spec);
   st.sink = st.spec.request.sink;
+  st.sink_connection_id = st.spec.request.connection_id;
   self->set_default_handler(log_unexpected("turn"));
   self->send(self, begin_atom::value);
   return {
@@ -566,6 +575,10 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
       },
       [self](verdict_atom, confirmation_verdict& v) { on_verdict(self, v); },
       [self](cancel_atom) { cancel(self); },
+      [self](cancel_atom, const std::string& connection_id) {
+        // Only the connection that carries the turn (its sink) may cancel it.
+        if (connection_id == self->state.sink_connection_id) cancel(self);
+      },
       [self](renew_atom) { renew(self); },
   };
 }

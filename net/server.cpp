@@ -318,7 +318,10 @@ void server::impl::boot() {
       *sys, opts.storage, opts.knowledge_base,
       actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout});
   svc->bus = opts.bus;  // null: this process alone
-  svc->backplane = actors::spawn_backplane(*sys);
+  svc->backplane = actors::spawn_backplane(
+      *sys, svc->bus,
+      actors::backplane_options{cfg.nats_legacy_subject, cfg.max_frame_bytes,
+                                actors::backplane_options{}.max_handoff});
   svc->registry = actors::spawn_activity_registry(*sys);
   svc->knowledge_search = actors::make_knowledge_search(svc->storage);
   svc->widget_policies = widget;
@@ -517,6 +520,9 @@ server_stats server::stats() {
           [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
   self->request(impl_->svc->backplane, 5s, actors::count_atom::value)
       .receive([&](std::size_t n) { out.attached_connections = n; },
+               [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
+  self->request(impl_->svc->backplane, 5s, caf::get_atom::value)
+      .receive([&](const actors::backplane_stats& b) { out.backplane = b; },
                [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
   out.unexpected_messages = actors::unexpected_message_count(*impl_->sys);
   if (const auto* lst = impl_->lst.get()) {

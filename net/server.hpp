@@ -12,6 +12,7 @@
 // be called from any thread.
 #pragma once
 
+#include "actors/backplane_actor.hpp"
 #include "adapters/auth/authenticator.hpp"
 #include "adapters/auth/widget_policy_provider.hpp"
 #include "adapters/backplane/message_bus.hpp"
@@ -65,7 +66,7 @@ struct server_options {
   /// Test seam: the broker link (e.g. a memory_broker's bus shared by two in-process
   /// servers). Default: from config (SMOOTH_AGENT_BACKPLANE=nats), else none.
   adapters::backplane::message_bus_ptr bus;
-  http_client_options http;                     ///< outbound HTTP (gateway, webhooks)
+  http_client_options http;  ///< outbound HTTP (gateway, webhooks)
   /// Test seam: replaces the authenticator the auth mode of `config` selects.
   adapters::auth::authenticator_ptr authenticator;
   /// Test seam: replaces the embed-policy provider the config selects (admin-auth.md §4.2).
@@ -89,6 +90,8 @@ struct server_stats {
   std::uint64_t inbound_peak_bytes = 0;
   /// Messages an actor did not expect (logged and dropped; a bug in the sender).
   std::uint64_t unexpected_messages = 0;
+  /// The backplane bridge's counters (all zero without a bus).
+  actors::backplane_stats backplane;
 };
 
 class server {

@@ -180,11 +180,17 @@ class memory_bus final : public message_bus {
   const std::string& origin() const override { return origin_; }
 
   bool publish(const std::string& subject, std::string_view payload) override {
+    return publish_with_headers(subject, payload, {});
+  }
+
+  bool publish_with_headers(const std::string& subject, std::string_view payload,
+                            const bus_headers& headers) override {
     auto b = broker_.lock();
     if (b && payload.size() <= b->max_payload) {
       std::lock_guard lk(b->m);
       if (!b->down && !b->stop &&
-          b->enqueue_locked({bus_message{subject, std::string(payload), origin_, {}}, {}})) {
+          b->enqueue_locked(
+              {bus_message{subject, std::string(payload), origin_, {}, headers}, {}})) {
         counters_->published++;
         return true;
       }
@@ -243,7 +249,7 @@ class memory_bus final : public message_bus {
       return;
     }
     auto inbox = std::string(inbox_prefix) + std::to_string(b->next_inbox++);
-    if (!b->enqueue_locked({bus_message{subject, std::string(payload), origin_, inbox}, {}})) {
+    if (!b->enqueue_locked({bus_message{subject, std::string(payload), origin_, inbox, {}}, {}})) {
       lk.unlock();
       counters_->publish_dropped++;
       return done(bus_reply{request_outcome::failed, {}});

@@ -21,12 +21,17 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace so::adapters::backplane {
+
+/// Extra message headers besides the origin (name → value; NATS message headers).
+/// The backplane carries the org of an org-restricted publish in one (`Smooth-Org`).
+using bus_headers = std::map<std::string, std::string>;
 
 /// One message as a bus hands it to a subscriber.
 struct bus_message {
@@ -36,6 +41,8 @@ struct bus_message {
   std::string origin;
   /// Where a reply goes (non-empty for a request); answer with `message_bus::publish`.
   std::string reply;
+  /// Every header of the message except the origin one (empty for most messages).
+  bus_headers headers;
 };
 
 /// Called once per message on a bus thread; must not block.
@@ -80,6 +87,16 @@ class message_bus {
   /// message was dropped (counted): larger than the broker's max payload, the
   /// reconnect buffer full during an outage, or the bus closed.
   virtual bool publish(const std::string& subject, std::string_view payload) = 0;
+
+  /// As `publish`, and the subscribers also receive `headers` in `bus_message::headers`.
+  /// The default refuses (returns false, nothing sent): a bus that cannot carry the
+  /// headers must not deliver the message without them, since a header may restrict
+  /// who the message is for (the backplane's org scope). A real bus overrides it.
+  virtual bool publish_with_headers(const std::string& subject, std::string_view payload,
+                                    const bus_headers& headers) {
+    (void)subject, (void)payload, (void)headers;
+    return false;
+  }
 
   /// Starts delivering `subject` to `handler`. One handler per subject: subscribing a
   /// subject twice replaces nothing and returns false. False also when the bus is closed.

@@ -56,7 +56,7 @@ TEST_CASE_METHOD(pending_confirmation,
     bool accepted = false;
     confirmer
         ->request(conf, 5s, verdict_atom::value,
-                  confirmation_verdict{verdict_kind::approved, nullptr})
+                  confirmation_verdict{verdict_kind::approved, nullptr, {}})
         .receive([&](caf::ok_atom) { accepted = true; },
                  [](caf::error& e) { FAIL(caf::to_string(e)); });
     REQUIRE(accepted);
@@ -70,13 +70,14 @@ TEST_CASE_METHOD(pending_confirmation,
                  "confirmation: a live confirmer's verdict waits for its begin", "[actors][hitl]") {
   caf::scoped_actor confirmer{sys};
   confirmer
-      ->request(conf, 5s, verdict_atom::value, confirmation_verdict{verdict_kind::denied, nullptr})
+      ->request(conf, 5s, verdict_atom::value,
+                confirmation_verdict{verdict_kind::denied, nullptr, {}})
       .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   // A second verdict is refused: it was decided.
   bool refused = false;
   confirmer
       ->request(conf, 5s, verdict_atom::value,
-                confirmation_verdict{verdict_kind::approved, nullptr})
+                confirmation_verdict{verdict_kind::approved, nullptr, {}})
       .receive([](caf::ok_atom) {}, [&](caf::error&) { refused = true; });
   CHECK(refused);
   CHECK_FALSE(verdict_within(turn, 1s).has_value());  // nothing before `begin`

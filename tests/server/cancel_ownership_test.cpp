@@ -85,3 +85,65 @@ TEST_CASE("cancel: my own cancel after my turn ended is a no-op on a later turn 
 }
 
 }  // namespace so::test::turns
+
+namespace so::test::turns {
+
+TEST_CASE(
+    "cancel: a connection that confirmed a parked turn whose socket was gone carries it "
+    "and cancels it",
+    "[hitl]") {
+  confirming_server fx({tool_call("delete_record", R"({"id":"42"})"),
+                        tool_call("delete_record", R"({"id":"43"})"), text("never")});
+  std::string sid;
+  {
+    auto a = connect(*fx.server);
+    sid = create_session(*a);
+    park_on_confirmation(*a, sid, "r-a");
+    a->close();
+  }
+  require_attached(*fx.server, 0);
+  auto b = connect(*fx.server);
+  confirm(*b, sid, true, "r-yes");
+  CHECK(expect(*b, "immediate_response").integer("/status") == 200);
+  // The rest of the turn came here: the tool result, then the second park.
+  CHECK(expect(*b, "stream_chunk").chunk_kind() == "toolResult");
+  expect(*b, "write_confirmation_required");
+  CHECK(expect(*b, "stream_chunk").chunk_kind() == "toolCall");
+
+  cancel(*b, "r-stop");
+  auto frames = read_turn(*b, "r-a", 5s);
+  REQUIRE(frames.size() == 1);
+  require_cancelled(frames.back(), "r-a");
+  CHECK(fx.script->remaining() == 1);
+  require_quiescent(*fx.server);
+}
+
+TEST_CASE(
+    "cancel: a connection that confirmed while the starter is still connected does not "
+    "carry the turn and cancels nothing",
+    "[hitl]") {
+  confirming_server fx({tool_call("delete_record", R"({"id":"42"})"),
+                        tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
+  auto a = connect(*fx.server);
+  auto b = connect(*fx.server);
+  const auto sid = create_session(*a);
+  park_on_confirmation(*a, sid, "r-a");
+  confirm(*b, sid, true, "r-yes");
+  CHECK(expect(*b, "immediate_response").integer("/status") == 200);
+  // The turn goes on on A's (open) socket and parks again there.
+  CHECK(expect(*a, "stream_chunk").chunk_kind() == "toolResult");
+  expect(*a, "write_confirmation_required");
+  CHECK(expect(*a, "stream_chunk").chunk_kind() == "toolCall");
+
+  cancel(*b, "r-b-stop", sid);
+  require_pong_next(*b);
+  // B's cancel reached the turn before A's verdict does (one session orders both).
+  confirm(*a, sid, true, "r-yes-2");
+  CHECK(expect(*a, "immediate_response").integer("/status") == 200);
+  auto frames = read_turn(*a, "r-a");
+  require_reply(frames.back(), "r-a", "a finished");
+  CHECK(of_type(frames, "cancelled").empty());
+  require_quiescent(*fx.server);
+}
+
+}  // namespace so::test::turns

@@ -1,0 +1,73 @@
+#include "actors/backplane_subjects.hpp"
+
+namespace so::actors {
+
+namespace {
+
+bool plain_byte(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '@' || c == ':' || c == '+' || c == '=';
+}
+
+// Verbatim only when every token is non-empty: an empty id, a leading or trailing
+// dot, or ".." would make an invalid subject.
+bool verbatim(std::string_view id) {
+  if (id.empty() || id.front() == '.' || id.back() == '.') return false;
+  if (id.find("..") != std::string_view::npos) return false;
+  for (unsigned char c : id)
+    if (!plain_byte(c) && c != '.') return false;
+  return true;
+}
+
+const char* kind_token(target_kind kind) {
+  switch (kind) {
+    case target_kind::connection:
+      return "conn";
+    case target_kind::session:
+      return "session";
+    case target_kind::user:
+      return "user";
+    case target_kind::org:
+      return "org";
+    case target_kind::agent:
+      return "agent";
+  }
+  return "conn";
+}
+
+}  // namespace
+
+std::string encode_subject_id(std::string_view id) {
+  // An empty id still needs a token: "%" alone never comes out of an encoded byte.
+  if (id.empty()) return "%";
+  if (verbatim(id)) return std::string(id);
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(id.size() * 3);
+  for (unsigned char c : id) {
+    if (plain_byte(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0x0F];
+    }
+  }
+  return out;
+}
+
+std::string event_subject(target_kind kind, std::string_view id) {
+  std::string s = "smooth-operator.";
+  s += kind_token(kind);
+  s += '.';
+  s += encode_subject_id(id);
+  return s;
+}
+
+std::string control_subject(std::string_view session_id) {
+  std::string s = "smooth-operator.control.session.";
+  s += encode_subject_id(session_id);
+  return s;
+}
+
+}  // namespace so::actors
