@@ -116,6 +116,7 @@ struct outbound {
   std::string reply;
   std::string payload;
   subscription_slot* slot = nullptr;
+  bp::bus_headers headers;  ///< besides the origin (publish_with_headers)
 };
 
 class nats_bus final : public bp::message_bus {
@@ -200,6 +201,11 @@ class nats_bus final : public bp::message_bus {
     return enqueue_publish(subject, {}, payload);
   }
 
+  bool publish_with_headers(const std::string& subject, std::string_view payload,
+                            const bp::bus_headers& headers) override {
+    return enqueue_publish(subject, {}, payload, headers);
+  }
+
   bool subscribe(const std::string& subject, bp::bus_handler handler) override {
     if (!valid_subject(subject)) {
       spdlog::warn("nats: cannot subscribe an invalid subject ({} bytes)", subject.size());
@@ -213,7 +219,7 @@ class nats_bus final : public bp::message_bus {
     }
     auto* slot = new subscription_slot{this, subject, std::move(handler), {}};
     subs_.emplace(subject, slot);
-    queue_.push_back(outbound{outbound::kind::subscribe, subject, {}, {}, slot});
+    queue_.push_back(outbound{outbound::kind::subscribe, subject, {}, {}, slot, {}});
     queue_cv_.notify_one();
     return true;
   }
@@ -227,7 +233,7 @@ class nats_bus final : public bp::message_bus {
     if (auto* sub = slot->sub.load()) dropped_retired_ += dropped_of(sub);
     // Never refused: an interest that is not removed would leak; a subscribe is refused
     // before the queue grows past its bound, so unsubscribes stay bounded by subjects.
-    queue_.push_back(outbound{outbound::kind::unsubscribe, subject, {}, {}, slot});
+    queue_.push_back(outbound{outbound::kind::unsubscribe, subject, {}, {}, slot, {}});
     queue_cv_.notify_one();
   }
 
@@ -328,12 +334,15 @@ class nats_bus final : public bp::message_bus {
   }
 
   /// Queues a publish for the sender thread; false (counted) when it cannot be sent.
-  bool enqueue_publish(const std::string& subject, std::string reply, std::string_view payload) {
+  bool enqueue_publish(const std::string& subject, std::string reply, std::string_view payload,
+                       const bp::bus_headers& headers = {}) {
     if (!valid_subject(subject)) {
       count_drop("(invalid subject)", "not a valid NATS subject");
       return false;
     }
-    if (payload.size() > max_payload_) {
+    std::size_t header_bytes = 0;  // "Name: value\r\n" each, against the broker's limit
+    for (const auto& [k, v] : headers) header_bytes += k.size() + v.size() + 4;
+    if (payload.size() + header_bytes > max_payload_) {
       count_drop(subject, "larger than the broker's max payload");
       return false;
     }
@@ -342,7 +351,7 @@ class nats_bus final : public bp::message_bus {
       if (!closing_ && queued_bytes_ + payload.size() <= options_.send_queue_bytes) {
         queued_bytes_ += payload.size();
         queue_.push_back(outbound{outbound::kind::publish, subject, std::move(reply),
-                                  std::string(payload), nullptr});
+                                  std::string(payload), nullptr, headers});
         queue_cv_.notify_one();
         return true;
       }
@@ -398,6 +407,8 @@ class nats_bus final : public bp::message_bus {
         natsMsg_Create(&msg, cmd.subject.c_str(), cmd.reply.empty() ? nullptr : cmd.reply.c_str(),
                        cmd.payload.data(), static_cast<int>(cmd.payload.size()));
     if (s == NATS_OK) s = natsMsgHeader_Set(msg, origin_header, origin_.c_str());
+    for (const auto& [k, v] : cmd.headers)
+      if (s == NATS_OK) s = natsMsgHeader_Set(msg, k.c_str(), v.c_str());
     if (s == NATS_OK) s = natsConnection_PublishMsg(nc_, msg);
     natsMsg_Destroy(msg);
     if (s == NATS_OK) {
@@ -457,6 +468,17 @@ class nats_bus final : public bp::message_bus {
     if (natsMsgHeader_Get(msg, origin_header, &origin) == NATS_OK && origin != nullptr)
       out.origin = origin;
     if (const char* reply = natsMsg_GetReply(msg)) out.reply = reply;
+    const char** keys = nullptr;
+    int count = 0;
+    if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK && keys != nullptr) {
+      for (int i = 0; i < count; ++i) {
+        const char* value = nullptr;
+        if (std::string_view(keys[i]) != origin_header &&
+            natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK && value != nullptr)
+          out.headers.emplace(keys[i], value);
+      }
+      std::free(static_cast<void*>(keys));
+    }
     received_++;
     slot.handler(std::move(out));
   }

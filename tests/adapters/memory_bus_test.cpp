@@ -32,6 +32,10 @@ TEST_CASE("memory bus: a publish reaches every subscriber of the exact subject, 
   contract::publish_reaches_exact_subscribers(make_memory_rig);
 }
 
+TEST_CASE("memory bus: extra headers travel with a message, besides the origin", "[backplane]") {
+  contract::headers_travel_with_the_message(make_memory_rig);
+}
+
 TEST_CASE("memory bus: requests are replied, refused with no responders, or time out",
           "[backplane]") {
   contract::requests_are_replied_refused_or_timed_out(make_memory_rig);

@@ -138,6 +138,24 @@ inline void publish_reaches_exact_subscribers(const rig_factory& make) {
   CHECK(a->stats().publish_dropped == 0);
 }
 
+/// publish_with_headers: the subscriber gets every extra header (never the origin one
+/// among them), a plain publish carries none.
+inline void headers_travel_with_the_message(const rig_factory& make) {
+  auto rig = make({});
+  inbox on_b;
+  auto a = rig->connect(), b = rig->connect();
+  REQUIRE(b->subscribe("smooth-operator.org.o1", on_b.handler()));
+  rig->await_interest("smooth-operator.org.o1", 1);
+  REQUIRE(a->publish_with_headers("smooth-operator.org.o1", "{}",
+                                  {{"Smooth-Org", "acme%20corp"}, {"X-Other", "2"}}));
+  REQUIRE(a->publish("smooth-operator.org.o1", "{}"));
+  REQUIRE(on_b.wait_for(2));
+  const auto first = on_b.at(0);
+  CHECK(first.origin == a->origin());
+  CHECK(first.headers == bus_headers{{"Smooth-Org", "acme%20corp"}, {"X-Other", "2"}});
+  CHECK(on_b.at(1).headers.empty());
+}
+
 inline void requests_are_replied_refused_or_timed_out(const rig_factory& make) {
   auto rig = make({});
   auto owner = rig->connect(), asker = rig->connect();

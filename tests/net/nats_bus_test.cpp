@@ -95,6 +95,11 @@ TEST_CASE("nats bus: a publish reaches every subscriber of the exact subject, wi
   contract::publish_reaches_exact_subscribers(make_nats_rig);
 }
 
+TEST_CASE("nats bus: extra headers travel with a message, besides the origin", "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  contract::headers_travel_with_the_message(make_nats_rig);
+}
+
 TEST_CASE("nats bus: requests are replied, refused with no responders, or time out",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
