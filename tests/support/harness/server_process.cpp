@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -115,8 +116,16 @@ boot_failure run_expecting_boot_failure(const std::map<std::string, std::string>
     result.stderr_text.append(buf, static_cast<std::size_t>(n));
   }
   ::close(err[0]);
+  // Its stderr closing (EOF) comes a moment before the process can be reaped: wait for
+  // the exit until the deadline (with a short grace), polling.
   int status = 0;
-  if (::waitpid(pid, &status, WNOHANG) == 0) {  // still running: it did not fail to boot
+  pid_t reaped = 0;
+  const auto reap_deadline =
+      std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  while ((reaped = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < reap_deadline)
+    ::usleep(10'000);
+  if (reaped == 0) {  // still running: it did not fail to boot
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
     result.exit_code = -1;
