@@ -1,15 +1,17 @@
 // bench/backplane_fanout.cpp — one backplane event delivered to many connections.
 //
-//   backplane_fanout [connections=200] [events=2000]
+//   backplane_fanout [connections=200] [events=2000] [nats_url]
 //
 // Connection 0 creates a session; the others resolve it with get_session, which
 // associates them with the session target (decisions.md). The bench then publishes
 // `events` raw events to ("session", id) through server.publish — the in-memory
 // backplane path — and every client checks it receives each one verbatim, once, in
-// publish order. Each event carries its publish time, so the end-to-end delivery
-// latency (publish → client read) is measured per delivery.
-// Exit: 0 ok, 1 correctness failure (lost, duplicated, reordered or altered events),
-// 3 hard deadline.
+// publish order. With `nats_url` (issue 10, cross-process delivery) two servers are
+// booted on that NATS (SMOOTH_AGENT_BACKPLANE=nats): every client is on B and the
+// events are published on A, so each crosses the broker once and B fans it out. Each event carries
+// its publish time, so the end-to-end delivery latency (publish → client read) is measured per
+// delivery. Exit: 0 ok, 1 correctness failure (lost, duplicated, reordered or altered events), 3
+// hard deadline.
 #include "bench/bench_support.hpp"
 
 #include <atomic>
@@ -19,7 +21,7 @@
 namespace so::bench {
 namespace {
 
-constexpr const char* kUsage = "backplane_fanout [connections=200] [events=2000]";
+constexpr const char* kUsage = "backplane_fanout [connections=200] [events=2000] [nats_url]";
 constexpr std::size_t kNotYet = std::numeric_limits<std::size_t>::max();
 // A client that receives nothing for this long while events are still owed has lost them.
 constexpr auto kStall = 10s;
@@ -116,9 +118,24 @@ int run(int argc, char** argv) {
   const auto stop_at = bench_clock::now() + kSoftBudget;
   failures fail;
 
-  auto server = boot_server();
+  // Clients on `server`; events published on `publisher` (the same server unless NATS).
+  const std::string nats_url = argc > 3 ? argv[3] : "";
+  auto boot = [&nats_url] {
+    if (nats_url.empty()) return boot_server();
+    return boot_server(nullptr, [&nats_url](net::server_options& o) {
+      o.config.backplane = adapters::backplane_backend::nats;
+      o.config.backplane_url = nats_url;
+    });
+  };
+  auto server = boot();
+  auto publisher_server = nats_url.empty() ? nullptr : boot();
+  net::server& publisher = publisher_server ? *publisher_server : *server;
+  // Deliveries counted by the publishing process: none of the clients is on it with NATS.
+  const std::size_t local_deliveries = publisher_server ? 0 : connections;
   print_header("backplane_fanout", *server,
-               "connections=" + std::to_string(connections) + " events=" + std::to_string(events));
+               "connections=" + std::to_string(connections) + " events=" + std::to_string(events) +
+                   (nats_url.empty() ? " backplane=memory"
+                                     : " backplane=nats (publish on A, clients on B)"));
 
   // ---- connect and associate every client with one session ----
   std::vector<std::unique_ptr<test::ws_client>> conns;
@@ -161,13 +178,13 @@ int run(int argc, char** argv) {
   guarded(fail, "publisher", [&] {
     for (; sent < events && bench_clock::now() < stop_at; ++sent) {
       const auto p0 = bench_clock::now();
-      const auto n =
-          server->publish("session", session, event_prefix(sent) + std::to_string(now_ns()) + "}");
+      const auto n = publisher.publish("session", session,
+                                       event_prefix(sent) + std::to_string(now_ns()) + "}");
       publish_us.push_back(micros(bench_clock::now() - p0));
       deliveries += n;
-      if (n != connections)
+      if (n != local_deliveries)
         fail.add("publish " + std::to_string(sent) + " reached " + std::to_string(n) + " of " +
-                 std::to_string(connections) + " connections");
+                 std::to_string(local_deliveries) + " local connections");
     }
   });
   const auto published_at = bench_clock::now();
@@ -175,6 +192,7 @@ int run(int argc, char** argv) {
   for (auto& t : threads) t.join();
   const double cpu = process_cpu_seconds() - cpu0;
   server->shutdown();
+  if (publisher_server) publisher_server->shutdown();
 
   // ---- report ----
   std::size_t received = 0;
@@ -207,7 +225,18 @@ int run(int argc, char** argv) {
                 wall * 1e6 / static_cast<double>(sent), connections,
                 wall * 1e6 / static_cast<double>(received ? received : 1));
   print_latency("publish() call", summarize(std::move(publish_us)));
-  print_latency("publish -> client read", summarize(std::move(latencies)));
+  const auto delivery = summarize(std::move(latencies));
+  print_latency("publish -> client read", delivery);
+  // The same figures as JSON lines (scripts/bench collects lines starting with '{').
+  const std::string prefix = nats_url.empty() ? "fanout_memory" : "fanout_nats";
+  auto figure = [&](const char* name, double v, const char* unit) {
+    std::printf("{\"name\":\"%s_c%zu_%s\",\"value\":%.3f,\"unit\":\"%s\"}\n", prefix.c_str(),
+                connections, name, v, unit);
+  };
+  figure("events_per_s", wall > 0 ? static_cast<double>(sent) / wall : 0, "events/s");
+  figure("deliveries_per_s", wall > 0 ? static_cast<double>(received) / wall : 0, "deliveries/s");
+  figure("latency_p50_ms", delivery.p50 / 1e3, "ms");
+  figure("latency_p99_ms", delivery.p99 / 1e3, "ms");
 
   return report(fail, "every client got every event once, verbatim, in order");
 }

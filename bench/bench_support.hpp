@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -196,7 +197,10 @@ inline std::string_view str_member(const rapidjson::Value& v, const char* key) {
 /// A local server like the tests': 127.0.0.1, ephemeral port, in-memory everything,
 /// `llm` (may be null) as the model. Logging at warn so the server does not write
 /// per-connection lines into the measurement.
-inline std::unique_ptr<net::server> boot_server(adapters::llm::provider_ptr llm = nullptr) {
+/// `customize`: last tweaks of the options (e.g. a NATS backplane).
+inline std::unique_ptr<net::server> boot_server(
+    adapters::llm::provider_ptr llm = nullptr,
+    const std::function<void(net::server_options&)>& customize = {}) {
   spdlog::set_level(spdlog::level::warn);
   net::server_options o;
   o.config.bind = "127.0.0.1";
@@ -204,6 +208,7 @@ inline std::unique_ptr<net::server> boot_server(adapters::llm::provider_ptr llm 
   o.config.gateway_key.clear();
   o.config.drain_timeout = 5s;
   o.llm_override = std::move(llm);
+  if (customize) customize(o);
   return std::make_unique<net::server>(std::move(o));
 }
 

@@ -30,6 +30,7 @@
 #include "net/http_router.hpp"
 #include "net/io_timer.hpp"
 #include "net/listener.hpp"
+#include "net/nats_bus.hpp"
 
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
@@ -177,9 +178,25 @@ void server::impl::boot() {
       opts.storage = std::make_shared<adapters::memory_storage>(opts.clock);
     }
   }
-  if (cfg.backplane != adapters::backplane_backend::memory)
+  // ---- backplane: a NATS broker when asked for (a test may inject any bus) ----
+  if (!opts.bus && cfg.backplane == adapters::backplane_backend::nats) {
+    if (!cfg.backplane_url)
+      throw std::runtime_error(
+          "SMOOTH_AGENT_BACKPLANE=nats needs SMOOTH_AGENT_BACKPLANE_URL (or "
+          "SMOOTH_AGENT_NATS_URL)");
+    nats_bus_options no;
+    no.urls = *cfg.backplane_url;
+    no.creds_file = cfg.nats_creds;
+    no.tls_ca_file = cfg.nats_tls_ca;
+    try {
+      opts.bus = connect_nats_bus(no);  // blocks while it connects: boot only
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("SMOOTH_AGENT_BACKPLANE=nats: ") + e.what());
+    }
+  } else if (!opts.bus && cfg.backplane != adapters::backplane_backend::memory) {
     throw std::runtime_error(std::string("SMOOTH_AGENT_BACKPLANE=") + backend_name(cfg.backplane) +
-                             " is not available in this build yet (only memory)");
+                             " is not available in this build (memory, nats)");
+  }
   // ---- knowledge: on PostgreSQL with postgres storage (same URL), else in memory ----
   if (!opts.knowledge_base) {
     if (cfg.storage == adapters::storage_backend::postgres) {
@@ -417,6 +434,9 @@ void server::impl::stop() {
     lst.reset();
     pool->destroy_contexts();  // remaining sockets die here, while the actor system is still alive
     svc.reset();
+    // The broker link goes while the actor system still exists: a NATS bus closes its
+    // connection here and waits until no handler of it runs any more.
+    opts.bus.reset();
     opts.authenticator.reset();  // may hold the HTTP clients (JWKS): released with the services
     sys.reset();
     pool.reset();

@@ -155,7 +155,8 @@ namespace {
 class memory_bus final : public message_bus {
  public:
   explicit memory_bus(std::weak_ptr<memory_broker::impl> broker)
-      : broker_(std::move(broker)), origin_(protocol::new_uuid_v4()),
+      : broker_(std::move(broker)),
+        origin_(protocol::new_uuid_v4()),
         counters_(std::make_shared<bus_counters>()) {
     if (auto b = broker_.lock()) {
       std::lock_guard lk(b->m);
@@ -238,8 +239,9 @@ class memory_bus final : public message_bus {
     auto s = b->subs.find(subject);
     if (s == b->subs.end()) {  // NATS answers "no responders" at once
       auto shared = std::make_shared<reply_handler>(std::move(done));
-      if (!b->enqueue_locked(
-              {{}, [shared] { (*shared)(bus_reply{request_outcome::no_responders, {}}); }})) {
+      if (!b->enqueue_locked({{}, [shared] {
+                                (*shared)(bus_reply{request_outcome::no_responders, {}});
+                              }})) {
         lk.unlock();
         counters_->publish_dropped++;
         (*shared)(bus_reply{request_outcome::failed, {}});
@@ -253,9 +255,8 @@ class memory_bus final : public message_bus {
       return done(bus_reply{request_outcome::failed, {}});
     }
     counters_->published++;
-    b->pending.emplace(inbox,
-                       memory_broker::impl::pending_request{clock_type::now() + timeout,
-                                                            std::move(done)});
+    b->pending.emplace(
+        inbox, memory_broker::impl::pending_request{clock_type::now() + timeout, std::move(done)});
     b->cv.notify_one();  // a new, possibly earliest, deadline
   }
 
@@ -263,8 +264,8 @@ class memory_bus final : public message_bus {
     auto b = broker_.lock();
     if (!b) return;
     std::lock_guard lk(b->m);
-    b->listeners.emplace_back(this, std::make_shared<std::function<void(bus_state)>>(
-                                        std::move(listener)));
+    b->listeners.emplace_back(
+        this, std::make_shared<std::function<void(bus_state)>>(std::move(listener)));
   }
 
   bus_stats stats() const override {
@@ -306,7 +307,9 @@ memory_broker::~memory_broker() {
   impl_->worker.join();
 }
 
-message_bus_ptr memory_broker::connect() { return std::make_shared<memory_bus>(impl_); }
+message_bus_ptr memory_broker::connect() {
+  return std::make_shared<memory_bus>(impl_);
+}
 
 void memory_broker::set_down(bool down) {
   {
@@ -328,7 +331,8 @@ std::size_t memory_broker::queued() const {
 
 void memory_broker::flush() {
   std::unique_lock lk(impl_->m);
-  impl_->drained.wait(lk, [this] { return impl_->stop || (impl_->queue.empty() && !impl_->delivering); });
+  impl_->drained.wait(
+      lk, [this] { return impl_->stop || (impl_->queue.empty() && !impl_->delivering); });
 }
 
 }  // namespace so::adapters::backplane

@@ -228,3 +228,46 @@ TEST_CASE("bridge: a broker outage keeps sockets and local delivery, then delive
   expect_next_is_pong(on_b, "after");
   expect_next_is_pong(late, "late");
 }
+
+TEST_CASE(
+    "bridge: with the legacy subject, a reference-format publisher reaches a session, "
+    "and our own publishes arrive once",
+    "[server][bridge]") {
+  bus::memory_broker broker;
+  auto storage = std::make_shared<adapters::memory_storage>();
+  auto bus_a = broker.connect();
+  auto bus_b = broker.connect();
+  auto oa = bridged(bus_a, storage);
+  auto ob = bridged(bus_b, storage);
+  oa.config.nats_legacy_subject = true;
+  ob.config.nats_legacy_subject = true;
+  net::server a(oa);
+  net::server b(ob);
+  auto settle = [&] {
+    broker.flush();
+    a.stats();
+    b.stats();
+  };
+  auto on_b = connect_to(b);
+  const auto s = create_session(on_b);
+  settle();
+
+  // A hand-written publisher in the reference's format (storage-backplane.md §6.7).
+  auto raw = broker.connect();
+  REQUIRE(raw->publish("smooth-operator.backplane",
+                       R"({"origin":"billing-svc","target":{"Session":")" + s.session_id +
+                           R"("},"event":{"type":"job_status","data":{"jobId":"abc"}}})"));
+  CHECK(*on_b.read(5000ms) == R"({"type":"job_status","data":{"jobId":"abc"}})");
+  // Undecodable: dropped and counted.
+  REQUIRE(raw->publish("smooth-operator.backplane", R"({"origin":"x","target":"Session"})"));
+  // Ours: on the event subject and as a marked envelope; delivered once.
+  CHECK(a.publish("session", s.session_id, kJob) == 0);
+  CHECK(*on_b.read(5000ms) == kJob);
+  settle();
+  expect_next_is_pong(on_b, "once");
+  auto sb = b.stats().backplane;
+  CHECK(sb.dropped_bad_envelope == 1);
+  CHECK(sb.echo_skipped == 1);  // A's marked envelope
+  CHECK(sb.bus_delivered == 2);
+  CHECK(bus_a->stats().published == 2);
+}

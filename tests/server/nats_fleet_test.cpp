@@ -1,0 +1,409 @@
+// tests/server/nats_fleet_test.cpp — issue 10 item 7: several processes of the real
+// server binary behind one real nats-server (and PostgreSQL for the shared-session cases).
+//
+// Each case starts its own broker (tests/support/nats/test_nats_server.hpp) so it can
+// stop and restart it, and two or three `smooth-operator-server` processes with
+// SMOOTH_AGENT_BACKPLANE=nats. Clients connect with the local-token secret, so each
+// connection's verified principal is user `local` in org `local` (docs/auth.md) and is
+// reachable as User(local) and Org(local). A raw publisher is a plain nats.c connection
+// (tests/support/nats/raw_nats_client.hpp: no origin header), the way `nats pub` publishes.
+// With CI=true a missing nats-server (or PostgreSQL for the shared-session cases) fails.
+#include "tests/server/turn_test_support.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/harness/server_process.hpp"
+#include "tests/support/nats/raw_nats_client.hpp"
+#include "tests/support/nats/test_nats_server.hpp"
+#include "tests/support/net/fake_gateway.hpp"
+#include "tests/support/net/http_probe.hpp"
+#include "tests/support/pg/test_database.hpp"
+
+#include <rapidjson/document.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace so::test::turns {
+namespace {
+
+constexpr const char* kToken = "fleet-secret";
+
+// ---- the fleet ---------------------------------------------------------------------------
+
+std::map<std::string, std::string> fleet_env(const nats::test_nats_server& broker) {
+  return {{"SMOOTH_AGENT_BACKPLANE", "nats"},
+          {"SMOOTH_AGENT_NATS_URL", broker.url()},
+          {"SMOOTH_AGENT_AUTH_MODE", "local-token"},
+          {"SMOOTH_AGENT_LOCAL_TOKEN", kToken},
+          {"SMOOTH_AGENT_LOG_LEVEL", "warn"}};
+}
+
+std::unique_ptr<ws_client> connect_port(std::uint16_t port, bool with_token = true) {
+  ws_connect_options o;
+  o.port = port;
+  if (with_token) o.target = std::string("/ws?token=") + kToken;
+  return std::make_unique<ws_client>(o);
+}
+
+/// POST /admin/publish on `port` with the admin (local-token) bearer; the delivered count.
+std::int64_t admin_publish(std::uint16_t port, const std::string& type, const std::string& id,
+                           const std::string& event) {
+  http_connection http("127.0.0.1", port);
+  http_request_spec spec;
+  spec.method = "POST";
+  spec.target = "/admin/publish";
+  spec.headers = {{"Authorization", std::string("Bearer ") + kToken},
+                  {"Content-Type", "application/json"}};
+  spec.body = R"({"target":{"type":)" + quote(type) + R"(,"id":)" + quote(id) + R"(},"event":)" +
+              event + "}";
+  auto reply = http.request(spec);
+  INFO("admin publish reply: " << reply.status << " " << reply.body);
+  REQUIRE(reply.status == 200);
+  rapidjson::Document d;
+  d.Parse(reply.body.c_str());
+  REQUIRE(d.IsObject());
+  REQUIRE(d.HasMember("delivered"));
+  return d["delivered"].GetInt64();
+}
+
+/// Every subject subscribed on the broker (its /connz?subs=1), across its connections.
+std::multiset<std::string> broker_subjects(const nats::test_nats_server& broker) {
+  http_connection http("127.0.0.1", broker.monitor_port());
+  http_request_spec spec;
+  spec.target = "/connz?subs=1&limit=1024";
+  auto reply = http.request(spec);
+  REQUIRE(reply.status == 200);
+  rapidjson::Document d;
+  d.Parse(reply.body.c_str());
+  REQUIRE(d.IsObject());
+  std::multiset<std::string> out;
+  if (!d.HasMember("connections") || !d["connections"].IsArray()) return out;
+  for (const auto& c : d["connections"].GetArray())
+    if (c.HasMember("subscriptions_list") && c["subscriptions_list"].IsArray())
+      for (const auto& s : c["subscriptions_list"].GetArray())
+        out.insert(std::string(s.GetString(), s.GetStringLength()));
+  return out;
+}
+
+std::vector<std::string> subjects_with_prefix(const nats::test_nats_server& broker,
+                                              const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& s : broker_subjects(broker))
+    if (s.rfind(prefix, 0) == 0) out.push_back(s);
+  return out;
+}
+
+/// The next frame is exactly `payload` (verbatim: the server adds no wrapping).
+void require_verbatim_next(ws_client& ws, const std::string& payload) {
+  auto text = ws.read(5s);
+  REQUIRE(text.has_value());
+  CHECK(*text == payload);
+}
+
+/// A session of agent `agent` created on `ws`; its id.
+std::string create_session_of(ws_client& ws, const std::string& agent) {
+  ws.send_text(R"({"action":"create_conversation_session","requestId":"r-create","agentId":)" +
+               quote(agent) + "}");
+  auto f = expect(ws, "immediate_response");
+  REQUIRE(f.integer("/status") == 200);
+  return f.str("/data/sessionId");
+}
+
+/// Sends ping frames until the pong arrives (a connection's first frame also associates it).
+void handshake(ws_client& ws) {
+  require_pong_next(ws, "r-hello");
+}
+
+}  // namespace
+
+// ---- delivery --------------------------------------------------------------------------------
+
+TEST_CASE("fleet: a raw publish to each target kind reaches the sockets of every process",
+          "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  server_process a(fleet_env(broker)), b(fleet_env(broker));
+  auto on_a = connect_port(a.port());
+  auto on_b = connect_port(b.port());
+  const auto sa = create_session_of(*on_a, "agent-fleet");
+  const auto sb = create_session_of(*on_b, "agent-fleet");
+  nats::raw_nats_client pub(broker.url());
+  // Each process subscribed to what its connection is associated with.
+  REQUIRE(eventually(
+      [&] { return broker_subjects(broker).count("smooth-operator.session." + sb) == 1; }, 5000ms));
+
+  SECTION("session: only the process holding it") {
+    const std::string ev = R"({"type":"job_status","data":{"jobId":"abc","state":"complete"}})";
+    pub.publish("smooth-operator.session." + sa, ev);
+    require_verbatim_next(*on_a, ev);
+    pub.publish("smooth-operator.session." + sb, ev);
+    require_verbatim_next(*on_b, ev);
+    require_pong_next(*on_a, "r-a-quiet");  // A got only its own session's event
+  }
+  SECTION("agent, user and org: every process") {
+    for (const auto& subject :
+         {std::string("smooth-operator.agent.agent-fleet"),
+          std::string("smooth-operator.user.local"), std::string("smooth-operator.org.local")}) {
+      const std::string ev = R"({"type":"notice","data":{"on":)" + quote(subject) + "}}";
+      pub.publish(subject, ev);
+      require_verbatim_next(*on_a, ev);
+      require_verbatim_next(*on_b, ev);
+    }
+  }
+  SECTION("connection: each connection's own subject") {
+    auto conns = subjects_with_prefix(broker, "smooth-operator.conn.");
+    REQUIRE(conns.size() == 2);
+    for (const auto& subject : conns) pub.publish(subject, R"({"type":"for_you"})");
+    require_verbatim_next(*on_a, R"({"type":"for_you"})");
+    require_verbatim_next(*on_b, R"({"type":"for_you"})");
+    require_pong_next(*on_a, "r-a-once");
+    require_pong_next(*on_b, "r-b-once");
+  }
+}
+
+TEST_CASE("fleet: /admin/publish on A reaches a client on B once, and A's own client once",
+          "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  server_process a(fleet_env(broker)), b(fleet_env(broker)), c(fleet_env(broker));
+  auto on_a = connect_port(a.port());
+  auto on_b = connect_port(b.port());
+  handshake(*on_a);
+  handshake(*on_b);
+  REQUIRE(eventually(
+      [&] { return broker_subjects(broker).count("smooth-operator.org.local") == 2; }, 5000ms));
+
+  const std::string ev = R"({"type":"maintenance","data":{"at":"22:00 UTC"}})";
+  // The count is A's local deliveries only (storage-backplane.md §6.6).
+  CHECK(admin_publish(a.port(), "org", "local", ev) == 1);
+  require_verbatim_next(*on_a, ev);
+  require_verbatim_next(*on_b, ev);
+  // No echo: A delivered locally and skipped its own message coming back from the broker.
+  require_pong_next(*on_a, "r-a-no-dup");
+  require_pong_next(*on_b, "r-b-no-dup");
+  // C has no connection: it never subscribed, so the broker sends it nothing.
+  CHECK(broker_subjects(broker).count("smooth-operator.org.local") == 2);
+}
+
+TEST_CASE("fleet: a process unsubscribes when the last connection of a target leaves",
+          "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  server_process b(fleet_env(broker));
+  auto first = connect_port(b.port());
+  auto second = connect_port(b.port());
+  const auto sid = create_session_of(*first, "agent-leave");
+  second->send_text(R"({"action":"get_session","requestId":"g","sessionId":)" + quote(sid) + "}");
+  expect(*second, "immediate_response");
+  const auto subject = "smooth-operator.session." + sid;
+  REQUIRE(eventually([&] { return broker_subjects(broker).count(subject) == 1; }, 5000ms));
+
+  first->close();
+  // One connection is still associated: still exactly one subscription.
+  require_pong_next(*second, "r-still");
+  CHECK(broker_subjects(broker).count(subject) == 1);
+  second->close();
+  CHECK(eventually([&] { return broker_subjects(broker).count(subject) == 0; }, 5000ms));
+  CHECK(eventually([&] { return subjects_with_prefix(broker, "smooth-operator.conn.").empty(); },
+                   5000ms));
+  CHECK(eventually([&] { return broker_subjects(broker).count("smooth-operator.user.local") == 0; },
+                   5000ms));
+}
+
+TEST_CASE("fleet: a malformed raw payload is dropped and the next valid one arrives",
+          "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  server_process b(fleet_env(broker));
+  auto on_b = connect_port(b.port());
+  handshake(*on_b);
+  REQUIRE(eventually(
+      [&] { return broker_subjects(broker).count("smooth-operator.org.local") == 1; }, 5000ms));
+  nats::raw_nats_client pub(broker.url());
+  pub.publish("smooth-operator.org.local", "not json");
+  pub.publish("smooth-operator.org.local", "[1,2,3]");
+  pub.publish("smooth-operator.org.local", "\"a string\"");
+  pub.publish("smooth-operator.org.local", std::string("{\"type\":\"x\",\"t\":\"\xff\xfe\"}"));
+  pub.publish("smooth-operator.org.local", "");
+  pub.publish("smooth-operator.org.local", R"({"type":"valid"})");
+  require_verbatim_next(*on_b, R"({"type":"valid"})");
+  require_pong_next(*on_b, "r-after");
+}
+
+// ---- resilience ------------------------------------------------------------------------------
+
+TEST_CASE("fleet: a broker that is down at boot stops startup with a clear message",
+          "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  const auto url = broker.url();
+  broker.stop();
+  auto env = fleet_env(broker);
+  env["SMOOTH_AGENT_NATS_URL"] =
+      "nats://fleet-user:fleet-password@" + url.substr(url.find("//") + 2);
+  auto failed = run_expecting_boot_failure(env);
+  INFO("stderr: " << failed.stderr_text);
+  CHECK(failed.exit_code != 0);
+  CHECK(failed.exit_code != -1);  // it stopped by itself
+  CHECK(failed.stderr_text.find("NATS") != std::string::npos);
+  CHECK(failed.stderr_text.find(url.substr(url.rfind(':'))) !=
+        std::string::npos);                                               // names the port
+  CHECK(failed.stderr_text.find("fleet-password") == std::string::npos);  // never the secret
+}
+
+TEST_CASE(
+    "fleet: NATS stopped and restarted with clients connected: sockets stay, delivery resumes",
+    "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  server_process a(fleet_env(broker)), b(fleet_env(broker));
+  auto on_a = connect_port(a.port());
+  auto on_b = connect_port(b.port());
+  handshake(*on_a);
+  handshake(*on_b);
+  REQUIRE(eventually(
+      [&] { return broker_subjects(broker).count("smooth-operator.org.local") == 2; }, 5000ms));
+
+  broker.stop();
+  // Every WebSocket stays open and local delivery keeps working.
+  require_pong_next(*on_a, "r-a-outage");
+  require_pong_next(*on_b, "r-b-outage");
+  const std::string local = R"({"type":"local_only"})";
+  CHECK(admin_publish(a.port(), "org", "local", local) == 1);
+  require_verbatim_next(*on_a, local);
+
+  broker.start();  // same port: both servers reconnect by themselves and re-subscribe
+  REQUIRE(eventually(
+      [&] { return broker_subjects(broker).count("smooth-operator.org.local") == 2; }, 15000ms));
+  // The outage event published on A may or may not reach B (at most once); drain it if so.
+  const std::string after = R"({"type":"after_restart"})";
+  CHECK(admin_publish(a.port(), "org", "local", after) == 1);
+  require_verbatim_next(*on_a, after);
+  auto text = on_b->read(5s);
+  REQUIRE(text.has_value());
+  if (*text == local) text = on_b->read(5s);
+  REQUIRE(text.has_value());
+  CHECK(*text == after);
+  require_pong_next(*on_b, "r-b-resumed");
+}
+
+// ---- sessions served by any process (shared PostgreSQL) ------------------------------------
+
+namespace {
+
+/// A tools file with `delete_record` (fixed result) and the env of a fleet process on `db`.
+struct turn_fleet {
+  explicit turn_fleet(const nats::test_nats_server& broker, const std::string& database_url,
+                      const std::string& gateway_url)
+      : tools(std::filesystem::temp_directory_path() /
+              ("fleet-tools-" + std::to_string(::getpid()) + ".json")) {
+    std::ofstream(tools)
+        << R"([{"name":"delete_record","description":"Delete a record.","parameters":{"type":"object"},"result":"record deleted"}])";
+    env = fleet_env(broker);
+    env["SMOOTH_AGENT_STORAGE"] = "postgres";
+    env["SMOOTH_AGENT_DATABASE_URL"] = database_url;
+    env["SMOOAI_GATEWAY_URL"] = gateway_url;
+    env["SMOOAI_GATEWAY_KEY"] = "test-key";
+    env["SMOOTH_AGENT_TOOLS_FILE"] = tools.string();
+    env["SMOOTH_AGENT_CONFIRM_TOOLS"] = "delete";
+  }
+  ~turn_fleet() { std::filesystem::remove(tools); }
+  std::filesystem::path tools;
+  std::map<std::string, std::string> env;
+};
+
+llm::script_entry gateway_text(std::string t) {
+  llm::script_entry e;
+  e.what = llm::script_entry::kind::text;
+  e.text = std::move(t);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("fleet: a turn parked on A is refused, confirmed and cancelled from B",
+          "[server][nats][postgres]") {
+  SO_NATS_OR_SKIP();
+  SO_PG_URL_OR_SKIP(server_url);
+  pg::fresh_database db(server_url);
+  nats::test_nats_server broker;
+  fake_gateway gw({tool_call("delete_record", R"({"id":"42"})"),
+                   gateway_text("done after approval"),
+                   tool_call("delete_record", R"({"id":"43"})"), gateway_text("never finished")});
+  turn_fleet fleet(broker, db.url(), gw.base_url());
+  server_process a(fleet.env), b(fleet.env);
+  auto on_b = connect_port(b.port());
+  std::string sid;
+  {
+    auto on_a = connect_port(a.port());
+    sid = create_session_of(*on_a, kAgentId);
+    park_on_confirmation(*on_a, sid, "r-a");
+
+    // TURN_IN_PROGRESS holds across processes (the turn lease).
+    send_message(*on_b, sid, "r-b-busy", "me too");
+    auto busy = expect(*on_b, "error");
+    CHECK(busy.str("/error/code") == "TURN_IN_PROGRESS");
+  }  // A's client goes away: its parked turn waits for a confirmer (docs/architecture.md)
+
+  // B confirms the turn parked on A: B acknowledges, then the rest of the turn reaches B
+  // over its connection subject, since the starter's socket is gone.
+  confirm(*on_b, sid, true, "r-b-yes");
+  auto ack = expect(*on_b, "immediate_response");
+  CHECK(ack.rid() == "r-b-yes");
+  CHECK(ack.integer("/status") == 200);
+  auto rest = read_turn(*on_b, "r-a");
+  require_reply(rest.back(), "r-a", "done after approval");
+  CHECK(tokens(rest) == "done after approval");
+
+  // A second confirm from B finds nothing, anywhere: the local answer.
+  confirm(*on_b, sid, true, "r-b-again");
+  CHECK(expect(*on_b, "error").str("/error/code") == "NO_PENDING_CONFIRMATION");
+
+  // Park again on A and leave; stall the model after the approval; B confirms (and so
+  // carries the turn) and cancels it from its process.
+  {
+    auto on_a = connect_port(a.port());
+    park_on_confirmation(*on_a, sid, "r-a2");
+  }
+  gateway_fault stall;
+  stall.what = gateway_fault::kind::stall;
+  stall.delay = std::chrono::milliseconds(30000);
+  gw.push_fault(stall);
+  confirm(*on_b, sid, true, "r-b-yes2");
+  CHECK(expect(*on_b, "immediate_response").integer("/status") == 200);
+  REQUIRE(gw.wait_events_sent(1, std::chrono::milliseconds(10000)));
+  cancel(*on_b, "r-b-stop", sid);
+  auto frames = read_turn(*on_b, "r-a2");
+  require_cancelled(frames.back(), "r-a2");
+  gw.release();
+
+  // Nothing is left running: another cancel from B does nothing.
+  cancel(*on_b, "r-b-stop-again", sid);
+  require_pong_next(*on_b, "r-b-quiet");
+}
+
+TEST_CASE("fleet: confirm and cancel from B with no owner anywhere give the local answers",
+          "[server][nats][postgres]") {
+  SO_NATS_OR_SKIP();
+  SO_PG_URL_OR_SKIP(server_url);
+  pg::fresh_database db(server_url);
+  nats::test_nats_server broker;
+  fake_gateway gw;
+  turn_fleet fleet(broker, db.url(), gw.base_url());
+  server_process a(fleet.env), b(fleet.env);
+  auto on_a = connect_port(a.port());
+  auto on_b = connect_port(b.port());
+  const auto sid = create_session_of(*on_a, kAgentId);
+  confirm(*on_b, sid, true, "r-none");
+  auto err = expect(*on_b, "error");
+  CHECK(err.str("/error/code") == "NO_PENDING_CONFIRMATION");
+  cancel(*on_b, "r-cancel", sid);
+  require_pong_next(*on_b, "r-nothing");
+}
+
+}  // namespace so::test::turns
