@@ -21,6 +21,10 @@
 // message delivery: thousands of subjects, not thousands of threads), the library's
 // per-connection reader and flusher, its shared callback thread, and per bus one sender
 // and one request-timer thread. Connection events are logged with every URL redacted.
+// The single delivery thread is also an ordering guarantee the actors rely on: a reply
+// and the messages published after it by the same process arrive in that order (a
+// cross-process confirm's 200 ack is pushed before the resumed turn's events, see
+// actors/session_actor.cpp). Do not raise nats.c's delivery pool size.
 //
 // Thread-safety: as message_bus (every member from any thread, never blocks), except
 // the factory, which blocks while it connects and is called once at boot, and the
