@@ -1,6 +1,6 @@
 // bench/backplane_fanout.cpp — one backplane event delivered to many connections.
 //
-//   backplane_fanout [connections=200] [events=2000] [nats_url]
+//   backplane_fanout [connections=200] [events=2000] [nats_url|-] [rate=0]
 //
 // Connection 0 creates a session; the others resolve it with get_session, which
 // associates them with the session target (decisions.md). The bench then publishes
@@ -8,10 +8,13 @@
 // backplane path — and every client checks it receives each one verbatim, once, in
 // publish order. With `nats_url` (issue 10, cross-process delivery) two servers are
 // booted on that NATS (SMOOTH_AGENT_BACKPLANE=nats): every client is on B and the
-// events are published on A, so each crosses the broker once and B fans it out. Each event carries
-// its publish time, so the end-to-end delivery latency (publish → client read) is measured per
-// delivery. Exit: 0 ok, 1 correctness failure (lost, duplicated, reordered or altered events), 3
-// hard deadline.
+// events are published on A, so each crosses the broker once and B fans it out
+// ("-" = no NATS). `rate` > 0 paces the publisher (events per second) so the latency
+// figures are those of an unsaturated fan-out; 0 publishes as fast as it can (the
+// throughput figures; latency is then mostly queueing in the 1 thread per client). Each event
+// carries its publish time, so the end-to-end delivery latency (publish → client read) is measured
+// per delivery. Exit: 0 ok, 1 correctness failure (lost, duplicated, reordered or altered events),
+// 3 hard deadline.
 #include "bench/bench_support.hpp"
 
 #include <atomic>
@@ -21,7 +24,8 @@
 namespace so::bench {
 namespace {
 
-constexpr const char* kUsage = "backplane_fanout [connections=200] [events=2000] [nats_url]";
+constexpr const char* kUsage =
+    "backplane_fanout [connections=200] [events=2000] [nats_url|-] [rate=0]";
 constexpr std::size_t kNotYet = std::numeric_limits<std::size_t>::max();
 // A client that receives nothing for this long while events are still owed has lost them.
 constexpr auto kStall = 10s;
@@ -119,7 +123,8 @@ int run(int argc, char** argv) {
   failures fail;
 
   // Clients on `server`; events published on `publisher` (the same server unless NATS).
-  const std::string nats_url = argc > 3 ? argv[3] : "";
+  const std::string nats_url = argc > 3 && std::string_view(argv[3]) != "-" ? argv[3] : "";
+  const auto rate = count_arg(argc, argv, 4, 0, 0, 1'000'000, kUsage);
   auto boot = [&nats_url] {
     if (nats_url.empty()) return boot_server();
     return boot_server(nullptr, [&nats_url](net::server_options& o) {
@@ -177,6 +182,8 @@ int run(int argc, char** argv) {
   const auto t0 = bench_clock::now();
   guarded(fail, "publisher", [&] {
     for (; sent < events && bench_clock::now() < stop_at; ++sent) {
+      if (rate > 0)
+        std::this_thread::sleep_until(t0 + std::chrono::microseconds(sent * 1'000'000 / rate));
       const auto p0 = bench_clock::now();
       const auto n = publisher.publish("session", session,
                                        event_prefix(sent) + std::to_string(now_ns()) + "}");
@@ -228,7 +235,8 @@ int run(int argc, char** argv) {
   const auto delivery = summarize(std::move(latencies));
   print_latency("publish -> client read", delivery);
   // The same figures as JSON lines (scripts/bench collects lines starting with '{').
-  const std::string prefix = nats_url.empty() ? "fanout_memory" : "fanout_nats";
+  const std::string prefix =
+      std::string(nats_url.empty() ? "fanout_memory" : "fanout_nats") + (rate > 0 ? "_paced" : "");
   auto figure = [&](const char* name, double v, const char* unit) {
     std::printf("{\"name\":\"%s_c%zu_%s\",\"value\":%.3f,\"unit\":\"%s\"}\n", prefix.c_str(),
                 connections, name, v, unit);
