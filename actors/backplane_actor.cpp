@@ -111,32 +111,14 @@ struct handoff {
   void release() { in_flight.fetch_sub(1, std::memory_order_acq_rel); }
 };
 
-const char* legacy_tag(target_kind k) {
-  switch (k) {
-    case target_kind::connection:
-      return "Connection";
-    case target_kind::session:
-      return "Session";
-    case target_kind::user:
-      return "User";
-    case target_kind::org:
-      return "Org";
-    case target_kind::agent:
-      return "Agent";
-  }
-  return "Connection";
-}
-
 std::optional<backplane_target> decode_legacy_target(const rapidjson::Value& v) {
   if (!v.IsObject() || v.MemberCount() != 1) return std::nullopt;
   const auto& m = *v.MemberBegin();
   if (!m.value.IsString()) return std::nullopt;
-  const std::string_view tag(m.name.GetString(), m.name.GetStringLength());
-  for (auto k : {target_kind::connection, target_kind::session, target_kind::user, target_kind::org,
-                 target_kind::agent})
-    if (tag == legacy_tag(k))
-      return backplane_target{k, std::string(m.value.GetString(), m.value.GetStringLength())};
-  return std::nullopt;
+  const auto kind = target_kind_named(
+      std::string_view(m.name.GetString(), m.name.GetStringLength()), &target_kind_names::legacy);
+  if (!kind) return std::nullopt;
+  return backplane_target{*kind, std::string(m.value.GetString(), m.value.GetStringLength())};
 }
 
 /// The reference envelope of §6.5 with our marker (decisions.md "Backplane over NATS").
@@ -149,7 +131,7 @@ std::string legacy_envelope(const std::string& origin, const backplane_target& t
   protocol::write_string(w, origin);
   protocol::write_key(w, "target");
   w.StartObject();
-  protocol::write_key(w, legacy_tag(t.kind));
+  protocol::write_key(w, names_of(t.kind).legacy);
   protocol::write_string(w, t.id);
   w.EndObject();
   protocol::write_key(w, "event");

@@ -19,22 +19,6 @@ bool verbatim(std::string_view id) {
   return true;
 }
 
-const char* kind_token(target_kind kind) {
-  switch (kind) {
-    case target_kind::connection:
-      return "conn";
-    case target_kind::session:
-      return "session";
-    case target_kind::user:
-      return "user";
-    case target_kind::org:
-      return "org";
-    case target_kind::agent:
-      return "agent";
-  }
-  return "conn";
-}
-
 }  // namespace
 
 std::string encode_subject_id(std::string_view id) {
@@ -58,7 +42,7 @@ std::string encode_subject_id(std::string_view id) {
 
 std::string event_subject(target_kind kind, std::string_view id) {
   std::string s = "smooth-operator.";
-  s += kind_token(kind);
+  s += names_of(kind).subject;
   s += '.';
   s += encode_subject_id(id);
   return s;

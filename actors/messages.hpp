@@ -21,6 +21,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace so::actors {
@@ -149,6 +150,31 @@ struct tool_finished {
 // ---- backplane -------------------------------------------------------------------------
 
 enum class target_kind { connection, session, user, org, agent };
+
+/// A target kind's spellings: in `/admin/publish` ("connection"), in event subjects
+/// ("conn", backplane_subjects.hpp) and in the reference envelope ("Connection", §6.2).
+/// One table, so the three can never disagree.
+struct target_kind_names {
+  target_kind kind;
+  std::string_view admin, subject, legacy;
+};
+inline constexpr target_kind_names target_kind_table[] = {
+    {target_kind::connection, "connection", "conn", "Connection"},
+    {target_kind::session, "session", "session", "Session"},
+    {target_kind::user, "user", "user", "User"},
+    {target_kind::org, "org", "org", "Org"},
+    {target_kind::agent, "agent", "agent", "Agent"},
+};
+inline const target_kind_names& names_of(target_kind kind) {
+  return target_kind_table[static_cast<std::size_t>(kind)];
+}
+/// The kind whose `field` spelling is `text` (case-sensitive), if any.
+inline std::optional<target_kind> target_kind_named(std::string_view text,
+                                                    std::string_view target_kind_names::*field) {
+  for (const auto& n : target_kind_table)
+    if (n.*field == text) return n.kind;
+  return std::nullopt;
+}
 
 struct backplane_target {
   target_kind kind = target_kind::connection;

@@ -71,12 +71,7 @@ const char* backend_name(adapters::backplane_backend b) {
 }
 
 std::optional<actors::target_kind> parse_target_kind(const std::string& kind) {
-  if (kind == "connection") return actors::target_kind::connection;
-  if (kind == "session") return actors::target_kind::session;
-  if (kind == "user") return actors::target_kind::user;
-  if (kind == "org") return actors::target_kind::org;
-  if (kind == "agent") return actors::target_kind::agent;
-  return std::nullopt;
+  return actors::target_kind_named(kind, &actors::target_kind_names::admin);
 }
 
 /// CAF 0.17 pins its logger in a thread-local of every thread that spawns or
