@@ -4,6 +4,7 @@
 #include "actors/messages.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "protocol/json.hpp"
+#include "protocol/percent_encoding.hpp"
 #include "protocol/utf8.hpp"
 
 #include <spdlog/spdlog.h>
@@ -26,44 +27,11 @@ namespace bus = adapters::backplane;
 constexpr const char* org_header = "Smooth-Org";
 
 /// A header value NATS carries intact: bytes outside '!'..'~' and '%' become %XX (CR/LF
-/// would end the header, and NATS trims spaces around values).
+/// would end the header, and NATS trims spaces around values). Decoded with
+/// protocol::percent_decode.
 std::string encode_header_value(std::string_view v) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(v.size());
-  for (unsigned char c : v) {
-    if (c > 0x20 && c < 0x7F && c != '%') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0x0F];
-    }
-  }
-  return out;
-}
-
-/// The inverse; nullopt for a malformed escape.
-std::optional<std::string> decode_header_value(std::string_view v) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] != '%') {
-      out += v[i];
-      continue;
-    }
-    if (i + 2 >= v.size()) return std::nullopt;
-    const int hi = nibble(v[i + 1]), lo = nibble(v[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  return protocol::percent_encode(v,
+                                  [](unsigned char c) { return c > 0x20 && c < 0x7F && c != '%'; });
 }
 
 struct target_hash {
@@ -324,7 +292,7 @@ struct backplane_state {
     const auto subject = event_subject(t.kind, t.id);
     if (!valid_event(payload, subject)) return;
     std::optional<std::string> org;
-    if (scoped && !(org = decode_header_value(org_header_value)))
+    if (scoped && !(org = protocol::percent_decode(org_header_value)))
       return drop(stats.dropped_bad_envelope, "a malformed org header", subject);
     stats.bus_delivered +=
         deliver_local(t, net::make_frame(std::move(payload)), org ? &*org : nullptr);

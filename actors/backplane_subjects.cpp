@@ -1,5 +1,7 @@
 #include "actors/backplane_subjects.hpp"
 
+#include "protocol/percent_encoding.hpp"
+
 namespace so::actors {
 
 namespace {
@@ -25,19 +27,7 @@ std::string encode_subject_id(std::string_view id) {
   // An empty id still needs a token: "%" alone never comes out of an encoded byte.
   if (id.empty()) return "%";
   if (verbatim(id)) return std::string(id);
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(id.size() * 3);
-  for (unsigned char c : id) {
-    if (plain_byte(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0x0F];
-    }
-  }
-  return out;
+  return protocol::percent_encode(id, plain_byte);
 }
 
 std::string event_subject(target_kind kind, std::string_view id) {

@@ -2,6 +2,7 @@
 #include "adapters/auth/widget_http_provider.hpp"
 
 #include "adapters/auth/widget_policy_cache.hpp"
+#include "protocol/percent_encoding.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -22,21 +23,9 @@ bool unreserved(unsigned char c) {
 }
 
 std::string encode_segment(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
   const bool dots_only = s == "." || s == "..";  // would be a path step, not a name
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (unreserved(c) && !(dots_only && c == '.')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0x0f];
-    }
-  }
-  return out;
+  return protocol::percent_encode(
+      s, [dots_only](unsigned char c) { return unreserved(c) && !(dots_only && c == '.'); });
 }
 
 /// Agent ids in logs: bounded (a frame may carry a 1 MiB one) and without control
