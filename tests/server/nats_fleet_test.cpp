@@ -235,6 +235,54 @@ TEST_CASE("fleet: a malformed raw payload is dropped and the next valid one arri
   require_pong_next(*on_b, "r-after");
 }
 
+TEST_CASE(
+    "fleet: with the legacy subject a reference-format envelope reaches a client, and ours "
+    "go out marked",
+    "[server][nats]") {
+  SO_NATS_OR_SKIP();
+  nats::test_nats_server broker;
+  auto env = fleet_env(broker);
+  env["SMOOTH_AGENT_NATS_LEGACY_SUBJECT"] = "1";
+  server_process a(env), b(env);
+  auto on_a = connect_port(a.port());
+  auto on_b = connect_port(b.port());
+  const auto sid = create_session_of(*on_b, "agent-legacy");
+  handshake(*on_a);
+  REQUIRE(eventually([&] { return broker.subscription_count("smooth-operator.backplane") == 2; },
+                     5000ms));
+  REQUIRE(eventually(
+      [&] { return broker.subscription_count("smooth-operator.session." + sid) == 1; }, 5000ms));
+
+  // A reference server (or a publisher written for it) sends the envelope of §6.5.
+  nats::raw_nats_client reference(broker.url());
+  reference.subscribe("smooth-operator.backplane");
+  const std::string ev = R"({"type":"job_status","data":{"state":"done"}})";
+  reference.publish(
+      "smooth-operator.backplane",
+      R"({"origin":"billing-svc","target":{"Session":")" + sid + R"("},"event":)" + ev + "}");
+  require_verbatim_next(*on_b, ev);
+  require_pong_next(*on_b, "r-b-once");
+  require_pong_next(*on_a, "r-a-none");  // A has no connection of that session
+
+  // Our publish: once to every client of the target, and also as a marked envelope for
+  // reference servers.
+  auto own = reference.next(5s);  // the reference publisher hears its own message first
+  REQUIRE(own.has_value());
+  const std::string ours = R"({"type":"maintenance"})";
+  CHECK(admin_publish(a.port(), "org", "local", ours) == 1);
+  require_verbatim_next(*on_a, ours);
+  require_verbatim_next(*on_b, ours);
+  require_pong_next(*on_b, "r-b-no-dup");
+  auto envelope = reference.next(5s);
+  REQUIRE(envelope.has_value());
+  rapidjson::Document d;
+  d.Parse(envelope->payload.c_str());
+  REQUIRE(d.IsObject());
+  CHECK(d["smoothCpp"].GetBool());
+  CHECK(std::string(d["target"]["Org"].GetString()) == "local");
+  CHECK(std::string(d["event"]["type"].GetString()) == "maintenance");
+}
+
 // ---- resilience ------------------------------------------------------------------------------
 
 TEST_CASE("fleet: a broker that is down at boot stops startup with a clear message",
