@@ -139,6 +139,8 @@ TEST_CASE("fleet: a raw publish to each target kind reaches the sockets of every
 
   SECTION("session: only the process holding it") {
     const std::string ev = R"({"type":"job_status","data":{"jobId":"abc","state":"complete"}})";
+    REQUIRE(eventually(
+        [&] { return broker.subscription_count("smooth-operator.session." + sa) == 1; }, 5000ms));
     pub.publish("smooth-operator.session." + sa, ev);
     require_verbatim_next(*on_a, ev);
     pub.publish("smooth-operator.session." + sb, ev);
@@ -149,6 +151,8 @@ TEST_CASE("fleet: a raw publish to each target kind reaches the sockets of every
     for (const auto& subject :
          {std::string("smooth-operator.agent.agent-fleet"),
           std::string("smooth-operator.user.local"), std::string("smooth-operator.org.local")}) {
+      // The association's subscription reaches the broker a moment after the reply.
+      REQUIRE(eventually([&] { return broker.subscription_count(subject) == 2; }, 5000ms));
       const std::string ev = R"({"type":"notice","data":{"on":)" + quote(subject) + "}}";
       pub.publish(subject, ev);
       require_verbatim_next(*on_a, ev);
@@ -156,8 +160,9 @@ TEST_CASE("fleet: a raw publish to each target kind reaches the sockets of every
     }
   }
   SECTION("connection: each connection's own subject") {
+    REQUIRE(eventually(
+        [&] { return subjects_with_prefix(broker, "smooth-operator.conn.").size() == 2; }, 5000ms));
     auto conns = subjects_with_prefix(broker, "smooth-operator.conn.");
-    REQUIRE(conns.size() == 2);
     for (const auto& subject : conns) pub.publish(subject, R"({"type":"for_you"})");
     require_verbatim_next(*on_a, R"({"type":"for_you"})");
     require_verbatim_next(*on_b, R"({"type":"for_you"})");
@@ -268,6 +273,8 @@ TEST_CASE(
   // reference servers.
   auto own = reference.next(5s);  // the reference publisher hears its own message first
   REQUIRE(own.has_value());
+  REQUIRE(eventually([&] { return broker.subscription_count("smooth-operator.org.local") == 2; },
+                     5000ms));
   const std::string ours = R"({"type":"maintenance"})";
   CHECK(admin_publish(a.port(), "org", "local", ours) == 1);
   require_verbatim_next(*on_a, ours);
