@@ -104,7 +104,7 @@ TEST_CASE("file connector: a missing path fails the pull, not the build", "[inge
   CHECK_THROWS_WITH(fc.pull(std::nullopt), Catch::Contains("does not exist"));
 }
 
-TEST_CASE("file connector: invalid UTF-8 is repaired; oversized files are skipped",
+TEST_CASE("file connector: invalid UTF-8 is repaired, oversized files are skipped",
           "[ingest][file]") {
   temp_dir t;
   t.write("bad.txt", "ok \xFF end");
@@ -168,7 +168,7 @@ TEST_CASE("file connector: symlinks leading out of the root are refused or skipp
   CHECK(file_connector(t.path / "root/docs", {}).pull(std::nullopt).size() == 2);
 }
 
-TEST_CASE("make_connector: file from config; bad configs are config errors", "[ingest][file]") {
+TEST_CASE("make_connector: file from config, bad configs are config errors", "[ingest][file]") {
   temp_dir t;
   t.write("a.md", "hello");
   auto c = make_connector(config("file", R"({"path":")" + t.path.string() + R"("})"), {});

@@ -236,7 +236,7 @@ TEST_CASE("indexing pass: a succeeded run, its counts, cursor and document sets"
   CHECK(runs.list_runs(run.connector_name).size() == 3);
 }
 
-TEST_CASE("indexing pass: a source failure is a recorded failed run; the cursor holds",
+TEST_CASE("indexing pass: a source failure is a recorded failed run, the cursor holds",
           "[ingest][pass]") {
   memory_knowledge kb;
   indexing_pipeline p(kb);

@@ -32,7 +32,7 @@ TEST_CASE("ingestion chunker: defaults and constructor clamps", "[ingest][chunke
   CHECK(ingestion_chunker(10, 20).overlap() == 9);
 }
 
-TEST_CASE("ingestion chunker: blank text yields nothing; paragraphs are trimmed",
+TEST_CASE("ingestion chunker: blank text yields nothing, paragraphs are trimmed",
           "[ingest][chunker]") {
   ingestion_chunker c(100, 0);
   CHECK(c.split("").empty());

@@ -122,7 +122,7 @@ class stub_fetcher final : public web_fetcher {
 
 }  // namespace
 
-TEST_CASE("web connector: one document per page; html stripped, text collapsed", "[ingest][web]") {
+TEST_CASE("web connector: one document per page, html stripped, text collapsed", "[ingest][web]") {
   auto f = std::make_shared<stub_fetcher>();
   f->page = {"https://example.test/final", 200, "text/html", "<p>Hello</p><p>World</p>"};
   web_connector c("https://example.test/start", f);

@@ -105,7 +105,7 @@ TEST_CASE("web fetcher: a non-2xx status is an error naming it", "[ingest][web]"
   CHECK_THROWS_WITH(f->fetch(s.server.url("/boom")), Catch::Contains("HTTP 500"));
 }
 
-TEST_CASE("web fetcher: a body over the cap fails; at the cap it passes", "[ingest][web]") {
+TEST_CASE("web fetcher: a body over the cap fails, at the cap it passes", "[ingest][web]") {
   test::background_io io;
   site s;
   CHECK_THROWS_WITH(fetcher(io, true, 1999)->fetch(s.server.url("/big")),

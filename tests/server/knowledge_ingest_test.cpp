@@ -104,12 +104,17 @@ http_reply run_index(std::uint16_t port, const std::string& id,
   return call(port, "POST", "/admin/connectors/" + id + "/index", token, "{}");
 }
 
-std::string path_config(const fs::path& p) {
+std::string path_config(const fs::path& p,
+                        const std::optional<std::string>& document_set = std::nullopt) {
   rapidjson::StringBuffer sb;
   protocol::json_writer w(sb);
   w.StartObject();
   protocol::write_key(w, "path");
   protocol::write_string(w, p.string());
+  if (document_set) {
+    protocol::write_key(w, "document_set");
+    protocol::write_string(w, *document_set);
+  }
   w.EndObject();
   return sb.GetString();
 }
@@ -142,7 +147,7 @@ void index_ground_isolate_replace(ingest_server& s) {
   docs.write("warranty.md", kWarrantyOld);
   docs.write("guides/care.txt", "Descale Zephyr kettles monthly with citric acid.");
   docs.write("ignored.pdf", "Zephyr binary");
-  const auto id = create_connector(s.port(), path_config(docs.path));
+  const auto id = create_connector(s.port(), path_config(docs.path, "handbook"));
 
   // Index as a curator of org A: one pass, recorded.
   auto r = run_index(s.port(), id);
@@ -160,6 +165,14 @@ void index_ground_isolate_replace(ingest_server& s) {
   const auto run_id = str(d, "/run/id");
   CHECK(s.chunk_count("org-a") == 2);
   CHECK(s.chunk_count("org-b") == 0);
+
+  // The documents are filed in the connector's document set, for org A only.
+  d = json(call(s.port(), "GET", "/admin/document-sets", "curator-a"));
+  REQUIRE(at(d, "/documentSets")->Size() == 1);
+  CHECK(str(d, "/documentSets/0/name") == "handbook");
+  CHECK(at(d, "/documentSets/0/documentCount")->GetUint64() == 2);
+  CHECK(at(json(call(s.port(), "GET", "/admin/document-sets", "curator-b")), "/documentSets")
+            ->Size() == 0);
 
   // GET /admin/indexing/runs shows it to org A only.
   d = json(call(s.port(), "GET", "/admin/indexing/runs", "curator-a"));
@@ -196,6 +209,10 @@ void index_ground_isolate_replace(ingest_server& s) {
   CHECK(a.model.find("lifetime warranty") != std::string::npos);
   CHECK(a.model.find("seven year") == std::string::npos);
 
+  // Re-indexing never counts a document twice in its set.
+  d = json(call(s.port(), "GET", "/admin/document-sets", "curator-a"));
+  CHECK(at(d, "/documentSets/0/documentCount")->GetUint64() == 2);
+
   // Three runs listed, oldest first.
   d = json(call(s.port(), "GET", "/admin/indexing/runs", "curator-a"));
   REQUIRE(at(d, "/runs")->Size() == 3);
@@ -204,13 +221,13 @@ void index_ground_isolate_replace(ingest_server& s) {
 
 }  // namespace
 
-TEST_CASE("ingest: index a folder as org A; chat is grounded in org A only; re-index replaces",
+TEST_CASE("ingest: index a folder as org A, chat is grounded in org A only, re-index replaces",
           "[server][ingest]") {
   ingest_server s(std::nullopt);
   index_ground_isolate_replace(s);
 }
 
-TEST_CASE("ingest (postgres): index a folder as org A; grounded in org A only; re-index replaces",
+TEST_CASE("ingest (postgres): index a folder as org A, grounded in org A only, re-index replaces",
           "[server][ingest][postgres]") {
   SO_PG_URL_OR_SKIP(server_url);
   so::test::pg::fresh_database db(server_url);
@@ -272,7 +289,7 @@ TEST_CASE("ingest: the index route's roles, 404, 400 and failed runs", "[server]
   CHECK(str(d, "/runs/1/connectorName") == "local docs");
 }
 
-TEST_CASE("ingest: a web page through the admin API; the SSRF guard fails the run",
+TEST_CASE("ingest: a web page through the admin API, the SSRF guard fails the run",
           "[server][ingest][web]") {
   test::http_test_server site([](const test::http_test_request&) {
     test::http_test_response r{200,

@@ -158,6 +158,11 @@ std::vector<raw_document> github_connector::pull(const std::optional<std::string
     files.emplace_back(path, kind);
   }
   std::sort(files.begin(), files.end());
+  if (files.size() > kMaxFiles) {
+    spdlog::warn("github connector: {}@{} has {} indexable files; only the first {} are indexed",
+                 full, ref, files.size(), kMaxFiles);
+    files.resize(kMaxFiles);
+  }
   for (const auto& [path, kind] : files) {
     raw_document d;
     d.id = full + "@" + ref + "#" + path;

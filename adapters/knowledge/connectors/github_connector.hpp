@@ -18,7 +18,8 @@
 //  - files of the tree at `ref` (GET /repos/{o}/{r}/git/trees/{ref}?recursive=1, then each
 //    file's raw contents): PROSE — README*, anything under docs/, *.md, *.mdx — and CODE
 //    — an extension allow-list (kCodeExtensions) — up to 512 KiB per file (larger ones
-//    skipped). id `owner/repo@ref#path`, source = its github.com blob URL, title = path,
+//    skipped; at most kMaxFiles files in path order, the rest skipped and logged).
+//    id `owner/repo@ref#path`, source = its github.com blob URL, title = path,
 //    metadata kind (`doc`|`code`), repo, path, url. Files ignore `since`;
 //  - issues and pull requests (GET /repos/{o}/{r}/issues?state=all&per_page=100, `since`
 //    passed through when set, at most 10 pages; a page shorter than 100 is the last):
@@ -60,6 +61,8 @@ class github_connector final : public connector {
   static constexpr std::size_t kMaxPages = 10;
   static constexpr std::size_t kPerPage = 100;
   static constexpr std::uint64_t kMaxFileBytes = 512 * 1024;
+  /// Files fetched per pass at most (in path order); the rest is skipped (logged).
+  static constexpr std::size_t kMaxFiles = 5000;
 
   /// Throws connector_config_error when no getter is configured.
   github_connector(github_source source, std::string api_url,
