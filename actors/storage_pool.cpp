@@ -60,7 +60,9 @@ storage_pool::storage_pool(caf::actor_system& sys, adapters::storage_ptr storage
       options_(options),
       inline_storage_(!storage_->may_block()),
       storage_lane_(std::make_shared<lane>(std::max<std::size_t>(1, options.queue_bound))),
-      knowledge_lane_(std::make_shared<lane>(std::max<std::size_t>(1, options.queue_bound))) {
+      knowledge_lane_(std::make_shared<lane>(std::max<std::size_t>(1, options.queue_bound))),
+      indexing_lane_(
+          std::make_shared<lane>(std::max<std::size_t>(1, options.indexing_queue_bound))) {
   if (!inline_storage_) {
     const unsigned n = std::max(1u, options_.workers);
     storage_workers_.reserve(n);
@@ -70,6 +72,8 @@ storage_pool::storage_pool(caf::actor_system& sys, adapters::storage_ptr storage
   }
   knowledge_worker_ = sys.spawn<caf::detached>(storage_worker, knowledge_lane_, storage_,
                                                knowledge_, options_.timeout);
+  indexing_worker_ = sys.spawn<caf::detached>(storage_worker, indexing_lane_, storage_, knowledge_,
+                                              options_.timeout);
 }
 
 storage_pool::~storage_pool() {
@@ -77,24 +81,34 @@ storage_pool::~storage_pool() {
 }
 
 bool storage_pool::runs_inline(const storage_route& route) const {
-  return !route.knowledge() && inline_storage_;
+  return !route.knowledge() && !route.indexing() && inline_storage_;
+}
+
+storage_pool::lane& storage_pool::lane_of(const storage_route& route) const {
+  if (route.indexing()) return *indexing_lane_;
+  return route.knowledge() ? *knowledge_lane_ : *storage_lane_;
 }
 
 caf::actor storage_pool::admit(const storage_route& route) {
   const bool k = route.knowledge();
-  if (!k && storage_workers_.empty()) return {};  // inline pools have no storage worker
-  auto& l = k ? *knowledge_lane_ : *storage_lane_;
+  const bool ix = route.indexing();
+  if (!k && !ix && storage_workers_.empty()) return {};  // inline pools have no storage worker
+  auto& l = lane_of(route);
   // Reserve first, then check: concurrent callers can never overshoot the bound.
   if (l.waiting.fetch_add(1, std::memory_order_relaxed) >= l.bound) {
     l.waiting.fetch_sub(1, std::memory_order_relaxed);
     return {};
   }
   if (k) return knowledge_worker_;
+  if (ix) return indexing_worker_;
   return storage_workers_[route.shard_hash() % storage_workers_.size()];
 }
 
 storage_failure storage_pool::busy(const storage_route& route) const {
-  const auto& l = route.knowledge() ? *knowledge_lane_ : *storage_lane_;
+  const auto& l = lane_of(route);
+  if (route.indexing())
+    return {codes::storage_busy,
+            "indexing is busy: " + std::to_string(l.bound) + " indexing passes already waiting"};
   return {codes::storage_busy, std::string("storage is busy: ") + std::to_string(l.bound) + " " +
                                    (route.knowledge() ? "knowledge" : "storage") +
                                    " jobs already waiting (SMOOTH_AGENT_STORAGE_QUEUE)"};
@@ -135,12 +149,17 @@ std::size_t storage_pool::waiting_knowledge() const {
   return knowledge_lane_->waiting.load(std::memory_order_relaxed);
 }
 
+std::size_t storage_pool::waiting_indexing() const {
+  return indexing_lane_->waiting.load(std::memory_order_relaxed);
+}
+
 void storage_pool::stop() {
   // Handles stay valid (other threads may still route to them): messages to an
   // exited worker bounce, and their callers see an error reply.
   if (stopped_.exchange(true)) return;
   for (const auto& w : storage_workers_) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   if (knowledge_worker_) caf::anon_send_exit(knowledge_worker_, caf::exit_reason::user_shutdown);
+  if (indexing_worker_) caf::anon_send_exit(indexing_worker_, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace so::actors

@@ -9,10 +9,14 @@
 //    time, in submission order.
 //  - one knowledge worker for knowledge retrieval, so a slow query never stalls
 //    a session lookup or a message write.
+//  - one indexing worker for indexing passes (POST /admin/connectors/{id}/index:
+//    a connector pull, embedding and the store writes), so a long pass never
+//    stalls retrieval or storage. Passes run one at a time, in submission order.
 //
 // Bounds (the behaviour at each is part of the contract):
 //  - Queue: at most `queue_bound` jobs wait (submitted, not yet started) across
-//    the storage workers, and as many again on the knowledge worker. A job that
+//    the storage workers, and as many again on the knowledge worker; at most
+//    `indexing_queue_bound` passes wait on the indexing worker. A job that
 //    would exceed the bound is refused AT ONCE, on the caller's thread, with
 //    STORAGE_BUSY; it is never queued.
 //  - Deadline: every job carries `submit time + timeout`. A worker that picks a
@@ -25,7 +29,8 @@
 // (`storage::may_block() == false`, the in-memory adapter), storage jobs run
 // inline on the caller's thread — no queue, no hop, no busy/timeout. Knowledge
 // jobs always go to the knowledge worker (a query is CPU work over the whole
-// store).
+// store), indexing jobs always to the indexing worker (a pass reads files and
+// the network).
 //
 // Use the helpers of actors/storage_calls.hpp (actors) or `post` (callbacks)
 // instead of messaging workers by hand.
@@ -76,21 +81,28 @@ struct storage_failure {
 /// Selects the knowledge worker (see storage_route).
 struct knowledge_lane_t {};
 inline constexpr knowledge_lane_t knowledge_lane{};
+/// Selects the indexing worker (see storage_route).
+struct indexing_lane_t {};
+inline constexpr indexing_lane_t indexing_lane{};
 
-/// Where a job runs: the storage worker of a shard key, or the knowledge worker.
+/// Where a job runs: the storage worker of a shard key, the knowledge worker or
+/// the indexing worker.
 class storage_route {
  public:
   storage_route(std::string_view shard_key) : knowledge_(false), hash_(hash(shard_key)) {}
   storage_route(const std::string& shard_key) : storage_route(std::string_view(shard_key)) {}
   storage_route(const char* shard_key) : storage_route(std::string_view(shard_key)) {}
   storage_route(knowledge_lane_t) : knowledge_(true), hash_(0) {}
+  storage_route(indexing_lane_t) : knowledge_(false), indexing_(true), hash_(0) {}
 
   bool knowledge() const { return knowledge_; }
+  bool indexing() const { return indexing_; }
   std::size_t shard_hash() const { return hash_; }
 
  private:
   static std::size_t hash(std::string_view key);
   bool knowledge_;
+  bool indexing_ = false;
   std::size_t hash_;
 };
 
@@ -107,6 +119,10 @@ struct storage_pool_options {
   unsigned workers = 4;                     ///< SMOOTH_AGENT_STORAGE_WORKERS (at least 1 is used)
   std::size_t queue_bound = 1024;           ///< SMOOTH_AGENT_STORAGE_QUEUE (at least 1 is used)
   std::chrono::milliseconds timeout{5000};  ///< SMOOTH_AGENT_STORAGE_TIMEOUT_MS
+  /// Indexing passes waiting behind the running one; one more is refused with
+  /// STORAGE_BUSY. A waiting pass not started within `timeout` answers
+  /// STORAGE_TIMEOUT (a pass may run for long: index one connector at a time).
+  std::size_t indexing_queue_bound = 4;
 };
 
 class storage_pool {
@@ -146,6 +162,7 @@ class storage_pool {
   /// knowledge worker. For tests and introspection.
   std::size_t waiting_storage() const;
   std::size_t waiting_knowledge() const;
+  std::size_t waiting_indexing() const;
 
   /// Ends every worker (shutdown). Idempotent.
   void stop();
@@ -158,14 +175,17 @@ class storage_pool {
   };
 
  private:
+  lane& lane_of(const storage_route& route) const;
   adapters::storage_ptr storage_;
   adapters::knowledge_base_ptr knowledge_;
   storage_pool_options options_;
   bool inline_storage_;
   std::shared_ptr<lane> storage_lane_;
   std::shared_ptr<lane> knowledge_lane_;
+  std::shared_ptr<lane> indexing_lane_;
   std::vector<caf::actor> storage_workers_;  ///< fixed after construction
   caf::actor knowledge_worker_;
+  caf::actor indexing_worker_;
   std::atomic<bool> stopped_{false};
 };
 

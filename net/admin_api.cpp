@@ -60,6 +60,7 @@ void add_admin_routes(http_router& router, std::shared_ptr<const admin_services>
 
   admin::add_conversation_routes(router, s);
   admin::add_indexing_routes(router, s);
+  admin::add_index_route(router, s);
   admin::add_connector_routes(router, s);
   admin::add_settings_routes(router, s);
   admin::add_publish_route(router, s);

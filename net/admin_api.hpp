@@ -1,9 +1,9 @@
-// net/admin_api.hpp — the admin HTTP API of admin-auth.md §2 (all routes except
-// `POST /admin/connectors/{id}/index`, which the knowledge issue adds) and
+// net/admin_api.hpp — the admin HTTP API of admin-auth.md §2 and
 // `GET /admin/model-costs` (§9), registered on an http_router.
 //
 // Handlers never block their thread: every store call runs as a job through
-// `run_blocking` (the server wires it to the storage pool), publishes go to the
+// `run_blocking` (the server wires it to the storage pool), an indexing pass through
+// `run_indexing` (the storage pool's indexing worker), publishes go to the
 // backplane through `publish`, and model costs through the async HTTP client.
 // Every store read and write is keyed by the caller's org (principal.orgId); an id
 // of another org answers exactly like a missing one (404).
@@ -12,6 +12,9 @@
 // handlers may run concurrently on any thread.
 #pragma once
 
+#include "adapters/knowledge/connectors/connector.hpp"
+#include "adapters/knowledge/embedder.hpp"
+#include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/storage/storage.hpp"
 #include "adapters/tenant/connector_config_store.hpp"
 #include "adapters/tenant/document_set_store.hpp"
@@ -53,6 +56,17 @@ struct admin_services {
   blocking_runner run_blocking;
   backplane_publisher publish;
   std::shared_ptr<model_cost_cache> model_costs;  ///< null: `{}`
+
+  // ---- knowledge ingestion (issue 11): POST /admin/connectors/{id}/index ----
+  /// Where indexed documents go; null: the route answers 500.
+  adapters::knowledge_base_ptr knowledge;
+  /// The pipeline's embedder when the knowledge base keeps no vectors (null =
+  /// deterministic).
+  adapters::embedder_ptr embedder;
+  adapters::connectors::connector_environment connector_env;
+  /// Runs a pass off the io threads (never inline; a worker of its own); null =
+  /// `run_blocking`.
+  blocking_runner run_indexing;
 };
 
 /// Adds every admin route to `router`.

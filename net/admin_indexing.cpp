@@ -1,13 +1,11 @@
 // net/admin_indexing.cpp — the read side of indexing (curator+): `GET
 // /admin/indexing/runs` (the org's recorded connector names, each name's runs under
 // its org-scoped key, shown with the plain name) and `GET /admin/document-sets`
-// (admin-auth.md §2.2, §5.6). `POST /admin/connectors/{id}/index` belongs to the
-// knowledge issue.
+// (admin-auth.md §2.2, §5.6). `POST /admin/connectors/{id}/index` is in
+// admin_index.cpp.
 #include "net/admin_support.hpp"
 
 namespace so::net::admin {
-
-namespace {
 
 using adapters::auth::role;
 
@@ -39,8 +37,6 @@ void write_run(protocol::json_writer& w, const adapters::tenant::indexing_run& r
   write_optional_string(w, run.error);
   w.EndObject();
 }
-
-}  // namespace
 
 void add_indexing_routes(http_router& r, const services_ptr& s) {
   r.add({"GET", "/admin/indexing/runs", role::curator, body_kind::none,

@@ -61,11 +61,16 @@ inline void write_optional_string(protocol::json_writer& w, const std::optional<
     w.Null();
 }
 
+/// One run as admin JSON (admin-auth.md §2.2), named by its plain display name.
+void write_run(protocol::json_writer& w, const adapters::tenant::indexing_run& run,
+               const std::string& display_name);
+
 // Route registration, one file per concept.
 void add_conversation_routes(http_router& r, const services_ptr& s);
 void add_connector_routes(http_router& r, const services_ptr& s);
 void add_settings_routes(http_router& r, const services_ptr& s);
 void add_indexing_routes(http_router& r, const services_ptr& s);
+void add_index_route(http_router& r, const services_ptr& s);
 void add_publish_route(http_router& r, const services_ptr& s);
 
 }  // namespace so::net::admin

@@ -112,7 +112,8 @@ class stream_call final : public http_call,
         pool_(core_->pool<Stream>()),
         url_(std::move(url)),
         key_(std::string(is_tls_v<Stream> ? "https://" : "http://") + url_.host + ":" +
-             std::to_string(url_.port)),
+             std::to_string(url_.port) +
+             (request.connect_address ? "@" + *request.connect_address : std::string())),
         request_(std::move(request)),
         callbacks_(std::move(callbacks)),
         resolver_(core_->io),
@@ -157,7 +158,8 @@ class stream_call final : public http_call,
     reused_ = false;
     stream_ = make_stream<Stream>(*core_);
     beast::error_code not_literal;
-    const auto address = asio::ip::make_address(url_.host, not_literal);
+    const auto address =
+        asio::ip::make_address(request_.connect_address.value_or(url_.host), not_literal);
     if (!not_literal) {
       tcp().expires_after(request_.connect_timeout);
       tcp().async_connect(
@@ -416,7 +418,7 @@ class stream_call final : public http_call,
   std::shared_ptr<client_core> core_;
   std::shared_ptr<connection_pool<Stream>> pool_;
   parsed_url url_;
-  std::string key_;  ///< pool key: scheme://host:port
+  std::string key_;  ///< pool key: scheme://host:port[@pinned address]
   http_request request_;
   http_callbacks callbacks_;
   tcp::resolver resolver_;

@@ -55,6 +55,11 @@ struct http_request {
   /// Longest response body accepted (by Content-Length or by bytes read); a longer
   /// one fails the call with `body_too_large`. Unset: no limit.
   std::optional<std::uint64_t> max_body_bytes;
+  /// Connect to this IP literal instead of resolving the URL's host (the Host header,
+  /// TLS SNI and certificate check still use the URL's host). A caller that vetted
+  /// the address (the web connector's SSRF guard) pins it so a second DNS answer
+  /// cannot redirect the connection. Pooled connections are kept per pinned address.
+  std::optional<std::string> connect_address;
 };
 
 struct http_response_head {

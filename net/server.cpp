@@ -19,6 +19,7 @@
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/knowledge/postgres_knowledge.hpp"
+#include "net/indexing_wiring.hpp"
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/storage/postgres_storage.hpp"
@@ -378,6 +379,7 @@ std::shared_ptr<const http_router> server::impl::make_router(const http_client_p
   };
   admin->model_costs =
       std::make_shared<model_cost_cache>(http, opts.config.gateway_url, opts.config.gateway_key);
+  add_indexing_services(*admin, svc->storage, opts.knowledge_base, opts.config, http);  // issue 11
   add_admin_routes(*router, std::move(admin));
   return router;
 }

@@ -310,6 +310,31 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "whole seconds from 1 to 86400")) {
     c.turn_lease = std::chrono::seconds(*v);
   }
+  // ---- knowledge ingestion (issue 11, helper "ingest") ----
+  c.file_connector_root = get(env, "SMOOTH_AGENT_FILE_CONNECTOR_ROOT");
+  if (auto v = owned_unsigned<std::uint64_t>(env, "SMOOTH_AGENT_WEB_CONNECTOR_MAX_BYTES", 1,
+                                             kMaxU64, "an integer >= 1")) {
+    c.web_connector_max_bytes = *v;
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_WEB_CONNECTOR_TIMEOUT_MS", 1,
+                                             kMaxU32, "whole milliseconds > 0")) {
+    c.web_connector_timeout = std::chrono::milliseconds(*v);
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK")) {
+    const auto s = lower(*v);
+    if (s == "1" || s == "true") {
+      c.web_connector_allow_loopback = true;
+    } else if (s == "0" || s == "false") {
+      c.web_connector_allow_loopback = false;
+    } else {
+      invalid("SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK", *v, "0, 1, true or false");
+    }
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_GITHUB_API_URL")) {
+    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0)
+      invalid("SMOOTH_AGENT_GITHUB_API_URL", *v, "an http:// or https:// URL");
+    c.github_api_url = *v;
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -418,7 +443,8 @@ const std::vector<config_variable>& config_variables() {
        "How long a gated tool call waits for confirm_tool_action (> 0 s)."},
       {"SMOOTH_AGENT_NATS_LEGACY_SUBJECT", "0",
        "0 | 1 | true | false: also speak the reference envelope on smooth-operator.backplane."},
-      {"SMOOTH_AGENT_NATS_CREDS", "(unset)", "NATS user credentials file (.creds: JWT + NKey seed)."},
+      {"SMOOTH_AGENT_NATS_CREDS", "(unset)",
+       "NATS user credentials file (.creds: JWT + NKey seed)."},
       {"SMOOTH_AGENT_NATS_TLS_CA", "(unset)",
        "PEM CA bundle that verifies the NATS server's certificate; setting it requires TLS."},
       {"SMOOTH_AGENT_KNOWLEDGE_FILE", "(unset)",
@@ -466,6 +492,19 @@ const std::vector<config_variable>& config_variables() {
        "while the turn runs: with processes sharing one database, a second send_message on a "
        "session whose turn runs elsewhere gets TURN_IN_PROGRESS; a crashed process's lease "
        "expires after this long."},
+      // ---- knowledge ingestion (issue 11, helper "ingest") ----
+      {"SMOOTH_AGENT_FILE_CONNECTOR_ROOT", "(unset)",
+       "Directory file connectors are confined to (symlinks resolved); a connector path outside "
+       "it is refused with 400. Unset: any path the server may read."},
+      {"SMOOTH_AGENT_WEB_CONNECTOR_MAX_BYTES", "5242880",
+       "Largest page a web connector fetches (>= 1); a larger one fails the indexing run."},
+      {"SMOOTH_AGENT_WEB_CONNECTOR_TIMEOUT_MS", "30000",
+       "Deadline of each web connector fetch, per redirect hop (connect: at most 10 s of it)."},
+      {"SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK", "0",
+       "TEST ONLY (0 | 1 | true | false): lets the web connector's SSRF guard pass 127.0.0.1 so "
+       "tests can serve pages locally. Never set it in production."},
+      {"SMOOTH_AGENT_GITHUB_API_URL", "https://api.github.com",
+       "GitHub REST API base of github connectors (GitHub Enterprise, or a test's fake)."},
   };
   return kVariables;
 }

@@ -108,6 +108,19 @@ struct server_config {
   /// renew (renewed every third of it while the turn runs); a crashed process's lease
   /// expires after it.
   std::chrono::seconds turn_lease{60};
+  // ---- knowledge ingestion (issue 11, helper "ingest") ----
+  /// SMOOTH_AGENT_FILE_CONNECTOR_ROOT: file connectors may read only below it
+  /// (unset = anywhere the server process may read).
+  std::optional<std::string> file_connector_root;
+  /// SMOOTH_AGENT_WEB_CONNECTOR_MAX_BYTES: the largest page a web connector fetches.
+  std::uint64_t web_connector_max_bytes = 5u << 20;
+  /// SMOOTH_AGENT_WEB_CONNECTOR_TIMEOUT_MS: the deadline of each fetch (per redirect hop).
+  std::chrono::milliseconds web_connector_timeout{30'000};
+  /// SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK: TEST ONLY — let the SSRF guard pass
+  /// 127.0.0.1 (tests serve pages locally). Off in production.
+  bool web_connector_allow_loopback = false;
+  /// SMOOTH_AGENT_GITHUB_API_URL: the GitHub REST API base of github connectors.
+  std::string github_api_url = "https://api.github.com";
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

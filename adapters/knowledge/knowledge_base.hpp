@@ -6,6 +6,8 @@
 // may call it directly.
 #pragma once
 
+#include "adapters/knowledge/embedder.hpp"
+
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -52,11 +54,33 @@ struct knowledge_result {
   std::string source;
 };
 
+/// One chunk the indexing pipeline cut (and embedded) itself (storage-backplane.md §11).
+struct prepared_chunk {
+  std::string text;
+  embedding vector;  ///< chunk_embedder()'s vector; a store without one ignores it
+};
+
 class knowledge_base {
  public:
   virtual ~knowledge_base() = default;
   /// Chunks and stores the document. Re-ingesting the same id replaces its chunks.
   virtual void ingest(const document& doc) = 0;
+  /// Stores `chunks`, already cut, as the whole content of document
+  /// (doc.organization_id, doc.id): chunk i gets the deterministic id
+  /// `<org>:<docId>#<i>`, and every chunk the document had before is replaced, so
+  /// chunks past the new count (stale ones) are gone. `doc.content` is ignored;
+  /// the rest (source, title, url, sets, ACL) applies to every chunk. No chunks =
+  /// the document is removed. Atomic for readers: a query sees the old chunks or
+  /// the new ones, never a mix. Throws (std::runtime_error) when a vector does not
+  /// have chunk_embedder()'s dimension, storing nothing.
+  virtual void replace_chunks(const document& doc, const std::vector<prepared_chunk>& chunks) = 0;
+  /// Removes every chunk of (org, id); whether there was any.
+  virtual bool remove_document(const std::string& organization_id, const std::string& id) = 0;
+  /// How many chunks the org's documents have (admin views, tests).
+  virtual std::size_t count_chunks(const std::string& organization_id) = 0;
+  /// The embedder whose vectors replace_chunks expects (the one the store embeds
+  /// queries with); null = the store keeps no vectors (any embedder will do).
+  virtual embedder_ptr chunk_embedder() const { return nullptr; }
   /// At most `limit` results, best first, visible to `access` (org scope + ACL),
   /// optionally restricted to the union of `document_sets` (nullopt = unscoped).
   virtual std::vector<knowledge_result> query(

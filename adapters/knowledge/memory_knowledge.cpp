@@ -25,6 +25,34 @@ bool acl_allows(const doc_acl& acl, const access_context& access) {
 }  // namespace
 
 void memory_knowledge::ingest(const document& doc) {
+  store(doc, chunk_content(doc.content));
+}
+
+void memory_knowledge::replace_chunks(const document& doc,
+                                      const std::vector<prepared_chunk>& chunks) {
+  std::vector<std::string> texts;
+  texts.reserve(chunks.size());
+  for (const auto& c : chunks) texts.push_back(c.text);
+  store(doc, std::move(texts));
+}
+
+bool memory_knowledge::remove_document(const std::string& organization_id, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const auto removed = std::erase_if(chunks_, [&](const stored_chunk& c) {
+    return c.doc->id == id && c.doc->organization_id == organization_id;
+  });
+  chunk_count_.store(chunks_.size(), std::memory_order_release);
+  return removed > 0;
+}
+
+std::size_t memory_knowledge::count_chunks(const std::string& organization_id) {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(chunks_.begin(), chunks_.end(), [&](const auto& c) {
+    return c.doc->organization_id == organization_id;
+  }));
+}
+
+void memory_knowledge::store(const document& doc, std::vector<std::string> texts) {
   if (doc.acl_malformed) {
     spdlog::warn(
         "knowledge document '{}' (org '{}', source '{}') has a malformed ACL; "
@@ -35,7 +63,7 @@ void memory_knowledge::ingest(const document& doc) {
                                                   doc.document_sets, doc.acl, doc.acl_malformed});
   // Chunk and lower-case outside the lock: it is the expensive part.
   std::vector<stored_chunk> fresh;
-  for (auto& text : chunk_content(doc.content)) {
+  for (auto& text : texts) {
     std::vector<std::string> lower_words;
     // Keep the lowered text alive: the split returns views into it.
     const std::string lowered = lowercaser_.lower(text);

@@ -46,6 +46,10 @@ class memory_knowledge final : public knowledge_base {
   explicit memory_knowledge(knowledge_query_limits limits = {}) : limits_(limits) {}
 
   void ingest(const document& doc) override;
+  /// Vectors are ignored (the ranking is lexical).
+  void replace_chunks(const document& doc, const std::vector<prepared_chunk>& chunks) override;
+  bool remove_document(const std::string& organization_id, const std::string& id) override;
+  std::size_t count_chunks(const std::string& organization_id) override;
   /// No chunk stored yet (an atomic read: callable from any thread, never blocks).
   bool known_empty() const override { return chunk_count_.load(std::memory_order_acquire) == 0; }
   std::vector<knowledge_result> query(
@@ -68,6 +72,8 @@ class memory_knowledge final : public knowledge_base {
     std::vector<std::string> lower_words;  ///< lower-cased once at ingest
   };
 
+  /// Replaces the chunks of (doc.organization_id, doc.id) with `texts`.
+  void store(const document& doc, std::vector<std::string> texts);
   static bool visible(const doc_info& doc, const access_context& access,
                       const std::optional<std::vector<std::string>>& document_sets);
 

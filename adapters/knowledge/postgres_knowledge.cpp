@@ -127,25 +127,75 @@ bool postgres_knowledge::probe_pgvector(pg::connection& c) {
   return true;
 }
 
+namespace {
+
+void check_vectors(const std::vector<embedding>& vectors, std::size_t chunks, std::size_t dim) {
+  if (vectors.size() != chunks)
+    throw storage_error("knowledge ingest: the embedder returned " +
+                        std::to_string(vectors.size()) + " vectors for " + std::to_string(chunks) +
+                        " chunks");
+  for (const auto& v : vectors)
+    if (v.size() != dim)
+      throw storage_error("knowledge ingest: an embedding has " + std::to_string(v.size()) +
+                          " dimensions, expected " + std::to_string(dim));
+}
+
+}  // namespace
+
 void postgres_knowledge::ingest(const document& doc) {
+  // Chunk and embed before taking a connection: embedding may be slow (a gateway).
+  const std::vector<std::string> chunks = chunk_content(doc.content);
+  const std::vector<embedding> vectors = embedder_->embed(chunks, input_type::document);
+  check_vectors(vectors, chunks.size(), embedder_->dim());
+  store(doc, chunks, vectors);
+}
+
+void postgres_knowledge::replace_chunks(const document& doc,
+                                        const std::vector<prepared_chunk>& chunks) {
+  std::vector<std::string> texts;
+  std::vector<embedding> vectors;
+  texts.reserve(chunks.size());
+  vectors.reserve(chunks.size());
+  for (const auto& c : chunks) {
+    texts.push_back(c.text);
+    vectors.push_back(c.vector);
+  }
+  check_vectors(vectors, texts.size(), embedder_->dim());
+  store(doc, texts, vectors);
+}
+
+bool postgres_knowledge::remove_document(const std::string& organization_id,
+                                         const std::string& id) {
+  auto conn = pool_.acquire();
+  bool removed = false;
+  pg::in_transaction(*conn, [&] {
+    conn->exec("so_kn_lock", "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
+               {organization_id, id}, "knowledge remove lock");
+    auto r = conn->exec("so_kn_delete_count",
+                        "WITH d AS (DELETE FROM knowledge_chunks WHERE organization_id = $1 AND "
+                        "document_id = $2 RETURNING 1) SELECT count(*) FROM d",
+                        {organization_id, id}, "knowledge remove");
+    removed = r.int64(0, 0) > 0;
+  });
+  return removed;
+}
+
+std::size_t postgres_knowledge::count_chunks(const std::string& organization_id) {
+  auto conn = pool_.acquire();
+  auto r =
+      conn->exec("so_kn_count", "SELECT count(*) FROM knowledge_chunks WHERE organization_id = $1",
+                 {organization_id}, "knowledge count");
+  return static_cast<std::size_t>(r.int64(0, 0));
+}
+
+void postgres_knowledge::store(const document& doc, const std::vector<std::string>& chunks,
+                               const std::vector<embedding>& vectors) {
   if (doc.acl_malformed) {
     spdlog::warn(
         "knowledge document '{}' (org '{}', source '{}') has a malformed ACL; "
         "it is hidden from everyone but admins",
         doc.id, doc.organization_id, doc.source);
   }
-  // Chunk and embed before taking a connection: embedding may be slow (a gateway).
-  const std::vector<std::string> chunks = chunk_content(doc.content);
-  const std::vector<embedding> vectors = embedder_->embed(chunks, input_type::document);
-  if (vectors.size() != chunks.size())
-    throw storage_error("knowledge ingest: the embedder returned " +
-                        std::to_string(vectors.size()) + " vectors for " +
-                        std::to_string(chunks.size()) + " chunks");
-  for (const auto& v : vectors)
-    if (v.size() != embedder_->dim())
-      throw storage_error("knowledge ingest: an embedding has " + std::to_string(v.size()) +
-                          " dimensions, expected " + std::to_string(embedder_->dim()));
-
   const bool has_acl = doc.acl.has_value();
   const std::string sets = pg::text_array_literal(doc.document_sets);
   const std::string users =

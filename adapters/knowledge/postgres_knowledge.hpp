@@ -93,6 +93,11 @@ class postgres_knowledge final : public knowledge_base {
   postgres_knowledge(std::string conninfo, options opts);
 
   void ingest(const document& doc) override;
+  /// One transaction under the document's advisory lock, like ingest.
+  void replace_chunks(const document& doc, const std::vector<prepared_chunk>& chunks) override;
+  bool remove_document(const std::string& organization_id, const std::string& id) override;
+  std::size_t count_chunks(const std::string& organization_id) override;
+  embedder_ptr chunk_embedder() const override { return embedder_; }
   std::vector<knowledge_result> query(
       const std::string& text, std::size_t limit, const access_context& access,
       const std::optional<std::vector<std::string>>& document_sets = std::nullopt) override;
@@ -103,6 +108,9 @@ class postgres_knowledge final : public knowledge_base {
 
  private:
   bool probe_pgvector(pg::connection& c);
+  /// Replaces the document's rows with `chunks` (vectors already checked).
+  void store(const document& doc, const std::vector<std::string>& chunks,
+             const std::vector<embedding>& vectors);
 
   options opts_;
   embedder_ptr embedder_;

@@ -154,6 +154,14 @@ class gated_knowledge final : public adapters::knowledge_base {
   explicit gated_knowledge(std::shared_ptr<gate> g, bool pass_known_empty = false)
       : gate_(std::move(g)), pass_known_empty_(pass_known_empty) {}
   void ingest(const adapters::document& doc) override { inner_.ingest(doc); }
+  void replace_chunks(const adapters::document& doc,
+                      const std::vector<adapters::prepared_chunk>& chunks) override {
+    inner_.replace_chunks(doc, chunks);
+  }
+  bool remove_document(const std::string& org, const std::string& id) override {
+    return inner_.remove_document(org, id);
+  }
+  std::size_t count_chunks(const std::string& org) override { return inner_.count_chunks(org); }
   bool known_empty() const override { return pass_known_empty_ && inner_.known_empty(); }
   std::vector<adapters::knowledge_result> query(
       const std::string& text, std::size_t limit, const adapters::access_context& access,

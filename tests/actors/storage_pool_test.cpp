@@ -428,3 +428,55 @@ TEST_CASE("storage pool: a call without a shard key goes to one fixed worker", "
     CHECK(o.value == out->all()[0].value);  // the same worker thread every time
   }
 }
+
+TEST_CASE("storage pool: indexing passes run on their own worker, bounded, never inline",
+          "[storage][ingest]") {
+  // Memory storage: storage jobs run inline, indexing jobs still on the indexing worker.
+  fixture f(storage_pool_options{4, 16, 10s, 2}, std::make_shared<adapters::memory_storage>());
+  CHECK_FALSE(f.pool->runs_inline(storage_route(indexing_lane)));
+  const auto threads = run_thread_probe(f, indexing_lane);
+  CHECK(threads.job != threads.caller);
+  const auto knowledge = run_thread_probe(f, knowledge_lane);
+  CHECK(knowledge.job != threads.job);  // not the knowledge worker either
+
+  // A running pass holds only the indexing worker: retrieval and storage go on.
+  auto hold = f.hold;
+  hold->close();
+  auto out = std::make_shared<outcomes>();
+  submit_one(f.sys, f.pool, indexing_lane, held_at(hold, "pass-1"), out);
+  REQUIRE(hold->wait_entered(1));
+  submit_one(f.sys, f.pool, knowledge_lane, answer("kb"), out);
+  REQUIRE(out->wait_for(1));
+  CHECK(out->all()[0].value == "kb");
+
+  // Two passes may wait (the bound); a third is refused at once with STORAGE_BUSY.
+  auto ran = std::make_shared<std::vector<std::string>>();  // the indexing worker only
+  const auto recorded = [ran](std::string v) -> job_fn {
+    return [ran, v](adapters::storage&, adapters::knowledge_base&) {
+      ran->push_back(v);
+      return v;
+    };
+  };
+  submit(f.sys, f.pool,
+         {{indexing_lane, recorded("pass-2")},
+          {indexing_lane, recorded("pass-3")},
+          {indexing_lane, recorded("over")}},
+         out);
+  REQUIRE(out->wait_for(2));
+  const auto busy = out->all()[1];
+  CHECK_FALSE(busy.ok);
+  CHECK(busy.code == codes::storage_busy);
+  CHECK(busy.text == "indexing is busy: 2 indexing passes already waiting");
+  CHECK(f.pool->waiting_indexing() == 2);
+
+  // Released: the waiting passes run, in submission order, after the first.
+  hold->open();
+  REQUIRE(out->wait_for(5));
+  std::vector<std::string> values;
+  for (const auto& o : out->all())
+    if (o.ok) values.push_back(o.value);
+  std::sort(values.begin(), values.end());  // two callers: replies may interleave
+  CHECK(values == std::vector<std::string>{"kb", "pass-1", "pass-2", "pass-3"});
+  CHECK(*ran == std::vector<std::string>{"pass-2", "pass-3"});
+  CHECK(f.pool->waiting_indexing() == 0);
+}

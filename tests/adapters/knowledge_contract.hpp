@@ -205,6 +205,73 @@ inline void run_knowledge_contract(const knowledge_factory& make) {
     CHECK(kb->query("alpha", 10, anonymous_in(), sets({"unknown"})).empty());
   }
 
+  SECTION("replace_chunks stores pre-cut chunks; replacing drops stale ones; per org") {
+    auto kb = make();
+    // The store's own embedder when it keeps vectors; else vectors are ignored.
+    const auto embedder = kb->chunk_embedder();
+    const auto prepared = [&](std::vector<std::string> texts) {
+      std::vector<prepared_chunk> out;
+      std::vector<embedding> vectors;
+      if (embedder) vectors = embedder->embed(texts, input_type::document);
+      for (std::size_t i = 0; i < texts.size(); ++i)
+        out.push_back(prepared_chunk{texts[i], embedder ? vectors[i] : embedding{}});
+      return out;
+    };
+    auto doc = knowledge_doc("guide.md", "ignored content");
+    // One chunk holding a paragraph break stays ONE chunk (the store does not re-cut it).
+    kb->replace_chunks(doc, prepared({"kiwi first\n\nkiwi second", "kiwi third", "kiwi fourth"}));
+    CHECK(kb->count_chunks("org-1") == 3);
+    auto r = kb->query("kiwi", 10, anonymous_in("org-1"));
+    REQUIRE(r.size() == 3);
+    V chunks;
+    for (const auto& x : r) {
+      CHECK(x.document_id == "guide.md");
+      CHECK(x.source == "src/guide.md");
+      chunks.push_back(x.chunk);
+    }
+    std::sort(chunks.begin(), chunks.end());
+    CHECK(chunks == V{"kiwi first\n\nkiwi second", "kiwi fourth", "kiwi third"});
+
+    // The same chunks again: still 3 (deterministic ids, no duplicates).
+    kb->replace_chunks(doc, prepared({"kiwi first\n\nkiwi second", "kiwi third", "kiwi fourth"}));
+    CHECK(kb->count_chunks("org-1") == 3);
+    // Fewer chunks: the stale ones are gone.
+    kb->replace_chunks(doc, prepared({"mango only"}));
+    CHECK(kb->count_chunks("org-1") == 1);
+    CHECK(kb->query("kiwi", 10, anonymous_in("org-1")).empty());
+    CHECK(id_set(kb->query("mango", 10, anonymous_in("org-1"))) == V{"guide.md"});
+
+    // Same document id in another org: independent.
+    kb->replace_chunks(knowledge_doc("guide.md", "", "org-2"), prepared({"mango elsewhere"}));
+    CHECK(kb->count_chunks("org-2") == 1);
+    CHECK(kb->count_chunks("org-1") == 1);
+    CHECK(id_set(kb->query("mango", 10, anonymous_in("org-2"))) == V{"guide.md"});
+
+    // No chunks = removed; remove_document reports whether anything was there.
+    kb->replace_chunks(doc, {});
+    CHECK(kb->count_chunks("org-1") == 0);
+    CHECK_FALSE(kb->remove_document("org-1", "guide.md"));
+    CHECK(kb->remove_document("org-2", "guide.md"));
+    CHECK(kb->count_chunks("org-2") == 0);
+    CHECK(kb->query("mango", 10, anonymous_in()).empty());
+
+    // ACL and sets of the document apply to every replaced chunk.
+    auto locked = knowledge_doc("locked.md", "");
+    locked.acl = doc_acl{false, {}, {"eng"}};
+    locked.document_sets = {"handbook"};
+    kb->replace_chunks(locked, prepared({"papaya one", "papaya two"}));
+    CHECK(kb->query("papaya", 10, anonymous_in("org-1")).empty());
+    CHECK(kb->query("papaya", 10, user_in("u", {"eng"}, "org-1"), sets({"handbook"})).size() == 2);
+
+    // A vector of the wrong width stores nothing (stores that keep vectors).
+    if (embedder) {
+      std::vector<prepared_chunk> bad = prepared({"plum one"});
+      bad[0].vector.push_back(0.5f);
+      CHECK_THROWS(kb->replace_chunks(knowledge_doc("bad.md", ""), bad));
+      CHECK(kb->query("plum", 10, anonymous_in()).empty());
+    }
+  }
+
   SECTION("the seed documents answer the demo question, returns first") {
     auto kb = make();
     for (const auto& d : seed_documents()) kb->ingest(d);

@@ -32,6 +32,7 @@ const std::vector<route> kAuthenticated = {
     {"GET", "/admin/connectors/x-1", "GET, PUT, DELETE"},
     {"PUT", "/admin/connectors/x-1", "GET, PUT, DELETE"},
     {"DELETE", "/admin/connectors/x-1", "GET, PUT, DELETE"},
+    {"POST", "/admin/connectors/x-1/index", "POST"},
     {"GET", "/admin/settings", "GET, PUT"},
     {"PUT", "/admin/settings", "GET, PUT"},
     {"POST", "/admin/publish", "POST"},

@@ -82,6 +82,7 @@ struct http_test_server::impl {
       res.version(req.version());
       res.result(static_cast<http::status>(answer.status));
       res.set(http::field::content_type, answer.content_type);
+      for (const auto& [name, value] : answer.headers) res.set(name, value);
       res.keep_alive(req.keep_alive());
       res.body() = answer.body;
       res.prepare_payload();

@@ -36,6 +36,8 @@ struct http_test_response {
   /// Wait this long before answering.
   std::chrono::milliseconds delay{0};
   std::string content_type = "text/plain";
+  /// Extra response headers (e.g. Location of a redirect).
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 using http_test_handler = std::function<http_test_response(const http_test_request&)>;
