@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -16,25 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh directory under the temp dir, removed at scope exit.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("so-file-connector-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& rel, const std::string& content) const {
-    const auto p = path / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-};
+using so::test::temp_dir;
 
 so::adapters::tenant::connector_config config(std::string kind, std::string json) {
   so::adapters::tenant::connector_config c;

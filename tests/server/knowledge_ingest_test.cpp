@@ -14,6 +14,8 @@
 #include "tests/support/net/http_test_server.hpp"
 #include "tests/support/pg/test_database.hpp"
 
+#include "tests/support/temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -27,23 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("so-ingest-server-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& content) const {
-    const auto p = path / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-  }
-};
+using so::test::temp_dir;
 
 constexpr const char* kWarrantyOld =
     "Zephyr kettles carry a seven year warranty on the heating element.";

@@ -16,14 +16,12 @@
 #include "tests/support/net/fake_gateway.hpp"
 #include "tests/support/net/http_probe.hpp"
 #include "tests/support/pg/test_database.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <rapidjson/document.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -355,10 +353,9 @@ namespace {
 struct turn_fleet {
   explicit turn_fleet(const nats::test_nats_server& broker, const std::string& database_url,
                       const std::string& gateway_url)
-      : tools(std::filesystem::temp_directory_path() /
-              ("fleet-tools-" + std::to_string(::getpid()) + ".json")) {
-    std::ofstream(tools)
-        << R"([{"name":"delete_record","description":"Delete a record.","parameters":{"type":"object"},"result":"record deleted"}])";
+      : tools(dir.write(
+            "tools.json",
+            R"([{"name":"delete_record","description":"Delete a record.","parameters":{"type":"object"},"result":"record deleted"}])")) {
     env = fleet_env(broker);
     env["SMOOTH_AGENT_STORAGE"] = "postgres";
     env["SMOOTH_AGENT_DATABASE_URL"] = database_url;
@@ -367,7 +364,7 @@ struct turn_fleet {
     env["SMOOTH_AGENT_TOOLS_FILE"] = tools.string();
     env["SMOOTH_AGENT_CONFIRM_TOOLS"] = "delete";
   }
-  ~turn_fleet() { std::filesystem::remove(tools); }
+  temp_dir dir{"so-fleet-"};
   std::filesystem::path tools;
   std::map<std::string, std::string> env;
 };
