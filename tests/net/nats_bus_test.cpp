@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 
@@ -95,7 +96,8 @@ TEST_CASE("nats bus: a publish reaches every subscriber of the exact subject, wi
   contract::publish_reaches_exact_subscribers(make_nats_rig);
 }
 
-TEST_CASE("nats bus: extra headers travel with a message, besides the origin", "[backplane][nats]") {
+TEST_CASE("nats bus: extra headers travel with a message, besides the origin",
+          "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   contract::headers_travel_with_the_message(make_nats_rig);
 }
@@ -454,4 +456,44 @@ TEST_CASE(
   REQUIRE(bus->publish("s", "back"));
   REQUIRE(got.wait_for(1));
   CHECK(got.at(0).payload == "back");
+}
+
+TEST_CASE("nats bus: the broker .ci/run starts (SMOOTH_AGENT_TEST_NATS_URL) carries our messages",
+          "[backplane][nats]") {
+  const char* url = std::getenv(so::test::nats::url_variable);
+  if (url == nullptr || *url == '\0') {
+    const char* ci = std::getenv("CI");
+    if (ci != nullptr && std::string_view(ci) == "true")
+      FAIL("CI=true but " << so::test::nats::url_variable << " is not set (.ci/run sets it)");
+    std::printf("skipped (%s is not set; start one with scripts/nats start): %s\n",
+                so::test::nats::url_variable,
+                Catch::getResultCapture().getCurrentTestName().c_str());
+    return;
+  }
+  so::net::nats_bus_options o;
+  o.urls = url;
+  auto a = so::net::connect_nats_bus(o);
+  auto b = so::net::connect_nats_bus(o);
+  const std::string subject = "smooth-operator.ci-check." + a->origin();
+  auto got = std::make_shared<std::promise<bus_message>>();
+  auto first = std::make_shared<std::atomic<bool>>(false);
+  REQUIRE(b->subscribe(subject, [got, first](bus_message&& m) {
+    if (!first->exchange(true)) got->set_value(std::move(m));
+  }));
+  // The subscription reaches the broker asynchronously: a request answers no_responders
+  // until it has; once one is answered "timed out" (someone listens), publish.
+  REQUIRE(eventually(
+      [&] {
+        std::promise<request_outcome> p;
+        auto f = p.get_future();
+        a->request(subject, "probe", 200ms, [&p](bus_reply&& r) { p.set_value(r.outcome); });
+        return f.get() != request_outcome::no_responders;
+      },
+      10s));
+  auto f = got->get_future();
+  // The handler keeps the first probe that reached it.
+  REQUIRE(f.wait_for(5s) == std::future_status::ready);
+  const auto m = f.get();
+  CHECK(m.origin == a->origin());
+  CHECK(m.subject == subject);
 }
