@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -129,7 +130,12 @@ class nats_bus final : public bp::message_bus {
   /// Connects and starts the threads; throws std::runtime_error (redacted).
   void start() {
     auto fail = [this](const std::string& what, natsStatus s) {
-      throw std::runtime_error("NATS at " + redacted_ + ": " + what + ": " + natsStatus_GetText(s));
+      // The library's last error says more than the status text ("Error").
+      const char* detail = nats_GetLastError(nullptr);
+      std::string why = natsStatus_GetText(s);
+      if (detail != nullptr && *detail != '\0' && why != detail)
+        why += " (" + std::string(detail) + ")";
+      throw std::runtime_error("NATS at " + redacted_ + ": " + what + ": " + why);
     };
     natsStatus s = natsOptions_Create(&opts_);
     if (s != NATS_OK) fail("cannot create options", s);
@@ -141,6 +147,11 @@ class nats_bus final : public bp::message_bus {
     s = natsOptions_SetServers(opts_, servers.data(), static_cast<int>(servers.size()));
     if (s != NATS_OK) fail("invalid server URL", s);
     if (options_.creds_file) {
+      // The library reads the file only while connecting and then reports a bare
+      // "Error": check it here so the boot failure names the file.
+      if (!std::ifstream(*options_.creds_file))
+        throw std::runtime_error("NATS: cannot read the credentials file " + *options_.creds_file +
+                                 " (SMOOTH_AGENT_NATS_CREDS)");
       s = natsOptions_SetUserCredentialsFromFiles(opts_, options_.creds_file->c_str(), nullptr);
       if (s != NATS_OK) fail("cannot use the credentials file " + *options_.creds_file, s);
     }

@@ -497,3 +497,20 @@ TEST_CASE("nats bus: the broker .ci/run starts (SMOOTH_AGENT_TEST_NATS_URL) carr
   CHECK(m.origin == a->origin());
   CHECK(m.subject == subject);
 }
+
+TEST_CASE("nats bus: a credentials file that cannot be used fails the connect, naming the file",
+          "[backplane][nats]") {
+  SO_NATS_OR_SKIP();
+  so::test::nats::test_nats_server server;
+  so::net::nats_bus_options o;
+  o.urls = server.url();
+  o.creds_file = "/nonexistent/smooth-operator-test.creds";
+  try {
+    so::net::connect_nats_bus(o);
+    FAIL("connected without its credentials file");
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("smooth-operator-test.creds") != std::string::npos);
+  }
+}
