@@ -1,6 +1,8 @@
 // tests/support/nats/test_nats_server.cpp — see test_nats_server.hpp.
 #include "tests/support/nats/test_nats_server.hpp"
 
+#include <algorithm>
+
 #include "tests/support/net/http_probe.hpp"
 
 #include <rapidjson/document.h>
@@ -207,18 +209,23 @@ void test_nats_server::resume() {
   if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
-std::size_t test_nats_server::subscription_count(const std::string& subject) const {
+std::vector<std::string> test_nats_server::subjects() const {
   auto d = get_json(monitor_port_, "/connz?subs=1&limit=100000");
-  std::size_t n = 0;
-  if (!d.HasMember("connections") || !d["connections"].IsArray()) return 0;
+  std::vector<std::string> out;
+  if (!d.HasMember("connections") || !d["connections"].IsArray()) return out;
   for (const auto& c : d["connections"].GetArray()) {
     if (!c.IsObject() || !c.HasMember("subscriptions_list")) continue;
     const auto& list = c["subscriptions_list"];
     if (!list.IsArray()) continue;
     for (const auto& s : list.GetArray())
-      if (s.IsString() && subject == s.GetString()) ++n;
+      if (s.IsString()) out.emplace_back(s.GetString(), s.GetStringLength());
   }
-  return n;
+  return out;
+}
+
+std::size_t test_nats_server::subscription_count(const std::string& subject) const {
+  const auto all = subjects();
+  return static_cast<std::size_t>(std::count(all.begin(), all.end(), subject));
 }
 
 std::size_t test_nats_server::connection_count() const {

@@ -60,7 +60,10 @@ class test_nats_server {
   void pause();
   void resume();
 
-  /// Client subscriptions on `subject` across every connection (/connz?subs=1).
+  /// Every client subscription's subject across every connection (/connz?subs=1), one
+  /// entry per subscription.
+  std::vector<std::string> subjects() const;
+  /// Client subscriptions on `subject` across every connection.
   std::size_t subscription_count(const std::string& subject) const;
   /// Client connections the broker currently has (/connz).
   std::size_t connection_count() const;
