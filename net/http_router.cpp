@@ -1,6 +1,8 @@
 // net/http_router.cpp — see http_router.hpp.
 #include "net/http_router.hpp"
 
+#include "net/handed_off.hpp"
+
 #include "adapters/auth/bearer.hpp"
 
 #include "protocol/json.hpp"
@@ -235,10 +237,23 @@ void http_router::dispatch(server_request request, respond_fn respond) const {
     return respond(error_response(401, "INVALID_TOKEN",
                                   "invalid token: no authentication is configured", now_ms()));
   const auto min = *found->spec.min_role;
+  // The verifier may keep its copy of the callback after calling it, on a thread of its
+  // own, past shutdown: the call takes the router (and through it the storage pool) and
+  // the session's responder out of it (net/handed_off.hpp).
+  struct pending_request {
+    std::shared_ptr<const http_router> self;
+    std::vector<std::string> raw_params;
+    server_request request;
+    respond_fn respond;
+  };
   options_.authenticator->authenticate(
-      std::move(*credential), [self = shared_from_this(), found, raw_params = std::move(raw_params),
-                               request = std::move(request), respond = std::move(respond), min,
-                               now_ms](auth::auth_result result) mutable {
+      std::move(*credential),
+      [held = handed_off(pending_request{shared_from_this(), std::move(raw_params),
+                                         std::move(request), std::move(respond)}),
+       found, min, now_ms](auth::auth_result result) {
+        auto pending = held.take();
+        if (!pending) return;
+        auto& [self, raw_params, request, respond] = *pending;
         switch (result.outcome) {
           case auth::auth_outcome::authenticated:
             break;

@@ -2,6 +2,7 @@
 #include "net/http_session.hpp"
 
 #include "net/connection_slot.hpp"
+#include "net/handed_off.hpp"
 #include "net/http_router.hpp"
 #include "net/request_target.hpp"
 #include "net/websocket_session.hpp"
@@ -195,15 +196,20 @@ void http_session::upgrade() {
   const auto& options = registry_->options();
   auto token = info.token;  // `info` moves into the continuation below
   // Verified once, before the 101 (admin-auth.md §1.9). The verifier may answer inline or
-  // on another thread: the decision is dispatched back onto this socket's executor.
-  verify_ws_token(
-      options.authenticator, token, options.ws_auth_required, remote_,
-      [self = shared_from_this(), req, info = std::move(info), slot](ws_auth_decision d) {
-        auto ex = self->stream_.get_executor();
-        asio::dispatch(ex, [self, req, info, slot, d = std::move(d)]() mutable {
-          self->finish_upgrade(std::move(*req), std::move(info), std::move(*slot), std::move(d));
-        });
-      });
+  // on another thread: the decision is dispatched back onto this socket's executor. The
+  // verifier's copy of the callback gives everything up when called (net/handed_off.hpp), so
+  // a verifier thread that outlives shutdown never destroys a socket.
+  verify_ws_token(options.authenticator, token, options.ws_auth_required, remote_,
+                  [held = handed_off(pending_upgrade{shared_from_this(), req, std::move(info),
+                                                     slot})](ws_auth_decision d) {
+                    auto p = held.take();
+                    if (!p) return;
+                    auto ex = p->self->stream_.get_executor();
+                    asio::dispatch(ex, [p = std::move(*p), d = std::move(d)]() mutable {
+                      p.self->finish_upgrade(std::move(*p.req), std::move(p.info),
+                                             std::move(*p.slot), std::move(d));
+                    });
+                  });
 }
 
 void http_session::finish_upgrade(websocket_session::request_type req, upgrade_info info,
@@ -255,19 +261,22 @@ void http_session::route(unsigned version, bool keep_alive) {
     r.content_type = std::string(it->value());
   r.body = std::move(req.body());
   spdlog::debug("http {}: {} {}", remote_, r.method, redact_target(target));
-  registry_->options().router->dispatch(
-      std::move(r), [self = shared_from_this(), version, keep_alive](server_response out) {
-        asio::post(self->stream_.get_executor(),
-                   [self, version, keep_alive, out = std::move(out)]() mutable {
-                     response res{static_cast<http::status>(out.status), version};
-                     res.set(http::field::server, "smooth-operator-cpp");
-                     for (auto& [name, value] : out.headers) res.set(name, value);
-                     res.keep_alive(keep_alive);
-                     res.body() = std::move(out.body);
-                     res.prepare_payload();
-                     self->send(std::move(res));
-                   });
-      });
+  registry_->options().router->dispatch(std::move(r), [held = handed_off(shared_from_this()),
+                                                       version, keep_alive](server_response out) {
+    auto self = held.take();
+    if (!self) return;  // answered twice: the router's contract is once
+    auto ex = (*self)->stream_.get_executor();
+    asio::post(std::move(ex),
+               [self = std::move(*self), version, keep_alive, out = std::move(out)]() mutable {
+                 response res{static_cast<http::status>(out.status), version};
+                 res.set(http::field::server, "smooth-operator-cpp");
+                 for (auto& [name, value] : out.headers) res.set(name, value);
+                 res.keep_alive(keep_alive);
+                 res.body() = std::move(out.body);
+                 res.prepare_payload();
+                 self->send(std::move(res));
+               });
+  });
 }
 
 void http_session::refuse_too_large(bool header) {

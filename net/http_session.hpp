@@ -59,6 +59,13 @@ class http_session final : public tracked_session,
   void upgrade();
   void finish_upgrade(websocket_session::request_type req, upgrade_info info, connection_slot slot,
                       ws_auth_decision decision);
+  /// What an upgrade waits on while its token is verified (handed to the verifier).
+  struct pending_upgrade {
+    std::shared_ptr<http_session> self;
+    std::shared_ptr<websocket_session::request_type> req;
+    upgrade_info info;
+    std::shared_ptr<connection_slot> slot;
+  };
   /// 401 with the JSON error envelope: strict WS auth and no valid token.
   void refuse_unauthorized(unsigned version, const ws_auth_decision& decision);
   /// Hands the request to the router; the answer comes back on this executor.
