@@ -513,11 +513,28 @@ void on_cancel(self_ptr self, protocol::cancel_action&) {
   }
 }
 
+/// The /metrics label of an inbound frame (adapters/telemetry/server_metrics.hpp).
+template <class T>
+std::string_view frame_label() {
+  if constexpr (std::is_same_v<T, protocol::ping_action>) return "ping";
+  if constexpr (std::is_same_v<T, protocol::action_error>) return "invalid";
+  if constexpr (std::is_same_v<T, protocol::create_session_action>)
+    return "create_conversation_session";
+  if constexpr (std::is_same_v<T, protocol::get_session_action>) return "get_session";
+  if constexpr (std::is_same_v<T, protocol::get_messages_action>)
+    return "get_conversation_messages";
+  if constexpr (std::is_same_v<T, protocol::send_message_action>) return "send_message";
+  if constexpr (std::is_same_v<T, protocol::confirm_tool_action>) return "confirm_tool_action";
+  if constexpr (std::is_same_v<T, protocol::cancel_action>) return "cancel";
+  return "other";
+}
+
 void dispatch(self_ptr self, protocol::action& act) {
   auto& st = self->state;
   std::visit(
       [&](auto& a) {
         using T = std::decay_t<decltype(a)>;
+        st.svc->metrics->frames_in.add(frame_label<T>());
         if constexpr (std::is_same_v<T, protocol::ping_action>) {
           st.send(ev::pong(a.rid, st.now_ms()));
         } else if constexpr (std::is_same_v<T, protocol::action_error>) {
@@ -570,6 +587,7 @@ static caf::behavior connection_actor_behavior(caf::stateful_actor<connection_st
       },
       [self](binary_atom) {
         inbound_credit_release credit{self->state.sink.get(), 0};
+        self->state.svc->metrics->frames_in.add("binary");
         auto e = protocol::binary_frame_error();
         self->state.error(e.rid, e.code, e.message);
       },

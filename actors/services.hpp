@@ -6,11 +6,12 @@
 #pragma once
 
 #include "actors/storage_pool.hpp"
-#include "adapters/backplane/message_bus.hpp"
 #include "adapters/auth/widget_policy_provider.hpp"
+#include "adapters/backplane/message_bus.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
+#include "adapters/telemetry/server_metrics.hpp"
 #include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tools/confirm_policy.hpp"
 #include "adapters/tools/tool.hpp"
@@ -50,6 +51,10 @@ struct services {
   adapters::tools::confirm_policy confirm;
   /// Embed policies of create_conversation_session (admin-auth.md §4); null = permissive.
   adapters::auth::widget_policy_provider_ptr widget_policies;
+
+  /// The counters of /metrics (adapters/telemetry/server_metrics.hpp); never null.
+  adapters::telemetry::server_metrics_ptr metrics =
+      std::make_shared<adapters::telemetry::server_metrics>();
 
   /// Where every storage and knowledge call runs (actors/storage_pool.hpp).
   storage_pool_ptr storage;

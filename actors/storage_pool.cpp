@@ -30,16 +30,27 @@ using lane_ptr = std::shared_ptr<storage_pool::lane>;
 /// One worker: runs its jobs one at a time, in mailbox (= submission) order.
 caf::behavior storage_worker(caf::event_based_actor* self, lane_ptr lane,
                              adapters::storage_ptr storage, adapters::knowledge_base_ptr knowledge,
-                             std::chrono::milliseconds timeout) {
+                             std::chrono::milliseconds timeout,
+                             adapters::telemetry::server_metrics_ptr metrics) {
   self->set_default_handler(log_unexpected("storage_worker"));
   return {
       [=](run_atom, storage_task& task) -> caf::message {
         lane->waiting.fetch_sub(1, std::memory_order_relaxed);
-        if (std::chrono::steady_clock::now() >= task.deadline)
+        // Submitted `timeout` before its deadline: the latency includes the queue wait.
+        struct timed {
+          const adapters::telemetry::server_metrics_ptr& m;
+          std::chrono::steady_clock::time_point submitted;
+          ~timed() {
+            if (m) m->storage_job_latency.observe(std::chrono::steady_clock::now() - submitted);
+          }
+        } timer{metrics, task.deadline - timeout};
+        if (std::chrono::steady_clock::now() >= task.deadline) {
+          if (metrics) metrics->storage_refusals.add("timeout");
           return task.refuse(
               storage_failure{codes::storage_timeout, "storage job not started within " +
                                                           std::to_string(timeout.count()) +
                                                           " ms (SMOOTH_AGENT_STORAGE_TIMEOUT_MS)"});
+        }
         try {
           return task.run(*storage, *knowledge);
         } catch (const std::exception& e) {
@@ -67,13 +78,13 @@ storage_pool::storage_pool(caf::actor_system& sys, adapters::storage_ptr storage
     const unsigned n = std::max(1u, options_.workers);
     storage_workers_.reserve(n);
     for (unsigned i = 0; i < n; ++i)
-      storage_workers_.push_back(sys.spawn<caf::detached>(storage_worker, storage_lane_, storage_,
-                                                          knowledge_, options_.timeout));
+      storage_workers_.push_back(sys.spawn<caf::detached>(
+          storage_worker, storage_lane_, storage_, knowledge_, options_.timeout, options_.metrics));
   }
   knowledge_worker_ = sys.spawn<caf::detached>(storage_worker, knowledge_lane_, storage_,
-                                               knowledge_, options_.timeout);
+                                               knowledge_, options_.timeout, options_.metrics);
   indexing_worker_ = sys.spawn<caf::detached>(storage_worker, indexing_lane_, storage_, knowledge_,
-                                              options_.timeout);
+                                              options_.timeout, options_.metrics);
 }
 
 storage_pool::~storage_pool() {
@@ -97,6 +108,7 @@ caf::actor storage_pool::admit(const storage_route& route) {
   // Reserve first, then check: concurrent callers can never overshoot the bound.
   if (l.waiting.fetch_add(1, std::memory_order_relaxed) >= l.bound) {
     l.waiting.fetch_sub(1, std::memory_order_relaxed);
+    if (options_.metrics) options_.metrics->storage_refusals.add("busy");
     return {};
   }
   if (k) return knowledge_worker_;

@@ -43,6 +43,7 @@
 
 #include "adapters/knowledge/knowledge_base.hpp"
 #include "adapters/storage/storage.hpp"
+#include "adapters/telemetry/server_metrics.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -123,6 +124,8 @@ struct storage_pool_options {
   /// STORAGE_BUSY. A waiting pass not started within `timeout` answers
   /// STORAGE_TIMEOUT (a pass may run for long: index one connector at a time).
   std::size_t indexing_queue_bound = 4;
+  /// Job latency (workers only: inline jobs are not timed) and refusals (/metrics); null: not.
+  adapters::telemetry::server_metrics_ptr metrics;
 };
 
 class storage_pool {

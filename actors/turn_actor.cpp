@@ -52,6 +52,11 @@ struct turn_state {
   bool cancel_requested = false;
   /// This process holds the session's turn lease in storage (storage.hpp).
   bool lease_held = false;
+  // /metrics: how the turn ended (set by the path that ends it; anything else is a
+  // failure), when it started, and whether its first token has streamed.
+  adapters::telemetry::turn_outcome outcome = adapters::telemetry::turn_outcome::failed;
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+  bool first_token_seen = false;
   static inline const char* name = "turn";
 
   // Whatever ends the turn (including a kill at shutdown) ends its stream and confirmation.
@@ -139,6 +144,12 @@ void release_lease(self_ptr self, Next next) {
 /// this process or in another one sharing the storage.
 void finish_with(self_ptr self, std::string terminal) {
   auto& st = self->state;
+  auto& metrics = *st.spec.svc->metrics;
+  metrics.turn_ended(st.outcome, std::chrono::steady_clock::now() - st.started_at);
+  if (st.usage_seen) {
+    metrics.prompt_tokens.fetch_add(st.usage.prompt_tokens, std::memory_order_relaxed);
+    metrics.completion_tokens.fetch_add(st.usage.completion_tokens, std::memory_order_relaxed);
+  }
   if (st.stream) st.stream->cancel();
   st.stream.reset();
   if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
@@ -170,6 +181,7 @@ void cancel(self_ptr self) {
     return;
   }
   st.finished = true;
+  st.outcome = adapters::telemetry::turn_outcome::cancelled;
   st.ack();
   // Nothing more is persisted: streamed tokens were ephemeral; the user message stays.
   finish_with(self, ev::cancelled(st.rid(), st.now_ms()));
@@ -184,6 +196,7 @@ void complete(self_ptr self) {
   if (st.usage_seen) usage = st.usage;
   auto respond = [self, citations, usage](const std::string& message_id) {
     auto& s = self->state;
+    s.outcome = adapters::telemetry::turn_outcome::succeeded;
     finish_with(self,
                 ev::eventual_response(s.rid(), message_id, s.reply, citations, usage, s.now_ms()));
   };
@@ -235,6 +248,7 @@ void refuse(self_ptr self) {
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
+  st.outcome = adapters::telemetry::turn_outcome::refused;
   finish_with(self, ev::error(st.rid(), protocol::codes::turn_in_progress,
                               protocol::texts::turn_in_progress, st.now_ms()));
 }
@@ -400,7 +414,14 @@ void on_stream_event(self_ptr self, llm_event& e) {
       [&](auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, llm::content_delta>) {
-          if (!x.text.empty()) st.send(ev::stream_token(st.rid(), x.text, st.now_ms()));
+          if (!x.text.empty()) {
+            if (!st.first_token_seen) {
+              st.first_token_seen = true;
+              st.spec.svc->metrics->time_to_first_token.observe(std::chrono::steady_clock::now() -
+                                                                st.started_at);
+            }
+            st.send(ev::stream_token(st.rid(), x.text, st.now_ms()));
+          }
         } else if constexpr (std::is_same_v<T, llm::reasoning_delta>) {
           if (!x.text.empty()) st.send(ev::stream_reasoning(st.rid(), x.text, st.now_ms()));
         }
@@ -475,6 +496,8 @@ void begin(self_ptr self, turn_prelude& pre) {
 
 void start(self_ptr self) {
   auto& st = self->state;
+  st.started_at = std::chrono::steady_clock::now();
+  st.spec.svc->metrics->turns_started.fetch_add(1, std::memory_order_relaxed);
   auto access = st.spec.request.access;
   if (!access.organization_id) access.organization_id = st.spec.record.organization_id;
   // Tools see the session's org, the connection's access (org filled in), the

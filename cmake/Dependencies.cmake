@@ -25,3 +25,8 @@ target_compile_definitions(rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
 
 # PostgreSQL client (Debian libpq-dev): the postgres storage adapter.
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+
+# Prometheus exposition (Debian prometheus-cpp-dev): only its core library (data model and
+# text format) is used, by adapters/telemetry/metrics_exposition.cpp; /metrics is served by
+# our own Beast listener, not by prometheus-cpp's civetweb exposer.
+find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)

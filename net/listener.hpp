@@ -14,6 +14,7 @@
 #pragma once
 
 #include "adapters/auth/authenticator.hpp"
+#include "adapters/telemetry/server_metrics.hpp"
 #include "net/connection_handler.hpp"
 
 #include <atomic>
@@ -53,6 +54,8 @@ struct listener_options {
   std::shared_ptr<const http_router> router;
   /// Largest HTTP request body (SMOOTH_AGENT_MAX_HTTP_BODY_BYTES); larger → 413, closed.
   std::uint64_t max_http_body_bytes = 1 << 20;
+  /// Where outbound frames are counted by type (/metrics); null: not counted.
+  adapters::telemetry::server_metrics_ptr metrics;
 };
 
 /// Counters readable from any thread (tests, logs).

@@ -288,6 +288,7 @@ class nats_bus final : public bp::message_bus {
     s.publish_dropped = publish_dropped_;
     s.received = received_;
     s.reconnects = reconnects_;
+    s.connected = link_up_;
     std::lock_guard lk(m_);
     s.subscriptions = subs_.size();
     s.receive_dropped = dropped_retired_;

@@ -19,7 +19,6 @@
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/knowledge/postgres_knowledge.hpp"
-#include "net/indexing_wiring.hpp"
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/storage/postgres_storage.hpp"
@@ -29,8 +28,10 @@
 #include "net/admin_model_costs.hpp"
 #include "net/http_client_router.hpp"
 #include "net/http_router.hpp"
+#include "net/indexing_wiring.hpp"
 #include "net/io_timer.hpp"
 #include "net/listener.hpp"
+#include "net/metrics_route.hpp"
 #include "net/nats_bus.hpp"
 
 #include <spdlog/spdlog.h>
@@ -112,6 +113,10 @@ struct server::impl {
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actors::services> svc;
   std::unique_ptr<listener> lst;
+  /// What /metrics reports; shared with the services, the storage pool, the gateway
+  /// provider and the sockets.
+  adapters::telemetry::server_metrics_ptr metrics =
+      std::make_shared<adapters::telemetry::server_metrics>();
   std::once_flag stopped;
   std::uint16_t port = 0;  ///< kept: valid after shutdown too
   std::string bound_address;
@@ -122,6 +127,9 @@ struct server::impl {
   /// The HTTP routes beside /ws and /health: the admin API.
   std::shared_ptr<const http_router> make_router(const http_client_ptr& http);
   void stop();
+  /// The scrape values of /metrics (net/metrics_route.hpp), asked of the actors
+  /// asynchronously.
+  void gather_metrics(std::function<void(adapters::telemetry::scrape_values)> done);
   void drain_turns();
   void close_sockets();
 };
@@ -288,6 +296,7 @@ void server::impl::boot() {
     adapters::llm::gateway_options g;
     g.base_url = cfg.gateway_url;
     g.api_key = cfg.gateway_key;
+    g.metrics = metrics;
     // Retry backoff timers only (rare): the first io thread is as good as any.
     llm = adapters::llm::make_gateway_provider(http, make_io_timer(pool->context(0)), std::move(g));
   }
@@ -298,6 +307,7 @@ void server::impl::boot() {
   pool->start();
 
   svc = std::make_shared<actors::services>();
+  svc->metrics = metrics;
   svc->config = cfg;
   svc->clock = opts.clock;
   svc->limits.json.max_depth = 64;
@@ -312,7 +322,8 @@ void server::impl::boot() {
   svc->confirm = adapters::tools::confirm_policy(cfg.confirm_tools);
   svc->storage = std::make_shared<actors::storage_pool>(
       *sys, opts.storage, opts.knowledge_base,
-      actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout});
+      actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout,
+                                   actors::storage_pool_options{}.indexing_queue_bound, metrics});
   svc->bus = opts.bus;  // null: this process alone
   svc->backplane = actors::spawn_backplane(
       *sys, svc->bus,
@@ -338,6 +349,7 @@ void server::impl::boot() {
   lo.ws_auth_required = cfg.ws_auth_required;
   lo.max_http_body_bytes = cfg.max_http_body_bytes;
   lo.router = make_router(http);
+  lo.metrics = metrics;
   lst =
       std::make_unique<listener>(pool->contexts(), lo, actors::make_connection_factory(*sys, svc));
   lst->start();
@@ -381,7 +393,59 @@ std::shared_ptr<const http_router> server::impl::make_router(const http_client_p
       std::make_shared<model_cost_cache>(http, opts.config.gateway_url, opts.config.gateway_key);
   add_indexing_services(*admin, svc->storage, opts.knowledge_base, opts.config, http);  // issue 11
   add_admin_routes(*router, std::move(admin));
+  add_metrics_route(*router, {opts.config.metrics_token, metrics,
+                              [this](std::function<void(adapters::telemetry::scrape_values)> done) {
+                                gather_metrics(std::move(done));
+                              }});
   return router;
+}
+
+void server::impl::gather_metrics(std::function<void(adapters::telemetry::scrape_values)> done) {
+  adapters::telemetry::scrape_values v;
+  v.version = SO_VERSION;
+  if (const auto* l = lst.get()) {
+    const auto& ns = l->stats();
+    v.connections_open = ns.connections_open.load();
+    v.connections_refused = ns.connections_refused.load();
+    v.slow_consumer_closes = ns.slow_consumer_closes.load();
+    v.rate_limited_frames = ns.rate_limited_frames.load();
+  }
+  v.storage_waiting = svc->storage->waiting_storage();
+  v.knowledge_waiting = svc->storage->waiting_knowledge();
+  v.indexing_waiting = svc->storage->waiting_indexing();
+  if (opts.bus) {
+    const auto b = opts.bus->stats();
+    v.nats_connected = b.connected;
+    v.nats_reconnects = b.reconnects;
+  }
+  // The live counts and the bridge's counters live in actors: asked, never awaited here.
+  auto ask = [registry = svc->registry, backplane = svc->backplane, v = std::move(v),
+              done = std::move(done)](caf::event_based_actor* self, bool /*unused*/) mutable {
+    auto state = std::make_shared<adapters::telemetry::scrape_values>(std::move(v));
+    self->request(registry, 5s, caf::get_atom::value)
+        .then(
+            [self, state, backplane, done](const actors::live_counts& c) {
+              state->live_turns = c.turns;
+              state->live_confirmations = c.confirmations;
+              self->request(backplane, 5s, caf::get_atom::value)
+                  .then(
+                      [state, done](const actors::backplane_stats& b) {
+                        state->backplane_published = b.bus_published;
+                        state->backplane_publish_dropped = b.bus_publish_dropped;
+                        state->backplane_received = b.bus_received;
+                        state->backplane_delivered = b.bus_delivered;
+                        state->backplane_dropped = b.dropped_handoff + b.dropped_too_large +
+                                                   b.dropped_not_utf8 + b.dropped_not_json_object +
+                                                   b.dropped_bad_envelope;
+                        state->backplane_subscriptions = b.subscriptions;
+                        done(std::move(*state));
+                      },
+                      [state, done](caf::error&) { done(std::move(*state)); });
+            },
+            [state, done](caf::error&) { done(std::move(*state)); });
+  };
+  // The argument: CAF 0.17.6 binds a null tuple for an argument-less spawn (UBSan).
+  sys->spawn(ask, true);
 }
 
 void server::impl::drain_turns() {

@@ -367,6 +367,7 @@ void websocket_session::enqueue(frame f) {
     begin_close(kSlowConsumerCode, "slow consumer", kCloseDeadline, true);
     return;
   }
+  if (const auto& m = registry_->options().metrics) m->frame_out(*f);
   queue_.push_back(std::move(f));
   if (!writing_) do_write();
 }

@@ -275,6 +275,12 @@ class memory_bus final : public message_bus {
     s.received = counters_->received;
     s.reconnects = counters_->reconnects;
     s.subscriptions = counters_->subscriptions;
+    if (auto b = broker_.lock()) {
+      std::lock_guard lk(b->m);
+      s.connected = !b->down && !b->stop;
+    } else {
+      s.connected = false;
+    }
     return s;
   }
 

@@ -74,6 +74,7 @@ struct bus_stats {
   std::uint64_t receive_dropped = 0;  ///< messages the library dropped (slow consumer)
   std::uint64_t reconnects = 0;
   std::uint64_t subscriptions = 0;  ///< current subject subscriptions
+  bool connected = true;            ///< the link to the broker is up now
 };
 
 class message_bus {

@@ -335,6 +335,8 @@ void load_ours(const env_lookup& env, server_config& c) {
       invalid("SMOOTH_AGENT_GITHUB_API_URL", *v, "an http:// or https:// URL");
     c.github_api_url = *v;
   }
+  // ---- metrics (issue 13, coordinator) ----
+  if (auto v = get(env, "SMOOTH_AGENT_METRICS_TOKEN")) c.metrics_token = *v;
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -505,6 +507,10 @@ const std::vector<config_variable>& config_variables() {
        "tests can serve pages locally. Never set it in production."},
       {"SMOOTH_AGENT_GITHUB_API_URL", "https://api.github.com",
        "GitHub REST API base of github connectors (GitHub Enterprise, or a test's fake)."},
+      // ---- metrics (issue 13, coordinator) ----
+      {"SMOOTH_AGENT_METRICS_TOKEN", "(unset)",
+       "When set, GET /metrics (Prometheus text format) needs `Authorization: Bearer <token>` "
+       "(else 401); unset: /metrics is open (bind to a private address or set a token)."},
   };
   return kVariables;
 }

@@ -121,6 +121,9 @@ struct server_config {
   bool web_connector_allow_loopback = false;
   /// SMOOTH_AGENT_GITHUB_API_URL: the GitHub REST API base of github connectors.
   std::string github_api_url = "https://api.github.com";
+  // ---- metrics (issue 13, coordinator) ----
+  /// SMOOTH_AGENT_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`.
+  std::string metrics_token;
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

@@ -62,6 +62,9 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
   void start_attempt() {
     if (cancelled_.load()) return;
     reset_attempt();
+    attempt_started_ = std::chrono::steady_clock::now();
+    if (const auto& m = config_->options.metrics)
+      m->gateway_requests.fetch_add(1, std::memory_order_relaxed);
     net::http_request req;
     req.method = "POST";
     req.url = config_->options.base_url + "/chat/completions";  // plain concatenation (§2.1)
@@ -141,6 +144,8 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
     }
     if (outcome.cancelled || cancelled_.load()) return;
     const unsigned attempt = attempt_;
+    if (const auto& m = config_->options.metrics)
+      m->gateway_latency.observe(std::chrono::steady_clock::now() - attempt_started_);
 
     if (status_ != 0 && !success_status()) {
       if (is_retryable_status(status_) && can_retry()) return retry(attempt, retry_after_);
@@ -174,6 +179,8 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
 
   void retry(unsigned attempt, std::optional<double> retry_after) {
     ++attempt_;
+    if (const auto& m = config_->options.metrics)
+      m->gateway_retries.fetch_add(1, std::memory_order_relaxed);
     const auto delay = config_->backoff(attempt, retry_after);
     spdlog::info("LLM gateway: retry {} of {} in {} ms (status {})", attempt_,
                  config_->options.max_retries, delay.count(), status_);
@@ -195,7 +202,11 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
     sink_(std::move(e));
   }
 
-  void fail(std::string message) { deliver(stream_failed{std::move(message)}); }
+  void fail(std::string message) {
+    if (const auto& m = config_->options.metrics)
+      m->gateway_errors.fetch_add(1, std::memory_order_relaxed);
+    deliver(stream_failed{std::move(message)});
+  }
 
   const std::shared_ptr<gateway_config> config_;
   const std::string body_;
@@ -208,6 +219,7 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
 
   // Touched only by HTTP and timer callbacks, which never overlap.
   unsigned attempt_ = 0;
+  std::chrono::steady_clock::time_point attempt_started_;
   bool delivered_ = false;
   int status_ = 0;
   std::string reason_;

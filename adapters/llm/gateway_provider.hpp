@@ -18,6 +18,8 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "net/http_client.hpp"
 
+#include "adapters/telemetry/server_metrics.hpp"
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -35,6 +37,8 @@ struct gateway_options {
   std::chrono::milliseconds connect_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds total_timeout{600'000};
+  /// Requests, retries, failures and attempt latency are counted here (/metrics); null: not.
+  telemetry::server_metrics_ptr metrics;
 };
 
 /// Schedules `fn` after `delay` (the provider needs timers for backoff without
