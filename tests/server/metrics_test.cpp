@@ -132,21 +132,21 @@ TEST_CASE("metrics: every family is present and moves when its event happens", "
 
   // Turns: one succeeds (with usage), one is retried once then succeeds, one fails for good,
   // one is cancelled mid-stream.
+  const auto http_fault = [](int status, std::optional<std::string> retry_after) {
+    gateway_fault f;
+    f.what = gateway_fault::kind::http_status;
+    f.status = status;
+    f.retry_after = std::move(retry_after);
+    return f;
+  };
   m.fake.push(text("Hello there"));
   start_turn(*ws, sid, "r1", "hi");
   require_reply(read_turn(*ws, "r1").back(), "r1", "Hello there");
-  gateway_fault busy;
-  busy.what = gateway_fault::kind::http_status;
-  busy.status = 503;
-  busy.retry_after = "0";
-  m.fake.push_fault(busy);
+  m.fake.push_fault(http_fault(503, "0"));  // retried at once (Retry-After: 0)
   m.fake.push(text("Again"));
   start_turn(*ws, sid, "r2", "again");
   require_reply(read_turn(*ws, "r2").back(), "r2", "Again");
-  gateway_fault bad;
-  bad.what = gateway_fault::kind::http_status;
-  bad.status = 400;
-  m.fake.push_fault(bad);
+  m.fake.push_fault(http_fault(400, std::nullopt));  // not retryable
   start_turn(*ws, sid, "r3", "fail");
   CHECK(read_turn(*ws, "r3").back().type() == "error");
   gateway_fault stall;
