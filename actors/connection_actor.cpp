@@ -7,6 +7,7 @@
 #include "actors/widget_policy_lookup.hpp"
 #include "adapters/auth/session_org.hpp"
 #include "adapters/auth/widget_enforcement.hpp"
+#include "adapters/logging/log_ids.hpp"
 #include "adapters/storage/new_session.hpp"
 #include "protocol/action.hpp"
 #include "protocol/error_codes.hpp"
@@ -125,8 +126,8 @@ void authorize(self_ptr self, const protocol::session& s, Allowed allowed, Denie
         allowed();
       },
       [self, conv, denied](const storage_failure& f) mutable {
-        spdlog::warn("conn={} ownership check of conversation '{}' failed: {}",
-                     self->state.id.connection_id, conv, f.message);
+        spdlog::warn("{} ownership check of conversation '{}' failed: {}",
+                     logging::log_ids{.conn = self->state.id.connection_id}, conv, f.message);
         denied();
       });
 }
@@ -166,7 +167,8 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
         missing);
   };
   auto on_error = [self, missing, session_id](caf::error& err) mutable {
-    spdlog::warn("conn={} session lookup '{}' failed: {}", self->state.id.connection_id, session_id,
+    spdlog::warn("{} session lookup failed: {}",
+                 logging::log_ids{.conn = self->state.id.connection_id, .session = session_id},
                  caf::to_string(err));
     missing();
   };
@@ -279,7 +281,8 @@ void on_create_checked(self_ptr self, protocol::create_session_action& a) {
       .await([self, a](widget_policy_reply& r) mutable { decide_create(self, a, r.policy); },
              [self, a](caf::error& err) mutable {
                // As a policy-service outage: no policy (strict mode refuses).
-               spdlog::warn("conn={} widget policy lookup failed: {}", self->state.id.connection_id,
+               spdlog::warn("{} widget policy lookup failed: {}",
+                            logging::log_ids{.conn = self->state.id.connection_id},
                             caf::to_string(err));
                decide_create(self, a, std::nullopt);
              });

@@ -32,8 +32,10 @@ connection_identity identity_from(const net::upgrade_info& info) {
 class actor_inbound_handler final : public net::inbound_handler {
  public:
   actor_inbound_handler(caf::actor_system& sys, services_ptr svc, net::event_sink_ptr sink,
-                        std::optional<std::string> origin, bool single_user)
-      : sys_(sys),
+                        std::optional<std::string> origin, bool single_user,
+                        std::string_view connection_id)
+      : conn_id_(connection_id),
+        sys_(sys),
         svc_(std::move(svc)),
         sink_(std::move(sink)),
         origin_(std::move(origin)),
@@ -71,13 +73,14 @@ class actor_inbound_handler final : public net::inbound_handler {
   }
 
   void spawn(connection_identity identity) {
-    identity.connection_id = protocol::new_uuid_v4();
+    identity.connection_id = conn_id_.empty() ? protocol::new_uuid_v4() : std::string(conn_id_);
     actor_ = spawn_connection(sys_, svc_, std::move(identity), sink_);
     caf::anon_send(svc_->registry, track_atom::value, activity_kind::connection, actor_);
     svc_ = nullptr;  // the actor holds what it needs
     sink_ = nullptr;
   }
 
+  std::string_view conn_id_;  // the socket's id (upgrade_info::connection_id); logs match
   caf::actor_system& sys_;
   services_ptr svc_;
   net::event_sink_ptr sink_;
@@ -93,7 +96,7 @@ net::connection_factory make_connection_factory(caf::actor_system& sys, services
   return [&sys, svc](const net::upgrade_info& info,
                      net::event_sink_ptr sink) -> std::unique_ptr<net::inbound_handler> {
     auto handler = std::make_unique<actor_inbound_handler>(sys, svc, std::move(sink), info.origin,
-                                                           info.single_user);
+                                                           info.single_user, info.connection_id);
     if (info.principal) handler->spawn_now(identity_from(info));
     return handler;
   };

@@ -4,6 +4,7 @@
 #include "actors/session_actor.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/unexpected_messages.hpp"
+#include "adapters/logging/log_ids.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -86,7 +87,8 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
         },
         [finish, id](const std::string& err) {
           // Reference (newest): a storage error on hydration reads as "not found".
-          spdlog::warn("session lookup for '{}' failed in storage: {}", id, err);
+          spdlog::warn("{} session lookup failed in storage: {}", logging::log_ids{.session = id},
+                       err);
           finish(session_ref{});
         });
     return rp;

@@ -7,6 +7,7 @@
 #include "adapters/knowledge/knowledge_context.hpp"
 #include "adapters/llm/agent_prompt.hpp"
 #include "adapters/llm/response_accumulator.hpp"
+#include "adapters/logging/log_ids.hpp"
 #include "adapters/tools/tool_registry.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/events.hpp"
@@ -83,6 +84,11 @@ struct turn_state {
 namespace {
 
 using self_ptr = caf::stateful_actor<turn_state>*;
+
+/// The ids every log line about this turn carries.
+logging::log_ids ids_of(const turn_state& st) {
+  return {.conn = st.spec.request.connection_id, .session = st.session_id(), .turn = st.rid()};
+}
 /// The turn's own timer: renew the lease (every third of SMOOTH_AGENT_TURN_LEASE_SECS).
 using renew_atom = caf::atom_constant<caf::atom("renewlease")>;
 
@@ -126,15 +132,15 @@ void release_lease(self_ptr self, Next next) {
           adapters::storage& s, adapters::knowledge_base&) { return s.release_turn(sid, owner); },
       [self, next](bool released) mutable {
         if (!released)
-          spdlog::warn("turn {}: the turn lease of session {} was no longer ours at release",
-                       self->state.rid(), self->state.session_id());
+          spdlog::warn("{} turn: the turn lease was no longer ours at release",
+                       ids_of(self->state));
         next();
       },
       [self, next](const storage_failure& f) mutable {
         spdlog::warn(
-            "turn {}: releasing the turn lease of session {} failed ({}); it expires "
+            "{} turn: releasing the turn lease failed ({}); it expires "
             "by itself",
-            self->state.rid(), self->state.session_id(), f.message);
+            ids_of(self->state), f.message);
         next();
       });
 }
@@ -159,7 +165,7 @@ void finish_with(self_ptr self, std::string terminal) {
 
 std::string agent_error(const turn_state& st, const std::string& message,
                         std::string_view code = protocol::codes::agent_error) {
-  spdlog::warn("turn {} failed: {}", st.rid(), message);
+  spdlog::warn("{} turn failed: {}", ids_of(st), message);
   return ev::error(st.rid(), code, "agent turn failed: " + message, st.now_ms());
 }
 
@@ -222,13 +228,13 @@ void complete(self_ptr self) {
         if (release) {
           try {
             if (!s.release_turn(sid, owner))
-              spdlog::warn("turn {}: the turn lease of session {} was no longer ours at release",
-                           rid, sid);
+              spdlog::warn("{} turn: the turn lease was no longer ours at release",
+                           logging::log_ids{.session = sid, .turn = rid});
           } catch (const std::exception& e) {
             spdlog::warn(
-                "turn {}: releasing the turn lease of session {} failed ({}); it "
+                "{} turn: releasing the turn lease failed ({}); it "
                 "expires by itself",
-                rid, sid, e.what());
+                logging::log_ids{.session = sid, .turn = rid}, e.what());
           }
         }
         return id;
@@ -280,16 +286,16 @@ void renew(self_ptr self) {
       [self](bool kept) {
         auto& s = self->state;
         if (!kept && s.lease_held && !s.finished) {
-          spdlog::warn("turn {}: the turn lease of session {} was taken over by another process",
-                       s.rid(), s.session_id());
+          spdlog::warn("{} turn: the turn lease was taken over by another process",
+                       ids_of(s));
           s.lease_held = false;
           return;
         }
         schedule_renew(self);
       },
       [self](const storage_failure& f) {
-        spdlog::warn("turn {}: renewing the turn lease of session {} failed: {}", self->state.rid(),
-                     self->state.session_id(), f.message);
+        spdlog::warn("{} turn: renewing the turn lease failed: {}", ids_of(self->state),
+                     f.message);
         schedule_renew(self);
       });
 }
@@ -564,8 +570,8 @@ void start(self_ptr self) {
               return kb.query(text, 3, access);
             },
             go,
-            [go](const std::string& err) {
-              spdlog::warn("knowledge retrieval failed: {}", err);
+            [go, self](const std::string& err) {
+              spdlog::warn("{} knowledge retrieval failed: {}", ids_of(self->state), err);
               go(std::vector<adapters::knowledge_result>{});
             });
       },

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace so::net {
 
@@ -27,6 +28,10 @@ struct upgrade_info {
   std::optional<std::string> token;   ///< `?token=` (URL-decoded, trimmed); never logged
   std::optional<std::string> origin;  ///< the `Origin` header
   std::string remote_endpoint;
+  /// The connection's id, chosen by the socket layer at accept so its log lines and its
+  /// actor's share it. A view into the session, valid while the handler lives (the
+  /// session owns the handler); empty from callers that do not set it.
+  std::string_view connection_id;
   /// The verified principal of `token`; nullopt = anonymous (no, blank or invalid token).
   std::optional<adapters::auth::principal> principal;
   /// The auth mode is single-user (`none`, `local-token`, `disabled`, or no

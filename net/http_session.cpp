@@ -118,7 +118,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::header_limit) return refuse_too_large(/*header=*/true);
   if (ec) {
     if (ec != asio::error::operation_aborted && ec != beast::error::timeout) {
-      spdlog::debug("http {}: read failed: {}", remote_, ec.message());
+      spdlog::debug("{} http: read failed: {}", ids(), ec.message());
     }
     return do_close();
   }
@@ -171,7 +171,7 @@ void http_session::handle_request() {
   if (const auto& router = registry_->options().router; router && router->claims(path))
     return route(req.version(), req.keep_alive());
 
-  spdlog::debug("http {}: {} {} -> 404", remote_, std::string(req.method_string()),
+  spdlog::debug("{} http: {} {} -> 404", ids(), std::string(req.method_string()),
                 redact_target(std::string_view(req.target().data(), req.target().size())));
   auto res = make(http::status::not_found);
   res.prepare_payload();
@@ -189,7 +189,7 @@ void http_session::upgrade() {
   info.token = trimmed_token(query_token(query));
   info.origin = origin_of(*req);
   info.remote_endpoint = remote_;
-  spdlog::debug("http {}: upgrade {}", remote_, redact_target(target));
+  spdlog::debug("{} http: upgrade {}", ids(), redact_target(target));
   // Nothing is read while the token is verified; the WebSocket stream keeps its own
   // timeouts afterwards, so the HTTP read timer must not follow it.
   stream_.expires_never();
@@ -260,7 +260,7 @@ void http_session::route(unsigned version, bool keep_alive) {
   if (auto it = req.find(http::field::content_type); it != req.end())
     r.content_type = std::string(it->value());
   r.body = std::move(req.body());
-  spdlog::debug("http {}: {} {}", remote_, r.method, redact_target(target));
+  spdlog::debug("{} http: {} {}", ids(), r.method, redact_target(target));
   registry_->options().router->dispatch(std::move(r), [held = handed_off(shared_from_this()),
                                                        version, keep_alive](server_response out) {
     auto self = held.take();
@@ -280,7 +280,7 @@ void http_session::route(unsigned version, bool keep_alive) {
 }
 
 void http_session::refuse_too_large(bool header) {
-  spdlog::debug("http {}: request {} too large -> {}", remote_, header ? "header" : "body",
+  spdlog::debug("{} http: request {} too large -> {}", ids(), header ? "header" : "body",
                 header ? 431 : 413);
   response res{
       header ? http::status::request_header_fields_too_large : http::status::payload_too_large, 11};
@@ -317,7 +317,7 @@ void http_session::linger_close() {
 void http_session::refuse_full(unsigned version) {
   registry_->stats().connections_refused.fetch_add(1);
   const auto limit = registry_->options().max_connections;
-  spdlog::warn("http {}: WebSocket upgrade refused: {} connections open (the limit)", remote_,
+  spdlog::warn("{} http: WebSocket upgrade refused: {} connections open (the limit)", ids(),
                limit);
   response res{http::status::service_unavailable, version};
   res.set(http::field::server, "smooth-operator-cpp");
@@ -342,7 +342,7 @@ void http_session::send(response res) {
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   if (ec) {
-    spdlog::debug("http {}: write failed: {}", remote_, ec.message());
+    spdlog::debug("{} http: write failed: {}", ids(), ec.message());
     return do_close();
   }
   if (linger_) return linger_close();

@@ -90,6 +90,8 @@ class http_session final : public tracked_session,
   std::shared_ptr<session_registry> registry_;
   const std::uint64_t id_;
   std::string remote_;
+  /// The ids every log line of this HTTP connection carries.
+  logging::log_ids ids() const { return {.remote = remote_}; }
   bool reading_ = false;
   bool closing_ = false;      // close_all ran: finish the current write, then close
   bool handed_over_ = false;  // the socket now belongs to a websocket_session

@@ -8,6 +8,7 @@
 #include "adapters/auth/auth_factory.hpp"
 #include "adapters/config/server_config.hpp"
 #include "net/async_logging.hpp"
+#include "net/json_log_formatter.hpp"
 #include "net/server.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (config.log_format == "json")  // before the first line: every line is one JSON object
+    spdlog::default_logger()->set_formatter(std::make_unique<so::net::json_log_formatter>());
 
   try {
     so::net::server_options options;

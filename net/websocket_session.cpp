@@ -1,6 +1,8 @@
 // net/websocket_session.cpp — see websocket_session.hpp.
 #include "net/websocket_session.hpp"
 
+#include "protocol/ids.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -154,13 +156,13 @@ websocket_session::~websocket_session() {
     try {
       handler_->on_closed();
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: on_closed threw: {}", remote_, e.what());
+      spdlog::error("{} ws: on_closed threw: {}", ids(), e.what());
     }
     handler_.reset();
   }
   if (accepted_) {
     registry_->stats().connections_open.fetch_sub(1);
-    spdlog::debug("ws {}: gone", remote_);
+    spdlog::debug("{} ws: gone", ids());
   }
   registry_->release_connection();
   registry_->remove(id_);
@@ -193,21 +195,25 @@ void websocket_session::do_accept(request_type req, upgrade_info info) {
   ws_.read_message_max(options.max_frame_bytes);
   ws_.auto_fragment(false);  // one outbound event = one frame
   // The upgrade info (token, origin) rides with the handshake, not in the session.
-  ws_.async_accept(req, [self = shared_from_this(), info = std::move(info)](beast::error_code ec) {
-    self->on_accept(ec, info);
-  });
+  ws_.async_accept(req,
+                   [self = shared_from_this(), info = std::move(info)](beast::error_code ec) mutable {
+                     self->on_accept(ec, info);
+                   });
 }
 
-void websocket_session::on_accept(beast::error_code ec, const upgrade_info& info) {
+void websocket_session::on_accept(beast::error_code ec, upgrade_info& info) {
   if (ec) {
-    spdlog::debug("ws {}: handshake failed: {}", remote_, ec.message());
+    spdlog::debug("{} ws: handshake failed: {}", ids(), ec.message());
     return;
   }
   accepted_ = true;
   open_.store(true);
+  // The connection's id from now on, in every log line about it and for its actor.
+  conn_id_ = protocol::new_uuid_v4();
+  info.connection_id = conn_id_;
   ws_.text(true);
   registry_->stats().connections_open.fetch_add(1);
-  spdlog::debug("ws {}: open", remote_);
+  spdlog::debug("{} ws: open", ids());
 
   const auto& options = registry_->options();
   sink_ = std::make_shared<websocket_sink>(weak_from_this(), options.max_inbound_frames,
@@ -215,7 +221,7 @@ void websocket_session::on_accept(beast::error_code ec, const upgrade_info& info
   try {
     handler_ = registry_->factory()(info, sink_);
   } catch (const std::exception& e) {
-    spdlog::error("ws {}: connection factory threw: {}", remote_, e.what());
+    spdlog::error("{} ws: connection factory threw: {}", ids(), e.what());
   }
   if (!handler_) begin_close(kInternalErrorCode, "internal error", kCloseDeadline, true);
   // Read even when refusing: the close handshake needs a reader.
@@ -293,12 +299,12 @@ bool websocket_session::admit_by_rate() {
   if (!rate_error_sent_) {
     // One notice per window, however many frames are dropped (no amplification).
     rate_error_sent_ = true;
-    spdlog::info("ws {}: over {} frames per second; dropping frames for the rest of the second",
-                 remote_, limit);
+    spdlog::info("{} ws: over {} frames per second; dropping frames for the rest of the second",
+                 ids(), limit);
     try {
       handler_->on_rate_limited(limit);
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: handler threw: {}", remote_, e.what());
+      spdlog::error("{} ws: handler threw: {}", ids(), e.what());
     }
   }
   return false;
@@ -322,7 +328,7 @@ void websocket_session::dispatch_frame(std::size_t size) {
     }
   } catch (const std::exception& e) {
     // A handler bug must not take the I/O thread down; end this connection only.
-    spdlog::error("ws {}: handler threw: {}", remote_, e.what());
+    spdlog::error("{} ws: handler threw: {}", ids(), e.what());
     begin_close(kInternalErrorCode, "internal error", kCloseDeadline, true);
   }
 }
@@ -333,13 +339,13 @@ void websocket_session::end_reading(beast::error_code ec) {
   reading_done_ = true;
   open_.store(false);
   if (ec == websocket::error::closed) {
-    spdlog::debug("ws {}: closed ({})", remote_, ws_.reason().code);
+    spdlog::debug("{} ws: closed ({})", ids(), ws_.reason().code);
   } else if (ec == websocket::error::message_too_big) {
     // Beast has already sent Close 1009 (read_message_max).
-    spdlog::info("ws {}: inbound message over {} bytes; closed 1009", remote_,
+    spdlog::info("{} ws: inbound message over {} bytes; closed 1009", ids(),
                  registry_->options().max_frame_bytes);
   } else {
-    spdlog::debug("ws {}: read ended: {}", remote_, ec.message());
+    spdlog::debug("{} ws: read ended: {}", ids(), ec.message());
   }
   drop_queue();
   buffer_ = beast::flat_buffer();
@@ -348,7 +354,7 @@ void websocket_session::end_reading(beast::error_code ec) {
     try {
       handler->on_closed();
     } catch (const std::exception& e) {
-      spdlog::error("ws {}: on_closed threw: {}", remote_, e.what());
+      spdlog::error("{} ws: on_closed threw: {}", ids(), e.what());
     }
   }
 }
@@ -362,7 +368,7 @@ void websocket_session::enqueue(frame f) {
   const std::size_t queued = queue_.bytes() + ws_.next_layer().pending_bytes();
   if (queued + f->size() > limit) {
     registry_->stats().slow_consumer_closes.fetch_add(1);
-    spdlog::warn("ws {}: slow consumer: {} bytes queued, limit {}; closing 4008", remote_,
+    spdlog::warn("{} ws: slow consumer: {} bytes queued, limit {}; closing 4008", ids(),
                  queued + f->size(), limit);
     begin_close(kSlowConsumerCode, "slow consumer", kCloseDeadline, true);
     return;
@@ -390,7 +396,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   queue_.pop_front();
   if (ec) {
-    spdlog::debug("ws {}: write failed: {}", remote_, ec.message());
+    spdlog::debug("{} ws: write failed: {}", ids(), ec.message());
     open_.store(false);
     drop_queue();
     return;
@@ -429,7 +435,7 @@ void websocket_session::begin_close(std::uint16_t code, std::string reason,
 
 void websocket_session::send_close() {
   close_sent_ = true;
-  spdlog::debug("ws {}: sending Close {}", remote_, close_->code);
+  spdlog::debug("{} ws: sending Close {}", ids(), close_->code);
   // Once our Close is on the wire the peer gets about a second to answer, instead of
   // the handshake timeout (stack.md §4.4 item 5).
   websocket::stream_base::timeout opt{};
@@ -443,7 +449,7 @@ void websocket_session::send_close() {
       beast::string_view(close_->text.data(), close_->text.size()));
   ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
     self->paused_self_.reset();
-    spdlog::debug("ws {}: close handshake done: {}", self->remote_, ec.message());
+    spdlog::debug("{} ws: close handshake done: {}", self->ids(), ec.message());
   });
 }
 
@@ -457,7 +463,7 @@ void websocket_session::arm_deadline(std::chrono::milliseconds deadline) {
   close_->deadline.async_wait([weak = weak_from_this()](beast::error_code ec) {
     if (ec) return;
     if (auto self = weak.lock()) {
-      spdlog::debug("ws {}: close deadline passed; dropping the socket", self->remote_);
+      spdlog::debug("{} ws: close deadline passed; dropping the socket", self->ids());
       beast::error_code ignored;
       beast::get_lowest_layer(self->ws_).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
       beast::get_lowest_layer(self->ws_).close(ignored);

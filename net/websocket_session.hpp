@@ -22,6 +22,7 @@
 // the sink). `start` and `shut_down` may be called from any thread; the sink posts to the strand.
 #pragma once
 
+#include "adapters/logging/log_ids.hpp"
 #include "net/connection_handler.hpp"
 #include "net/frame_queue.hpp"
 #include "net/session_registry.hpp"
@@ -81,7 +82,9 @@ class websocket_session final : public tracked_session,
   };
 
   void do_accept(request_type req, upgrade_info info);
-  void on_accept(boost::beast::error_code ec, const upgrade_info& info);
+  void on_accept(boost::beast::error_code ec, upgrade_info& info);
+  /// The ids every log line of this connection carries.
+  logging::log_ids ids() const { return {.conn = conn_id_, .remote = remote_}; }
   // Inbound side (strand only).
   void do_read();
   void on_first_byte(boost::beast::error_code ec, std::size_t bytes);
@@ -112,6 +115,7 @@ class websocket_session final : public tracked_session,
   std::shared_ptr<websocket_sink> sink_;  // also holds the inbound credit counters
   const std::uint64_t id_;
   const std::string remote_;  // for logs; the token is never kept here
+  std::string conn_id_;       // set at accept: the connection's id (logs, its actor)
   std::unique_ptr<inbound_handler> handler_;
   std::unique_ptr<close_state> close_;  // made when closing starts
   // Set while reading is paused for credit: then no operation holds the session, and

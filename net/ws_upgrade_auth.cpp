@@ -2,6 +2,7 @@
 #include "net/ws_upgrade_auth.hpp"
 
 #include "adapters/auth/text.hpp"
+#include "adapters/logging/log_ids.hpp"
 #include "net/http_router.hpp"
 
 #include <spdlog/spdlog.h>
@@ -40,7 +41,8 @@ ws_auth_decision decide(const auth::auth_result& r, bool required, const std::st
   // The verifier's reason never carries the credential (authenticator.hpp), so it may
   // be logged; the token itself never is.
   spdlog::warn(
-      "ws {}: ?token= rejected by verifier '{}' ({}{}{}); {}", remote, label,
+      "{} ws: ?token= rejected by verifier '{}' ({}{}{}); {}", logging::log_ids{.remote = remote},
+      label,
       outcome_text(r.outcome), r.reason.empty() ? "" : ": ", r.reason,
       required ? "upgrade refused (SMOOTH_AGENT_WS_AUTH_REQUIRED)" : "connecting anonymously");
   if (required) {

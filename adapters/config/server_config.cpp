@@ -350,6 +350,11 @@ void load_ours(const env_lookup& env, server_config& c) {
     }
     c.log_level = level;
   }
+  if (auto v = get(env, "SMOOTH_AGENT_LOG_FORMAT")) {
+    const auto format = lower(*v);
+    if (format != "text" && format != "json") invalid("SMOOTH_AGENT_LOG_FORMAT", *v, "text | json");
+    c.log_format = format;
+  }
   load_ws_identity(env, c);
 }
 
@@ -457,6 +462,8 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_SESSION_IDLE_SECS", "1800",
        "Idle time after which an in-process session is evicted (> 0 s)."},
       {"SMOOTH_AGENT_LOG_LEVEL", "info", "trace | debug | info | warn | error | critical | off."},
+      {"SMOOTH_AGENT_LOG_FORMAT", "text",
+       "text | json: json writes one object per line {ts, level, msg, conn, session, turn}."},
       {"SMOOTH_AGENT_IO_THREADS", "(number of cores)",
        "Threads that own sockets and run the actors homed on them (1–64)."},
       {"SMOOTH_AGENT_MAX_CONNECTIONS", "50000",

@@ -83,7 +83,9 @@ struct server_config {
   unsigned worker_threads = 2;                         ///< SMOOTH_AGENT_WORKER_THREADS (CAF)
   unsigned io_threads = 0;  ///< SMOOTH_AGENT_IO_THREADS; 0 = one per core (resolved at boot)
   std::chrono::seconds session_idle_timeout{1800};  ///< SMOOTH_AGENT_SESSION_IDLE_SECS
-  std::string log_level = "info";                   ///< SMOOTH_AGENT_LOG_LEVEL
+  // ---- logs (issue 13, item 6): level and line format ----
+  std::string log_level = "info";  ///< SMOOTH_AGENT_LOG_LEVEL
+  std::string log_format = "text";  ///< SMOOTH_AGENT_LOG_FORMAT: text | json (one object a line)
 
   // ---- runtime limits (issue 7; each documented in README with its default) ----
   std::size_t max_connections = 50'000;     ///< SMOOTH_AGENT_MAX_CONNECTIONS; full → HTTP 503
