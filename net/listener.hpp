@@ -53,6 +53,9 @@ struct listener_options {
   std::shared_ptr<const http_router> router;
   /// Largest HTTP request body (SMOOTH_AGENT_MAX_HTTP_BODY_BYTES); larger → 413, closed.
   std::uint64_t max_http_body_bytes = 1 << 20;
+  /// Serve the embedded web chat page at `/` and `/web/<file>` (net/web_assets.hpp;
+  /// SMOOTH_AGENT_WEB_UI). Off: those paths are 404 like any other.
+  bool web_ui = false;
 };
 
 /// Counters readable from any thread (tests, logs).

@@ -335,6 +335,17 @@ void load_ours(const env_lookup& env, server_config& c) {
       invalid("SMOOTH_AGENT_GITHUB_API_URL", *v, "an http:// or https:// URL");
     c.github_api_url = *v;
   }
+  // ---- web chat page (issue 13, helper "web") ----
+  if (auto v = get(env, "SMOOTH_AGENT_WEB_UI")) {
+    const auto s = lower(*v);
+    if (s == "1" || s == "true") {
+      c.web_ui = true;
+    } else if (s == "0" || s == "false") {
+      c.web_ui = false;
+    } else {
+      invalid("SMOOTH_AGENT_WEB_UI", *v, "0, 1, true or false");
+    }
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -505,6 +516,10 @@ const std::vector<config_variable>& config_variables() {
        "tests can serve pages locally. Never set it in production."},
       {"SMOOTH_AGENT_GITHUB_API_URL", "https://api.github.com",
        "GitHub REST API base of github connectors (GitHub Enterprise, or a test's fake)."},
+      // ---- web chat page (issue 13, helper "web") ----
+      {"SMOOTH_AGENT_WEB_UI", "1",
+       "0 | 1 | true | false: serve the web chat page at / (assets under /web/, embedded in the "
+       "binary). 0: / is 404."},
   };
   return kVariables;
 }

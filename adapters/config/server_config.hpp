@@ -121,6 +121,9 @@ struct server_config {
   bool web_connector_allow_loopback = false;
   /// SMOOTH_AGENT_GITHUB_API_URL: the GitHub REST API base of github connectors.
   std::string github_api_url = "https://api.github.com";
+  // ---- web chat page (issue 13, helper "web") ----
+  /// SMOOTH_AGENT_WEB_UI: serve the embedded chat page at `/` and `/web/<file>`.
+  bool web_ui = true;
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };
