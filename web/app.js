@@ -318,8 +318,12 @@ function extensionContext(turn) {
 // ---- confirmations (human in the loop) ---------------------------------------------------
 
 function openConfirmation(turn, info) {
-  state.confirmation = { requestId: turn.requestId, toolId: String(info.toolId ?? "") };
-  ui.dialogText.textContent = String(info.actionDescription ?? "The assistant wants to run a tool.");
+  state.confirmation = {
+    requestId: turn.requestId,
+    toolId: String(info.toolId ?? ""),
+    actionDescription: String(info.actionDescription ?? "The assistant wants to run a tool."),
+  };
+  ui.dialogText.textContent = state.confirmation.actionDescription;
   ui.dialogTool.textContent = state.confirmation.toolId;
   turn.element.dataset.confirmation = "pending";
   if (!ui.dialog.open) ui.dialog.showModal();
@@ -355,7 +359,7 @@ async function answerConfirmation(approved) {
     // The socket dropped: the turn stays parked and the dialog comes back if the server
     // asks again; a reconnect resumes it.
     state.confirmation = pending;
-    if (turn) openConfirmation(turn, { toolId: pending.toolId });
+    if (turn) openConfirmation(turn, pending);
   }
 }
 
@@ -376,9 +380,13 @@ async function ensureSession() {
   const reply = await state.connection.request(frame);
   if (reply.type === "error") throw new Error(describeError(reply.error ?? {}));
   saveSession({ sessionId: reply.data.sessionId, conversationId: reply.data.conversationId });
-  // Resumed an existing conversation (a newer server): show what was said before.
-  return Boolean(config.conversationId) && reply.data.conversationId === config.conversationId &&
-      !state.historyShown;
+  // Resumed an existing conversation (a newer server): show what was said before. A new
+  // one has no history: never replace what this page shows (a turn may be on screen).
+  const resumed = Boolean(config.conversationId) &&
+      reply.data.conversationId === config.conversationId;
+  const show = resumed && !state.historyShown;
+  state.historyShown = true;
+  return show;
 }
 
 async function loadHistory() {
@@ -416,7 +424,7 @@ async function onOpen() {
     }
     if (showHistory) await loadHistory();
     setStatus("ready");
-    if (state.confirmation && state.turn) openConfirmation(state.turn, { toolId: state.confirmation.toolId });
+    if (state.confirmation && state.turn) openConfirmation(state.turn, state.confirmation);
     if (document.activeElement === document.body) ui.message.focus();
   } catch (e) {
     if (state.connection.isOpen) setStatus("error", String(e.message ?? e));

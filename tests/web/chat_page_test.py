@@ -23,6 +23,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_gateway import FakeGateway, Reply  # noqa: E402
 from harness import BrowserMissing, ServerProcess, browser, wait_until  # noqa: E402
+from tcp_proxy import TcpProxy  # noqa: E402
 
 SKIP = 77
 AGENT = "11111111-1111-1111-1111-111111111111"
@@ -53,6 +54,7 @@ class Page:
         self.By = By
         self.d = driver
         self.url = url
+        self.connection_drops_expected = False  # failed WebSocket attempts log console errors
 
     def open(self, query="agentId=" + AGENT):
         self.d.get(self.url + "/?" + query)
@@ -83,6 +85,14 @@ class Page:
     def wait_turn_end(self, state="done", timeout=60):
         wait_until(lambda: self.last_state() == state, timeout, "turn state %s" % state)
         return self.last_assistant()
+
+    def status(self):
+        return self.d.find_element(self.By.ID, "status").get_attribute("data-state")
+
+    def session_id(self):
+        return self.d.execute_script(
+            "const k = Object.keys(sessionStorage).find(k => k.startsWith('smooth-operator.session.'));"
+            "return k ? JSON.parse(sessionStorage.getItem(k)).sessionId : null;")
 
     def body_text(self):
         return self.d.find_element(self.By.TAG_NAME, "body").text
@@ -160,6 +170,35 @@ def case_citations(page, gw, server):
     assert "thirty days" in linked[0].text
     # A source that is not a URL is shown, not linked.
     assert any("policies/shipping.md" in i.text for i in items), sources.text
+
+
+def case_one_turn_with_everything(page, gw, server):
+    """Markdown, a tool call with its result and sources in one turn (docs/web-chat.png is
+    this case's screenshot)."""
+    page.d.set_window_size(1000, 1060)
+    gw.script(Reply(tool_call=("lookup_order", '{"id":"42"}')),
+              Reply(delay=0.02, tokens=[
+                  "Order **42** has *shipped*. ", "About returns:\n\n",
+                  "- purchases may be returned within **thirty days**\n",
+                  "- refunds go to the original payment method\n\n",
+                  "Track it with `order status 42` or see ",
+                  "[the returns page](https://example.com/returns).\n\n",
+                  "```\norder 42: shipped\n```"]))
+    page.open()
+    page.send("Has order 42 shipped, and can purchases be returned?")
+    msg = page.wait_turn_end("done")
+    b = msg.find_element(page.By.CSS_SELECTOR, ".body")
+    assert [e.text for e in b.find_elements(page.By.CSS_SELECTOR, "li")] == [
+        "purchases may be returned within thirty days",
+        "refunds go to the original payment method"]
+    assert [e.text for e in b.find_elements(page.By.CSS_SELECTOR, "strong")] == ["42", "thirty days"]
+    assert [e.text for e in b.find_elements(page.By.CSS_SELECTOR, "em")] == ["shipped"]
+    assert b.find_element(page.By.CSS_SELECTOR, "pre code").text == "order 42: shipped"
+    link = b.find_element(page.By.CSS_SELECTOR, "a")
+    assert link.get_attribute("href") == "https://example.com/returns"
+    msg.find_element(page.By.CSS_SELECTOR, ".tool-call").click()
+    assert msg.find_elements(page.By.CSS_SELECTOR, ".citations li")
+    page.d.execute_script("document.getElementById('message').blur()")
 
 
 def _confirm(page, gw, approve):
@@ -243,6 +282,63 @@ def case_history_after_reload(page, gw, server):
     assert said[-3:] == ["First question", "Second question", "Third question"], said
 
 
+def case_reconnect_resumes_session(page, gw, server):
+    """The socket drops: the page shows it, retries with backoff, and resumes the session."""
+    proxy = TcpProxy(server.port)
+    try:
+        page.url = proxy.url
+        page.connection_drops_expected = True
+        gw.script(Reply(tokens=["Before ", "the drop."]), Reply(tokens=["After ", "the drop."]))
+        page.open()
+        page.send("Remember the word tangerine")
+        page.wait_turn_end("done")
+        session = page.session_id()
+        assert session
+        proxy.refuse()
+        proxy.drop_all()
+        wait_until(lambda: page.status() == "waiting", what="connection lost shown")
+        status = page.d.find_element(page.By.ID, "status").text
+        assert "retrying" in status, status
+        assert not page.d.find_element(page.By.ID, "message").is_enabled()
+        proxy.accept()
+        page.wait_ready()
+        assert page.session_id() == session
+        page.send("What was the word?")
+        msg = page.wait_turn_end("done")
+        assert body(msg) == "After the drop."
+        said = [m.get("content") for m in gw.requests[-1]["messages"] if m.get("role") == "user"]
+        assert said[-2:] == ["Remember the word tangerine", "What was the word?"], said
+        assert len(page.d.find_elements(page.By.CSS_SELECTOR, ".msg")) == 4
+    finally:
+        proxy.close()
+
+
+def case_reconnect_while_confirmation_waits(page, gw, server):
+    """A turn parked on a confirmation survives a dropped socket: approve after reconnecting."""
+    proxy = TcpProxy(server.port)
+    try:
+        page.url = proxy.url
+        page.connection_drops_expected = True
+        gw.script(Reply(tool_call=("delete_record", '{"id":"42"}')),
+                  Reply(tokens=["Done: ", "the record is gone."]))
+        page.open()
+        page.send("Delete record 42")
+        dialog = page.d.find_element(page.By.ID, "confirm-dialog")
+        wait_until(lambda: dialog.get_attribute("open") is not None, what="confirmation dialog")
+        before = proxy.accepted
+        proxy.drop_all()
+        wait_until(lambda: proxy.accepted > before and page.status() == "ready",
+                   what="reconnected")
+        assert dialog.get_attribute("open") is not None
+        page.d.find_element(page.By.ID, "approve").click()
+        msg = page.wait_turn_end("done")
+        assert "the record is gone." in body(msg)
+        block = msg.find_element(page.By.CSS_SELECTOR, ".tool-call")
+        assert block.get_attribute("data-done") == "ok"
+    finally:
+        proxy.close()
+
+
 def case_model_html_is_text(page, gw, server):
     evil = ('<img src=x onerror=alert(1)> and <script>alert(2)</script> '
             '<svg onload="window.__xss=1"></svg> [x](javascript:alert(3))')
@@ -301,10 +397,14 @@ CASES = {
     "streams before the turn ends": (case_streams_before_turn_end, {}),
     "tool call and result": (case_tool_call_and_result, {}),
     "citations with sources": (case_citations, {"SMOOTH_AGENT_KNOWLEDGE_FILE": KNOWLEDGE}),
+    "one turn with everything": (case_one_turn_with_everything,
+                                 {"SMOOTH_AGENT_KNOWLEDGE_FILE": KNOWLEDGE}),
     "approve a confirmation": (case_approve_confirmation, {}),
     "deny a confirmation": (case_deny_confirmation, {}),
     "stop mid-stream": (case_stop_mid_stream, {}),
     "history after reload": (case_history_after_reload, {}),
+    "reconnect resumes the session": (case_reconnect_resumes_session, {}),
+    "reconnect while a confirmation waits": (case_reconnect_while_confirmation_waits, {}),
     "model html renders as text": (case_model_html_is_text, {}),
     "phone width": (case_phone_width, {}),
     "web ui disabled": (case_web_ui_disabled, {"SMOOTH_AGENT_WEB_UI": "0"}),
@@ -363,7 +463,7 @@ def main():
         page = Page(driver, server.url)
         fn(page, gw, server)
         errors = [e for e in page.severe_console_errors()
-                  if "favicon" not in e.get("message", "")]
+                  if not (page.connection_drops_expected and "WebSocket" in e.get("message", ""))]
         if args.case != "web ui disabled":
             assert not errors, "browser console errors: %s" % errors
         print("web: %s: passed" % args.case)
