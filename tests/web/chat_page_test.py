@@ -36,6 +36,7 @@ TOOLS = [
      "result": "Record 42 deleted."},
 ]
 
+LOCAL_TOKEN = "s3cret-token"  # SMOOTH_AGENT_LOCAL_TOKEN of the token case
 KNOWLEDGE = "<knowledge file>"  # replaced by the path of a file holding DOCUMENTS
 DOCUMENTS = [
     # A citation's title and link are the document's source (an http(s) source is linked).
@@ -339,6 +340,18 @@ def case_reconnect_while_confirmation_waits(page, gw, server):
         proxy.close()
 
 
+def case_token_from_query(page, gw, server):
+    """?token= goes to /ws?token= (the server here refuses a socket without a valid one)."""
+    page.connection_drops_expected = True
+    gw.script(Reply(tokens=["Authenticated ", "hello."]))
+    page.open("agentId=%s&token=%s" % (AGENT, LOCAL_TOKEN))
+    page.send("Hello with a token")
+    assert body(page.wait_turn_end("done")) == "Authenticated hello."
+    page.d.get(page.url + "/?agentId=" + AGENT + "&token=wrong")
+    wait_until(lambda: page.status() == "waiting", what="refused socket shown")
+    assert not page.d.find_element(page.By.ID, "message").is_enabled()
+
+
 def case_model_html_is_text(page, gw, server):
     evil = ('<img src=x onerror=alert(1)> and <script>alert(2)</script> '
             '<svg onload="window.__xss=1"></svg> [x](javascript:alert(3))')
@@ -405,6 +418,9 @@ CASES = {
     "history after reload": (case_history_after_reload, {}),
     "reconnect resumes the session": (case_reconnect_resumes_session, {}),
     "reconnect while a confirmation waits": (case_reconnect_while_confirmation_waits, {}),
+    "token from the query string": (case_token_from_query, {
+        "SMOOTH_AGENT_AUTH_MODE": "local-token", "SMOOTH_AGENT_LOCAL_TOKEN": "s3cret-token",
+        "SMOOTH_AGENT_WS_AUTH_REQUIRED": "1"}),
     "model html renders as text": (case_model_html_is_text, {}),
     "phone width": (case_phone_width, {}),
     "web ui disabled": (case_web_ui_disabled, {"SMOOTH_AGENT_WEB_UI": "0"}),
