@@ -4,6 +4,7 @@ real server binary and tests/web/fake_gateway.py.
 
     chat_page_test.py --server build/bin/smooth-operator-server \
                       --screenshots build/web-screenshots CASE
+    chat_page_test.py --server X --screenshots Y --registered "case a|case b"
 
 One CASE per run (ctest registers each as "web: <case>"). Every case saves a screenshot of
 its final state as <screenshots>/<case>.png, also when it fails. Without chromium,
@@ -436,11 +437,17 @@ def main():
     ap.add_argument("--server", required=True)
     ap.add_argument("--screenshots", required=True)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--registered", help="the cases ctest registers, joined by '|'")
     ap.add_argument("case", nargs="?")
     args = ap.parse_args()
     if args.list:
         print("\n".join(CASES))
         return 0
+    if args.registered is not None:  # a case missing from tests/CMakeLists.txt never runs
+        missing = sorted(set(CASES) - set(args.registered.split("|")))
+        unknown = sorted(set(args.registered.split("|")) - set(CASES))
+        print("web: not registered: %s; unknown: %s" % (missing, unknown))
+        return 1 if missing or unknown else 0
     if args.case not in CASES:
         print("unknown case %r; known: %s" % (args.case, ", ".join(CASES)))
         return 2
