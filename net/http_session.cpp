@@ -5,6 +5,8 @@
 #include "net/handed_off.hpp"
 #include "net/http_router.hpp"
 #include "net/request_target.hpp"
+#include "net/web_asset_response.hpp"
+#include "net/web_assets.hpp"
 #include "net/websocket_session.hpp"
 #include "net/ws_upgrade_auth.hpp"
 
@@ -170,6 +172,10 @@ void http_session::handle_request() {
 
   if (const auto& router = registry_->options().router; router && router->claims(path))
     return route(req.version(), req.keep_alive());
+
+  if (registry_->options().web_ui) {
+    if (const auto* asset = find_web_asset(path)) return send(web_asset_response(*asset, req));
+  }
 
   spdlog::debug("{} http: {} {} -> 404", ids(), std::string(req.method_string()),
                 redact_target(std::string_view(req.target().data(), req.target().size())));

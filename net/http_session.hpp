@@ -1,5 +1,5 @@
 // net/http_session.hpp — one accepted TCP connection speaking plain HTTP/1.1: serves
-// `GET /health`, hands the paths the router claims (`/admin/...`) to the http_router,
+// `GET /health` and (when on) the embedded web chat page, hands the paths the router claims (`/admin/...`) to the http_router,
 // answers 404/405/400 (and 413 past the body limit), and hands a valid `/ws` upgrade
 // to a websocket_session — or answers 503 when every connection slot is taken, or 401 when
 // strict WS auth is on and `?token=` does not verify (the token is verified once,

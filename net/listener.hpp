@@ -56,6 +56,9 @@ struct listener_options {
   std::uint64_t max_http_body_bytes = 1 << 20;
   /// Where outbound frames are counted by type (/metrics); null: not counted.
   adapters::telemetry::server_metrics_ptr metrics;
+  /// Serve the embedded web chat page at `/` and `/web/<file>` (net/web_assets.hpp;
+  /// SMOOTH_AGENT_WEB_UI). Off: those paths are 404 like any other.
+  bool web_ui = false;
 };
 
 /// Counters readable from any thread (tests, logs).

@@ -348,6 +348,7 @@ void server::impl::boot() {
   lo.authenticator = opts.authenticator;
   lo.ws_auth_required = cfg.ws_auth_required;
   lo.max_http_body_bytes = cfg.max_http_body_bytes;
+  lo.web_ui = cfg.web_ui;
   lo.router = make_router(http);
   lo.metrics = metrics;
   lst =

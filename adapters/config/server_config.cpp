@@ -337,6 +337,17 @@ void load_ours(const env_lookup& env, server_config& c) {
   }
   // ---- metrics (issue 13, coordinator) ----
   if (auto v = get(env, "SMOOTH_AGENT_METRICS_TOKEN")) c.metrics_token = *v;
+  // ---- web chat page (issue 13, helper "web") ----
+  if (auto v = get(env, "SMOOTH_AGENT_WEB_UI")) {
+    const auto s = lower(*v);
+    if (s == "1" || s == "true") {
+      c.web_ui = true;
+    } else if (s == "0" || s == "false") {
+      c.web_ui = false;
+    } else {
+      invalid("SMOOTH_AGENT_WEB_UI", *v, "0, 1, true or false");
+    }
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -518,6 +529,10 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_METRICS_TOKEN", "(unset)",
        "When set, GET /metrics (Prometheus text format) needs `Authorization: Bearer <token>` "
        "(else 401); unset: /metrics is open (bind to a private address or set a token)."},
+      // ---- web chat page (issue 13, helper "web") ----
+      {"SMOOTH_AGENT_WEB_UI", "1",
+       "0 | 1 | true | false: serve the web chat page at / (assets under /web/, embedded in the "
+       "binary). 0: / is 404."},
   };
   return kVariables;
 }

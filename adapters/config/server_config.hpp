@@ -126,6 +126,9 @@ struct server_config {
   // ---- metrics (issue 13, coordinator) ----
   /// SMOOTH_AGENT_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`.
   std::string metrics_token;
+  // ---- web chat page (issue 13, helper "web") ----
+  /// SMOOTH_AGENT_WEB_UI: serve the embedded chat page at `/` and `/web/<file>`.
+  bool web_ui = true;
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

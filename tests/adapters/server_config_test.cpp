@@ -385,3 +385,22 @@ TEST_CASE("config: SMOOTH_AGENT_TURN_LEASE_SECS", "[config]") {
                         Catch::Matchers::Contains(std::string("'") + bad + "'"));
   }
 }
+
+// ---- web chat page (issue 13, helper "web") ----
+TEST_CASE("config: SMOOTH_AGENT_WEB_UI", "[config]") {
+  CHECK(load({}).web_ui);
+  for (const char* on : {"1", "true", "TRUE", " 1 "}) {
+    INFO(on);
+    CHECK(load({{"SMOOTH_AGENT_WEB_UI", on}}).web_ui);
+  }
+  for (const char* off : {"0", "false", "False"}) {
+    INFO(off);
+    CHECK_FALSE(load({{"SMOOTH_AGENT_WEB_UI", off}}).web_ui);
+  }
+  for (const char* bad : {"yes", "off", "2"}) {
+    INFO(bad);
+    const auto err = error_of({{"SMOOTH_AGENT_WEB_UI", bad}});
+    CHECK_THAT(err, Catch::Matchers::Contains("SMOOTH_AGENT_WEB_UI") &&
+                        Catch::Matchers::Contains(std::string("'") + bad + "'"));
+  }
+}

@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""tests/web/chat_page_test.py — the web chat page in a real headless chromium, against the
+real server binary and tests/web/fake_gateway.py.
+
+    chat_page_test.py --server build/bin/smooth-operator-server \
+                      --screenshots build/web-screenshots CASE
+    chat_page_test.py --server X --screenshots Y --registered "case a|case b"
+
+One CASE per run (ctest registers each as "web: <case>"). Every case saves a screenshot of
+its final state as <screenshots>/<case>.png, also when it fails. Without chromium,
+chromedriver or python3-selenium the case prints one "skipped" line and exits 77 (ctest's
+SKIP_RETURN_CODE), except under CI=true, where it fails.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import traceback
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_gateway import FakeGateway, Reply  # noqa: E402
+from harness import BrowserMissing, ServerProcess, browser, wait_until  # noqa: E402
+from tcp_proxy import TcpProxy  # noqa: E402
+
+SKIP = 77
+AGENT = "11111111-1111-1111-1111-111111111111"
+TOOLS = [
+    {"name": "lookup_order", "description": "Look up an order.",
+     "parameters": {"type": "object", "properties": {"id": {"type": "string"}}},
+     "result": "Order 42: shipped."},
+    {"name": "delete_record", "description": "Delete a record.",
+     "parameters": {"type": "object", "properties": {"id": {"type": "string"}}},
+     "result": "Record 42 deleted."},
+]
+
+LOCAL_TOKEN = "s3cret-token"  # SMOOTH_AGENT_LOCAL_TOKEN of the token case
+KNOWLEDGE = "<knowledge file>"  # replaced by the path of a file holding DOCUMENTS
+DOCUMENTS = [
+    # A citation's title and link are the document's source (an http(s) source is linked).
+    {"source": "https://example.com/returns", "title": "Returns policy",
+     "content": "Refunds: purchases may be returned within thirty days of delivery."},
+    {"source": "policies/shipping.md", "title": "Shipping",
+     "content": "Purchases ship within two days; returned purchases are refunded."},
+]
+
+
+class Page:
+    """The chat page in one browser tab, with the selectors the tests use."""
+
+    def __init__(self, driver, url):
+        from selenium.webdriver.common.by import By
+        self.By = By
+        self.d = driver
+        self.url = url
+        self.connection_drops_expected = False  # failed WebSocket attempts log console errors
+
+    def open(self, query="agentId=" + AGENT):
+        self.d.get(self.url + "/?" + query)
+        self.wait_ready()
+
+    def wait_ready(self):
+        wait_until(lambda: self.d.find_element(self.By.ID, "status").get_attribute("data-state")
+                   == "ready", what="connection ready")
+
+    def send(self, text):
+        box = self.d.find_element(self.By.ID, "message")
+        wait_until(lambda: box.is_enabled() and self.d.find_element(self.By.ID, "send").is_enabled(),
+                   what="composer enabled")
+        box.send_keys(text)
+        self.d.find_element(self.By.ID, "send").click()
+
+    def assistants(self):
+        return self.d.find_elements(self.By.CSS_SELECTOR, ".msg.assistant")
+
+    def last_assistant(self):
+        items = self.assistants()
+        return items[-1] if items else None
+
+    def last_state(self):
+        last = self.last_assistant()
+        return last.get_attribute("data-state") if last else None
+
+    def wait_turn_end(self, state="done", timeout=60):
+        wait_until(lambda: self.last_state() == state, timeout, "turn state %s" % state)
+        return self.last_assistant()
+
+    def status(self):
+        return self.d.find_element(self.By.ID, "status").get_attribute("data-state")
+
+    def session_id(self):
+        return self.d.execute_script(
+            "const k = Object.keys(sessionStorage).find(k => k.startsWith('smooth-operator.session.'));"
+            "return k ? JSON.parse(sessionStorage.getItem(k)).sessionId : null;")
+
+    def body_text(self):
+        return self.d.find_element(self.By.TAG_NAME, "body").text
+
+    def severe_console_errors(self):
+        try:
+            logs = self.d.get_log("browser")
+        except Exception:
+            return []
+        return [e for e in logs if e.get("level") == "SEVERE"]
+
+
+def body(message):
+    """The text of a message element's body (without its speaker label)."""
+    from selenium.webdriver.common.by import By
+    return message.find_element(By.CSS_SELECTOR, ".body").text.strip()
+
+
+# ---- cases ------------------------------------------------------------------------------
+
+def case_streams_before_turn_end(page, gw, server):
+    """Tokens appear while the gateway still holds the rest of the stream."""
+    gw.script(Reply(tokens=["Hello", " from", " the", " **stream**", " — done."], delay=0.05,
+                    hold_after=4))
+    page.open()
+    page.send("Hi there")
+    assert gw.wait_tokens(4), "the gateway never sent its first tokens"
+    wait_until(lambda: "Hello from the stream" in (page.last_assistant().text or ""),
+               what="partial text")
+    # The gateway is still holding its last token: the turn cannot have ended.
+    assert gw.streams_finished == 0
+    assert page.last_state() == "streaming", page.last_state()
+    assert page.last_assistant().get_attribute("aria-busy") == "true"
+    assert page.d.find_element(page.By.ID, "stop").is_enabled()
+    bold = page.last_assistant().find_elements(page.By.CSS_SELECTOR, ".body strong")
+    assert [b.text for b in bold] == ["stream"], [b.text for b in bold]
+    gw.release()
+    msg = page.wait_turn_end("done")
+    assert "Hello from the stream — done." in msg.text
+    assert not page.d.find_element(page.By.ID, "stop").is_enabled()
+    user = page.d.find_elements(page.By.CSS_SELECTOR, ".msg.user")
+    assert [body(u) for u in user] == ["Hi there"]
+
+
+def case_tool_call_and_result(page, gw, server):
+    """A tool call and its result are shown in the turn."""
+    gw.script(Reply(tool_call=("lookup_order", '{"id":"42"}')),
+              Reply(tokens=["Your order ", "has shipped."]))
+    page.open()
+    page.send("Where is order 42?")
+    msg = page.wait_turn_end("done")
+    block = msg.find_element(page.By.CSS_SELECTOR, ".tool-call")
+    assert block.get_attribute("data-tool") == "lookup_order"
+    assert block.get_attribute("data-done") == "ok"
+    block.click()  # open the <details>
+    wait_until(lambda: "Order 42: shipped." in block.text, what="tool result shown")
+    assert '"id": "42"' in block.text
+    assert "Your order has shipped." in msg.text
+
+
+def case_citations(page, gw, server):
+    """A reply grounded in a knowledge document lists it as a source, linked by its URL."""
+    gw.script(Reply(tokens=["Purchases may be returned ", "within thirty days."]))
+    page.open()
+    page.send("Within how many days may purchases be returned?")
+    msg = page.wait_turn_end("done")
+    sources = msg.find_element(page.By.CSS_SELECTOR, ".citations")
+    items = sources.find_elements(page.By.CSS_SELECTOR, "li")
+    linked = [i for i in items if i.find_elements(page.By.CSS_SELECTOR, "a")]
+    assert len(linked) == 1, sources.text
+    link = linked[0].find_element(page.By.CSS_SELECTOR, "a")
+    assert link.text == "https://example.com/returns", link.text
+    assert link.get_attribute("href") == "https://example.com/returns"
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+    assert "thirty days" in linked[0].text
+    # A source that is not a URL is shown, not linked.
+    assert any("policies/shipping.md" in i.text for i in items), sources.text
+
+
+def case_one_turn_with_everything(page, gw, server):
+    """Markdown, a tool call with its result and sources in one turn (docs/web-chat.png is
+    this case's screenshot)."""
+    page.d.set_window_size(1000, 1060)
+    gw.script(Reply(tool_call=("lookup_order", '{"id":"42"}')),
+              Reply(delay=0.02, tokens=[
+                  "Order **42** has *shipped*. ", "About returns:\n\n",
+                  "- purchases may be returned within **thirty days**\n",
+                  "- refunds go to the original payment method\n\n",
+                  "Track it with `order status 42` or see ",
+                  "[the returns page](https://example.com/returns).\n\n",
+                  "```\norder 42: shipped\n```"]))
+    page.open()
+    page.send("Has order 42 shipped, and can purchases be returned?")
+    msg = page.wait_turn_end("done")
+    b = msg.find_element(page.By.CSS_SELECTOR, ".body")
+    assert [e.text for e in b.find_elements(page.By.CSS_SELECTOR, "li")] == [
+        "purchases may be returned within thirty days",
+        "refunds go to the original payment method"]
+    assert [e.text for e in b.find_elements(page.By.CSS_SELECTOR, "strong")] == ["42", "thirty days"]
+    assert [e.text for e in b.find_elements(page.By.CSS_SELECTOR, "em")] == ["shipped"]
+    assert b.find_element(page.By.CSS_SELECTOR, "pre code").text == "order 42: shipped"
+    link = b.find_element(page.By.CSS_SELECTOR, "a")
+    assert link.get_attribute("href") == "https://example.com/returns"
+    msg.find_element(page.By.CSS_SELECTOR, ".tool-call").click()
+    assert msg.find_elements(page.By.CSS_SELECTOR, ".citations li")
+    page.d.execute_script("document.getElementById('message').blur()")
+
+
+def _confirm(page, gw, approve):
+    gw.script(Reply(tool_call=("delete_record", '{"id":"42"}')),
+              Reply(tokens=["Done: ", "the record is gone." if approve else "I did not delete it."]))
+    page.open()
+    page.send("Delete record 42")
+    dialog = page.d.find_element(page.By.ID, "confirm-dialog")
+    wait_until(lambda: dialog.get_attribute("open") is not None, what="confirmation dialog")
+    assert "delete_record" in dialog.text
+    # Focus moved into the dialog, on the safe answer.
+    assert page.d.switch_to.active_element.get_attribute("id") == "deny"
+    page.d.find_element(page.By.ID, "approve" if approve else "deny").click()
+    msg = page.wait_turn_end("done")
+    assert dialog.get_attribute("open") is None
+    block = msg.find_element(page.By.CSS_SELECTOR, ".tool-call")
+    assert block.get_attribute("data-done") == ("ok" if approve else "error")
+    block.click()
+    return msg, block
+
+
+def case_approve_confirmation(page, gw, server):
+    msg, block = _confirm(page, gw, approve=True)
+    wait_until(lambda: "Record 42 deleted." in block.text, what="tool result")
+    assert "You approved delete_record." in msg.text
+    assert "the record is gone." in msg.text
+    tool_messages = [m for r in gw.requests if r for m in r.get("messages", [])
+                     if m.get("role") == "tool"]
+    assert any("Record 42 deleted." in str(m.get("content")) for m in tool_messages), tool_messages
+
+
+def case_deny_confirmation(page, gw, server):
+    msg, block = _confirm(page, gw, approve=False)
+    wait_until(lambda: "denied" in block.text, what="tool error")
+    assert "You denied delete_record." in msg.text
+    assert "I did not delete it." in msg.text
+    tool_messages = [m for r in gw.requests if r for m in r.get("messages", [])
+                     if m.get("role") == "tool"]
+    assert tool_messages and all("Record 42 deleted." not in str(m.get("content"))
+                                 for m in tool_messages), tool_messages
+
+
+def case_stop_mid_stream(page, gw, server):
+    gw.script(Reply(tokens=["Partial", " answer", " never finished"], hold_after=2))
+    page.open()
+    page.send("Tell me a long story")
+    assert gw.wait_tokens(2)
+    wait_until(lambda: "Partial answer" in page.last_assistant().text, what="partial text")
+    page.d.find_element(page.By.ID, "stop").click()
+    msg = page.wait_turn_end("cancelled")
+    assert "cancelled" in msg.text.lower()
+    assert "never finished" not in msg.text
+    assert not page.d.find_element(page.By.ID, "stop").is_enabled()
+    assert page.d.find_element(page.By.ID, "send").is_enabled()  # ready for the next message
+    gw.release()
+
+
+def case_history_after_reload(page, gw, server):
+    gw.script(Reply(tokens=["First ", "answer."]), Reply(tokens=["Second ", "answer with `code`."]))
+    page.open()
+    page.send("First question")
+    page.wait_turn_end("done")
+    page.send("Second question")
+    page.wait_turn_end("done")
+    page.d.refresh()
+    page.wait_ready()
+    wait_until(lambda: len(page.d.find_elements(page.By.CSS_SELECTOR, ".msg[data-history]")) == 4,
+               what="4 history messages")
+    items = page.d.find_elements(page.By.CSS_SELECTOR, ".msg")
+    texts = [(i.get_attribute("class").split()[-1], body(i)) for i in items]
+    assert texts == [("user", "First question"), ("assistant", "First answer."),
+                     ("user", "Second question"), ("assistant", "Second answer with code.")], texts
+    code = items[-1].find_elements(page.By.CSS_SELECTOR, "code")
+    assert [c.text for c in code] == ["code"]
+    # The same session goes on after the reload.
+    gw.script(Reply(tokens=["Third."]))
+    page.send("Third question")
+    page.wait_turn_end("done")
+    last_request = gw.requests[-1]
+    said = [m.get("content") for m in last_request["messages"] if m.get("role") == "user"]
+    assert said[-3:] == ["First question", "Second question", "Third question"], said
+
+
+def case_reconnect_resumes_session(page, gw, server):
+    """The socket drops: the page shows it, retries with backoff, and resumes the session."""
+    proxy = TcpProxy(server.port)
+    try:
+        page.url = proxy.url
+        page.connection_drops_expected = True
+        gw.script(Reply(tokens=["Before ", "the drop."]), Reply(tokens=["After ", "the drop."]))
+        page.open()
+        page.send("Remember the word tangerine")
+        page.wait_turn_end("done")
+        session = page.session_id()
+        assert session
+        proxy.refuse()
+        proxy.drop_all()
+        wait_until(lambda: page.status() == "waiting", what="connection lost shown")
+        status = page.d.find_element(page.By.ID, "status").text
+        assert "retrying" in status, status
+        assert not page.d.find_element(page.By.ID, "message").is_enabled()
+        proxy.accept()
+        page.wait_ready()
+        assert page.session_id() == session
+        page.send("What was the word?")
+        msg = page.wait_turn_end("done")
+        assert body(msg) == "After the drop."
+        said = [m.get("content") for m in gw.requests[-1]["messages"] if m.get("role") == "user"]
+        assert said[-2:] == ["Remember the word tangerine", "What was the word?"], said
+        assert len(page.d.find_elements(page.By.CSS_SELECTOR, ".msg")) == 4
+    finally:
+        proxy.close()
+
+
+def case_reconnect_while_confirmation_waits(page, gw, server):
+    """A turn parked on a confirmation survives a dropped socket: approve after reconnecting."""
+    proxy = TcpProxy(server.port)
+    try:
+        page.url = proxy.url
+        page.connection_drops_expected = True
+        gw.script(Reply(tool_call=("delete_record", '{"id":"42"}')),
+                  Reply(tokens=["Done: ", "the record is gone."]))
+        page.open()
+        page.send("Delete record 42")
+        dialog = page.d.find_element(page.By.ID, "confirm-dialog")
+        wait_until(lambda: dialog.get_attribute("open") is not None, what="confirmation dialog")
+        before = proxy.accepted
+        proxy.drop_all()
+        wait_until(lambda: proxy.accepted > before and page.status() == "ready",
+                   what="reconnected")
+        assert dialog.get_attribute("open") is not None
+        page.d.find_element(page.By.ID, "approve").click()
+        msg = page.wait_turn_end("done")
+        assert "the record is gone." in body(msg)
+        block = msg.find_element(page.By.CSS_SELECTOR, ".tool-call")
+        assert block.get_attribute("data-done") == "ok"
+    finally:
+        proxy.close()
+
+
+def case_token_from_query(page, gw, server):
+    """?token= goes to /ws?token= (the server here refuses a socket without a valid one)."""
+    page.connection_drops_expected = True
+    gw.script(Reply(tokens=["Authenticated ", "hello."]))
+    page.open("agentId=%s&token=%s" % (AGENT, LOCAL_TOKEN))
+    page.send("Hello with a token")
+    assert body(page.wait_turn_end("done")) == "Authenticated hello."
+    page.d.get(page.url + "/?agentId=" + AGENT + "&token=wrong")
+    wait_until(lambda: page.status() == "waiting", what="refused socket shown")
+    assert not page.d.find_element(page.By.ID, "message").is_enabled()
+
+
+def case_model_html_is_text(page, gw, server):
+    evil = ('<img src=x onerror=alert(1)> and <script>alert(2)</script> '
+            '<svg onload="window.__xss=1"></svg> [x](javascript:alert(3))')
+    gw.script(Reply(tokens=[evil[:10], evil[10:]]))
+    page.open()
+    page.send("<b>not bold</b>")
+    msg = page.wait_turn_end("done")
+    assert page.d.find_elements(page.By.TAG_NAME, "img") == []
+    assert page.d.find_elements(page.By.CSS_SELECTOR, ".msg script") == []
+    assert page.d.find_elements(page.By.CSS_SELECTOR, ".msg a") == []
+    assert page.d.find_elements(page.By.CSS_SELECTOR, ".msg b") == []
+    assert "<img src=x onerror=alert(1)>" in msg.text, msg.text
+    assert "[x](javascript:alert(3))" in msg.text
+    assert body(page.d.find_elements(page.By.CSS_SELECTOR, ".msg.user")[-1]) == "<b>not bold</b>"
+    assert page.d.find_elements(page.By.CSS_SELECTOR, ".msg svg") == []
+    # Nothing ran (an open alert would also make every further command fail).
+    assert page.d.execute_script("return typeof window.__xss") == "undefined"
+    page.d.refresh()  # and the same from history
+    page.wait_ready()
+    wait_until(lambda: len(page.d.find_elements(page.By.CSS_SELECTOR, ".msg[data-history]")) == 2,
+               what="history")
+    assert page.d.find_elements(page.By.TAG_NAME, "img") == []
+    assert "<img src=x onerror=alert(1)>" in page.last_assistant().text
+
+
+def case_phone_width(page, gw, server):
+    """At 360 px the page fits without horizontal scrolling and the controls are reachable."""
+    page.d.set_window_size(360, 740)
+    gw.script(Reply(tokens=["A reply with a long link https://example.com/" + "x" * 120]))
+    page.open()
+    page.send("Hello from a phone")
+    page.wait_turn_end("done")
+    overflow = page.d.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, overflow
+    label = page.d.find_element(page.By.CSS_SELECTOR, "label[for=message]")
+    assert label.get_attribute("textContent") == "Message"
+    log = page.d.find_element(page.By.ID, "transcript")
+    assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
+
+
+def case_web_ui_disabled(page, gw, server):
+    """SMOOTH_AGENT_WEB_UI=0: / and the assets are 404 (run with that server)."""
+    for path in ("/", "/web/app.js", "/web/app.css"):
+        try:
+            urllib.request.urlopen(server.url + path, timeout=10)
+            raise AssertionError(path + " was served")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404, (path, e.code)
+    with urllib.request.urlopen(server.url + "/health", timeout=10) as r:
+        assert r.status == 200
+    page.d.get(server.url + "/")  # for the screenshot
+
+
+CASES = {
+    "streams before the turn ends": (case_streams_before_turn_end, {}),
+    "tool call and result": (case_tool_call_and_result, {}),
+    "citations with sources": (case_citations, {"SMOOTH_AGENT_KNOWLEDGE_FILE": KNOWLEDGE}),
+    "one turn with everything": (case_one_turn_with_everything,
+                                 {"SMOOTH_AGENT_KNOWLEDGE_FILE": KNOWLEDGE}),
+    "approve a confirmation": (case_approve_confirmation, {}),
+    "deny a confirmation": (case_deny_confirmation, {}),
+    "stop mid-stream": (case_stop_mid_stream, {}),
+    "history after reload": (case_history_after_reload, {}),
+    "reconnect resumes the session": (case_reconnect_resumes_session, {}),
+    "reconnect while a confirmation waits": (case_reconnect_while_confirmation_waits, {}),
+    "token from the query string": (case_token_from_query, {
+        "SMOOTH_AGENT_AUTH_MODE": "local-token", "SMOOTH_AGENT_LOCAL_TOKEN": "s3cret-token",
+        "SMOOTH_AGENT_WS_AUTH_REQUIRED": "1"}),
+    "model html renders as text": (case_model_html_is_text, {}),
+    "phone width": (case_phone_width, {}),
+    "web ui disabled": (case_web_ui_disabled, {"SMOOTH_AGENT_WEB_UI": "0"}),
+}
+
+
+def slug(name):
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--server", required=True)
+    ap.add_argument("--screenshots", required=True)
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--registered", help="the cases ctest registers, joined by '|'")
+    ap.add_argument("case", nargs="?")
+    args = ap.parse_args()
+    if args.list:
+        print("\n".join(CASES))
+        return 0
+    if args.registered is not None:  # a case missing from tests/CMakeLists.txt never runs
+        missing = sorted(set(CASES) - set(args.registered.split("|")))
+        unknown = sorted(set(args.registered.split("|")) - set(CASES))
+        print("web: not registered: %s; unknown: %s" % (missing, unknown))
+        return 1 if missing or unknown else 0
+    if args.case not in CASES:
+        print("unknown case %r; known: %s" % (args.case, ", ".join(CASES)))
+        return 2
+    fn, extra_env = CASES[args.case]
+    ci = os.environ.get("CI") == "true"
+
+    try:
+        driver = browser()
+    except BrowserMissing as e:
+        if ci:
+            print("web: FAILED (CI=true): %s; scripts/setup installs chromium, chromium-driver "
+                  "and python3-selenium" % e)
+            return 1
+        print("web: skipped: %s (install chromium chromium-driver python3-selenium)" % e)
+        return SKIP
+
+    gw = FakeGateway()
+    tools = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(TOOLS, tools)
+    tools.close()
+    env = {"SMOOAI_GATEWAY_URL": gw.base_url, "SMOOAI_GATEWAY_KEY": "test-key",
+           "SMOOTH_AGENT_MODEL": "test-model", "SMOOTH_AGENT_TOOLS_FILE": tools.name,
+           "SMOOTH_AGENT_CONFIRM_TOOLS": "delete_record", "SMOOTH_AGENT_DRAIN_TIMEOUT_SECS": "2",
+           "SMOOTH_AGENT_LOG_LEVEL": "debug"}
+    knowledge = None
+    if extra_env.get("SMOOTH_AGENT_KNOWLEDGE_FILE") == KNOWLEDGE:
+        knowledge = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        json.dump(DOCUMENTS, knowledge)
+        knowledge.close()
+        extra_env = dict(extra_env, SMOOTH_AGENT_KNOWLEDGE_FILE=knowledge.name)
+    env.update(extra_env)
+    server = None
+    status = 0
+    try:
+        server = ServerProcess(args.server, env)
+        page = Page(driver, server.url)
+        fn(page, gw, server)
+        errors = [e for e in page.severe_console_errors()
+                  if not (page.connection_drops_expected and "WebSocket" in e.get("message", ""))]
+        if args.case != "web ui disabled":
+            assert not errors, "browser console errors: %s" % errors
+        print("web: %s: passed" % args.case)
+    except Exception:
+        traceback.print_exc()
+        status = 1
+    finally:
+        try:
+            os.makedirs(args.screenshots, exist_ok=True)
+            path = os.path.join(args.screenshots, slug(args.case) + ".png")
+            driver.save_screenshot(path)
+            print("web: screenshot %s" % path)
+        except Exception as e:
+            print("web: no screenshot: %s" % e)
+        driver.quit()
+        gw.close()
+        if server is not None:
+            code = server.stop()
+            if code != 0:
+                print("web: the server exited with %s" % code)
+                status = 1
+            if status != 0:
+                print("---- server log ----\n" + server.log()[-20000:])
+        os.unlink(tools.name)
+        if knowledge is not None:
+            os.unlink(knowledge.name)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
