@@ -335,6 +335,11 @@ void load_ours(const env_lookup& env, server_config& c) {
       invalid("SMOOTH_AGENT_GITHUB_API_URL", *v, "an http:// or https:// URL");
     c.github_api_url = *v;
   }
+  // ---- Rich Interactions (issue 12, helper "interact") ----
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", 1,
+                                             kMaxU32, "whole seconds > 0")) {
+    c.interaction_timeout = std::chrono::seconds(*v);
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -505,6 +510,11 @@ const std::vector<config_variable>& config_variables() {
        "tests can serve pages locally. Never set it in production."},
       {"SMOOTH_AGENT_GITHUB_API_URL", "https://api.github.com",
        "GitHub REST API base of github connectors (GitHub Enterprise, or a test's fake)."},
+      // ---- Rich Interactions (issue 12, helper "interact") ----
+      {"SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", "300",
+       "How long a parked Rich Interaction (interaction_required) waits for submit_interaction "
+       "(> 0 s); then the model gets status no_response and a late submit gets "
+       "NO_PENDING_INTERACTION."},
   };
   return kVariables;
 }

@@ -121,6 +121,10 @@ struct server_config {
   bool web_connector_allow_loopback = false;
   /// SMOOTH_AGENT_GITHUB_API_URL: the GitHub REST API base of github connectors.
   std::string github_api_url = "https://api.github.com";
+  // ---- Rich Interactions (issue 12, helper "interact") ----
+  /// SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS: how long a parked interaction waits for
+  /// submit_interaction before the model gets `no_response` (the reference's constant 300).
+  std::chrono::milliseconds interaction_timeout{300'000};
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };
