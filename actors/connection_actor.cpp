@@ -531,8 +531,8 @@ namespace ix = protocol::interactions;
 /// Hands the outcome to the parked interaction (it decides atomically), then pushes the
 /// ack, then lets the outcome go to the turn: the ack precedes the resumed turn's events.
 void resolve_interaction(self_ptr self, const protocol::submit_interaction_action& a,
-                         const pending_interaction& p, interaction_resolution resolution,
-                         std::string canonical) {
+                         const pending_interaction& p, const caf::actor& session,
+                         interaction_resolution resolution, std::string canonical) {
   auto& st = self->state;
   std::string ack;
   if (resolution == interaction_resolution::declined) {
@@ -550,11 +550,14 @@ void resolve_interaction(self_ptr self, const protocol::submit_interaction_actio
   auto target = p.actor;
   self->request(target, actor_timeout, interact_atom::value, std::move(o))
       .await(
-          [self, a, target, ack = std::move(ack)](bool recorded) {
+          [self, a, target, session, ack = std::move(ack)](bool recorded) {
             auto& st = self->state;
             if (!recorded)  // taken by another submit, or timed out meanwhile
               return st.error(a.rid, ix::no_pending_interaction, ix::no_pending_text(a.session_id));
             st.send(ack);
+            // As for a confirm: if the turn continues here (its socket is gone), this
+            // connection's `cancel` reaches it through the session.
+            st.confirmed_session = session.address();
             self->send(target, begin_atom::value);
           },
           [self, a](caf::error&) {
@@ -565,7 +568,7 @@ void resolve_interaction(self_ptr self, const protocol::submit_interaction_actio
 
 /// Rows 4-10 of §1.8, against what the session has parked.
 void decide_submission(self_ptr self, const protocol::submit_interaction_action& a,
-                       const pending_interaction& p) {
+                       const pending_interaction& p, const caf::actor& session) {
   auto& st = self->state;
   if (!p.actor)
     return st.error(a.rid, ix::no_pending_interaction, ix::no_pending_text(a.session_id));
@@ -573,14 +576,16 @@ void decide_submission(self_ptr self, const protocol::submit_interaction_action&
     return st.error(a.rid, ix::interaction_mismatch, ix::id_mismatch_text);
   if (a.kind && *a.kind != p.kind)
     return st.error(a.rid, ix::interaction_mismatch, ix::kind_mismatch_text(p.kind, *a.kind));
-  if (a.declined) return resolve_interaction(self, a, p, interaction_resolution::declined, {});
+  if (a.declined)
+    return resolve_interaction(self, a, p, session, interaction_resolution::declined, {});
   if (!a.values_json) return st.error(a.rid, codes::validation_error, ix::requires_values);
   auto kind = ix::kind_named(p.kind);
   if (!kind) return st.error(a.rid, ix::no_pending_interaction, ix::kind_not_hosted_text(p.kind));
   auto v = ix::validate(*kind, p.spec_json, *a.values_json);
   if (!v.ok())  // retryable: the park is kept
     return st.send(ix::interaction_invalid(a.rid, p.interaction_id, *kind, v.errors, st.now_ms()));
-  resolve_interaction(self, a, p, interaction_resolution::submitted, std::move(*v.canonical_json));
+  resolve_interaction(self, a, p, session, interaction_resolution::submitted,
+                      std::move(*v.canonical_json));
 }
 
 void on_submit_interaction(self_ptr self, protocol::submit_interaction_action& a) {
@@ -591,8 +596,10 @@ void on_submit_interaction(self_ptr self, protocol::submit_interaction_action& a
   with_session(
       self, a.session_id,
       [self, a, no_pending](session_ref& ref) {
-        self->request(ref.actor, actor_timeout, interact_atom::value)
-            .await([self, a](pending_interaction& p) { decide_submission(self, a, p); },
+        auto session = ref.actor;
+        self->request(session, actor_timeout, interact_atom::value)
+            .await([self, a,
+                    session](pending_interaction& p) { decide_submission(self, a, p, session); },
                    [no_pending](caf::error&) { no_pending(); });
       },
       no_pending);
