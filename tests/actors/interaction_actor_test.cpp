@@ -66,7 +66,7 @@ struct parked_interaction {
 
 }  // namespace
 
-TEST_CASE("interaction actor: a foreign id is refused; the right one waits for begin",
+TEST_CASE("interaction actor: a foreign id is refused, the right one waits for begin",
           "[actors][interactions]") {
   parked_interaction p;
   caf::scoped_actor submitter{p.sys};

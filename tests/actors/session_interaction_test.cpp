@@ -36,8 +36,9 @@ TEST_CASE("session: the interaction slot registers, replaces, retires and stamps
   auto second = w.sys.spawn(idle_actor, 0);
   w.extra.push_back(first);
   w.extra.push_back(second);
-  w.self->request(session, 5s, interact_atom::value,
-                  pending_interaction{first, "id-1", "identity_intake", "{}"})
+  w.self
+      ->request(session, 5s, interact_atom::value,
+                pending_interaction{first, "id-1", "identity_intake", "{}"})
       .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   CHECK(parked_of(w, session).interaction_id == "id-1");
   // The confirmation slot is separate: nothing is pending there.
@@ -45,8 +46,9 @@ TEST_CASE("session: the interaction slot registers, replaces, retires and stamps
       .receive([](pending_confirmation& p) { CHECK_FALSE(p.confirmation); },
                [](caf::error& e) { FAIL(caf::to_string(e)); });
   // One slot: a newer park replaces the older one.
-  w.self->request(session, 5s, interact_atom::value,
-                  pending_interaction{second, "id-2", "choices", "{}"})
+  w.self
+      ->request(session, 5s, interact_atom::value,
+                pending_interaction{second, "id-2", "choices", "{}"})
       .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   CHECK(parked_of(w, session).interaction_id == "id-2");
   // Only the registered interaction retires it.
@@ -55,8 +57,9 @@ TEST_CASE("session: the interaction slot registers, replaces, retires and stamps
   w.self->send(session, retire_atom::value, interact_atom::value, second);
   CHECK_FALSE(parked_of(w, session).actor);
 
-  w.self->send(session, stamp_atom::value,
-               std::string(R"({"email":"alice@example.com","name":"Alice","phone":"+15551234567"})"));
+  w.self->send(
+      session, stamp_atom::value,
+      std::string(R"({"email":"alice@example.com","name":"Alice","phone":"+15551234567"})"));
   protocol::session record;
   w.self->request(session, 5s, record_atom::value)
       .receive([&](protocol::session& s) { record = s; },
@@ -70,8 +73,9 @@ TEST_CASE("session: a parked interaction that dies frees the slot", "[actors][in
   test::actor_world w;
   auto session = w.lookup(w.store_session().session_id).actor;
   auto parked = w.sys.spawn(idle_actor, 0);
-  w.self->request(session, 5s, interact_atom::value,
-                  pending_interaction{parked, "id-1", "identity_intake", "{}"})
+  w.self
+      ->request(session, 5s, interact_atom::value,
+                pending_interaction{parked, "id-1", "identity_intake", "{}"})
       .receive([](caf::ok_atom) {}, [](caf::error& e) { FAIL(caf::to_string(e)); });
   caf::anon_send_exit(parked, caf::exit_reason::user_shutdown);
   // The down message reaches the session; poll its answer (bounded).

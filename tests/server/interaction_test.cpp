@@ -213,7 +213,7 @@ TEST_CASE("interactions: declined resolves the park with the declined payload", 
 }
 
 TEST_CASE(
-    "interactions: a park that times out gives the model no_response; a late submit "
+    "interactions: a park that times out gives the model no_response, and a late submit "
     "finds nothing",
     "[interactions]") {
   interaction_server fx({tool_call("request_identity_intake", kIntakeArgs), text("Moving on.")},
@@ -367,7 +367,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "interactions: a session rendering both kinds gets no generic submit tool; a bad "
+    "interactions: a session rendering both kinds gets no generic submit tool, and a bad "
     "raise is an ordinary tool error without a park",
     "[interactions]") {
   interaction_server fx(
