@@ -2,11 +2,14 @@
 
 #include "actors/messages.hpp"
 #include "actors/remote_sink.hpp"
+#include "actors/storage_calls.hpp"
 #include "actors/turn_actor.hpp"
 #include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "protocol/events.hpp"
 #include "protocol/interactions.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -215,9 +218,29 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         if (s.parked.actor == interaction) s.parked = {};
       },
       [self](stamp_atom, const std::string& identity_values_json) {
-        // later-protocol.md §1.14: the session's metadata, for this process's turns.
+        // later-protocol.md §1.14: the session's metadata, for this process's turns ...
+        auto& s = self->state;
         for (auto& [key, json] : protocol::interactions::identity_metadata(identity_values_json))
-          self->state.record.metadata[key] = json;
+          s.record.metadata[key] = json;
+        // ... and (decisions.md) the user participant in storage. A failure is logged
+        // only: the submit was accepted and the turn goes on.
+        auto c = protocol::interactions::identity_contact_of(identity_values_json);
+        adapters::participant_contact_update u{c.name, c.email, c.phone};
+        storage_then<bool>(
+            self, s.svc->storage, s.record.conversation_id,
+            [u, id = s.record.user_participant_id](adapters::storage& st,
+                                                   adapters::knowledge_base&) {
+              return st.update_participant_contact(id, u);
+            },
+            [self](bool updated) {
+              if (!updated)
+                spdlog::warn("session {}: no user participant to record the identity intake on",
+                             self->state.record.session_id);
+            },
+            [self](const std::string& err) {
+              spdlog::warn("session {}: recording the identity intake failed: {}",
+                           self->state.record.session_id, err);
+            });
       },
       [self](record_atom) -> protocol::session { return self->state.record; },
       [self, idle_limit](idle_atom) {

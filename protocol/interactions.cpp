@@ -935,6 +935,17 @@ bool renders(const std::vector<std::string>& supports, kind k) {
   return std::find(supports.begin(), supports.end(), info(k).capability) != supports.end();
 }
 
+identity_contact identity_contact_of(std::string_view canonical_json) {
+  identity_contact out;
+  rapidjson::Document d;
+  if (!parse(d, canonical_json) || !d.IsObject()) return out;
+  bool bad = false;
+  out.name = opt_string(d, "name", bad);
+  out.email = opt_string(d, "email", bad);
+  out.phone = opt_string(d, "phone", bad);
+  return out;
+}
+
 std::map<std::string, std::string> identity_metadata(std::string_view canonical_json) {
   std::map<std::string, std::string> out;
   rapidjson::Document d;

@@ -167,6 +167,14 @@ std::string metadata_replacing_client_supports(const std::optional<std::string>&
 /// Whether a session with capabilities `supports` renders kind `k` as a card.
 bool renders(const std::vector<std::string>& supports, kind k);
 
+/// The fields of an accepted identity intake's canonical values (absent ones nullopt).
+struct identity_contact {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+};
+identity_contact identity_contact_of(std::string_view canonical_json);
+
 /// Session metadata entries (key → compact JSON string) an accepted identity intake
 /// writes: userName ← name, contactEmail ← email, contactPhone ← phone (present ones only).
 std::map<std::string, std::string> identity_metadata(std::string_view canonical_json);

@@ -5,6 +5,7 @@
 #include "adapters/storage/memory_storage.hpp"
 #include "protocol/interactions.hpp"
 #include "tests/server/turn_test_support.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/pg/test_database.hpp"
 
 namespace so::test::turns {
@@ -60,6 +61,39 @@ TEST_CASE("interactions: supports is stored on the conversation and the session 
   check_stored(*storage, sid, std::string("[1,2]"), std::nullopt);
   sid = created_session(*ws, R"(,"supports":[])");
   check_stored(*storage, sid, std::nullopt, std::nullopt);
+}
+
+TEST_CASE("interactions: an accepted identity intake is recorded on the user participant",
+          "[interactions]") {
+  // decisions.md "Newer protocol": also written to the session's user participant.
+  auto storage = std::make_shared<adapters::memory_storage>();
+  auto o = base_options();
+  o.storage = storage;
+  o.llm_override = std::make_shared<llm::scripted_provider>(
+      std::vector<llm::script_entry>{tool_call("request_identity_intake", kArgs), text("Thanks.")});
+  net::server server(std::move(o));
+  auto ws = connect(server);
+  auto sid = created_session(*ws, R"(,"userName":"Visitor 1","supports":["identity_form"])");
+  start_turn(*ws, sid, "r-msg", "quote");
+  auto ir = expect(*ws, "interaction_required");
+  expect(*ws, "stream_chunk");
+  ws->send_text(
+      R"({"action":"submit_interaction","requestId":"r-msg","sessionId":)" + quote(sid) +
+      R"(,"interactionId":)" + quote(ir.str("/data/data/interactionId")) +
+      R"(,"values":{"name":"Alice Example","email":"Alice@Example.COM","phone":"555.123.4567"}})");
+  CHECK(expect(*ws, "immediate_response").str("/message") == "Interaction submitted");
+  require_reply(read_turn(*ws, "r-msg").back(), "r-msg", "Thanks.");
+  const auto user_id = storage->get_session(sid)->user_participant_id;
+  // The participant write is a storage job after the in-memory stamp: wait for it.
+  CHECK(eventually([&] {
+    auto p = storage->get_participant(user_id);
+    return p && p->name == "Alice Example";
+  }));
+  auto p = storage->get_participant(user_id);
+  REQUIRE(p);
+  CHECK(p->email == std::optional<std::string>("Alice@example.com"));
+  CHECK(p->phone == std::optional<std::string>("+15551234567"));
+  require_quiescent(server);
 }
 
 TEST_CASE("interactions: a rich session parks after a restart on postgres",
