@@ -27,6 +27,8 @@ struct activity_state {
         return c.turns;
       case activity_kind::confirmation:
         return c.confirmations;
+      case activity_kind::interaction:
+        return c.interactions;
       case activity_kind::connection:
         break;
     }

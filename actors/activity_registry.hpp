@@ -1,4 +1,5 @@
-// actors/activity_registry.hpp — counts live connection, turn and confirmation actors.
+// actors/activity_registry.hpp — counts live connection, turn, confirmation and
+// interaction actors.
 //
 // Every such actor is tracked here at spawn (it monitors them), so tests can
 // prove none outlives its turn, the graceful drain can wait for in-flight turns,

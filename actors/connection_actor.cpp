@@ -13,6 +13,7 @@
 #include "protocol/error_codes.hpp"
 #include "protocol/events.hpp"
 #include "protocol/ids.hpp"
+#include "protocol/interactions.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -227,6 +228,16 @@ void on_create(self_ptr self, protocol::create_session_action& a,
   s.token_count = 0;
   s.message_count = 0;
   s.created_at = s.updated_at = s.last_activity_at = now;
+
+  // Rich Interactions (later-protocol.md §1.2): a fresh conversation's effective list is
+  // the declared one, else []; it is durable in the conversation's metadata.
+  {
+    namespace ix = protocol::interactions;
+    const auto supports = a.supports.value_or(std::vector<std::string>{});
+    r.conversation.metadata_json = ix::metadata_with_client_supports(a.metadata_json, supports);
+    if (!supports.empty()) s.metadata[std::string(ix::supports_key)] = ix::supports_json(supports);
+    if (r.user.email) s.metadata["contactEmail"] = ix::json_string(*r.user.email);
+  }
 
   // Associated before persistence, as the reference does.
   remember_reachable(st, r.conversation.id);
@@ -516,6 +527,87 @@ void on_cancel(self_ptr self, protocol::cancel_action&) {
   }
 }
 
+// ---- Rich Interactions: submit_interaction (later-protocol.md §1.8) ----------------------
+
+namespace ix = protocol::interactions;
+
+/// Hands the outcome to the parked interaction (it decides atomically), then pushes the
+/// ack, then lets the outcome go to the turn: the ack precedes the resumed turn's events.
+void resolve_interaction(self_ptr self, const protocol::submit_interaction_action& a,
+                         const pending_interaction& p, const caf::actor& session,
+                         interaction_resolution resolution, std::string canonical) {
+  auto& st = self->state;
+  std::string ack;
+  if (resolution == interaction_resolution::declined) {
+    ack =
+        ev::immediate_response(a.rid, 200, ix::declined_status,
+                               ix::declined_ack_data(a.session_id, p.interaction_id), st.now_ms());
+  } else {
+    auto kind = ix::kind_named(p.kind);
+    ack = ev::immediate_response(
+        a.rid, 200, ix::submitted_status,
+        ix::submitted_ack_data(a.session_id, p.interaction_id, *kind, canonical), st.now_ms());
+  }
+  interaction_outcome o{p.interaction_id, resolution, std::move(canonical), st.sink,
+                        st.id.connection_id};
+  auto target = p.actor;
+  self->request(target, actor_timeout, interact_atom::value, std::move(o))
+      .await(
+          [self, a, target, session, ack = std::move(ack)](bool recorded) {
+            auto& st = self->state;
+            if (!recorded)  // taken by another submit, or timed out meanwhile
+              return st.error(a.rid, ix::no_pending_interaction, ix::no_pending_text(a.session_id));
+            st.send(ack);
+            // As for a confirm: if the turn continues here (its socket is gone), this
+            // connection's `cancel` reaches it through the session.
+            st.confirmed_session = session.address();
+            self->send(target, begin_atom::value);
+          },
+          [self, a](caf::error&) {
+            self->state.error(a.rid, ix::no_pending_interaction,
+                              ix::no_longer_active_text(a.session_id));
+          });
+}
+
+/// Rows 4-10 of §1.8, against what the session has parked.
+void decide_submission(self_ptr self, const protocol::submit_interaction_action& a,
+                       const pending_interaction& p, const caf::actor& session) {
+  auto& st = self->state;
+  if (!p.actor)
+    return st.error(a.rid, ix::no_pending_interaction, ix::no_pending_text(a.session_id));
+  if (!a.interaction_id || *a.interaction_id != p.interaction_id)
+    return st.error(a.rid, ix::interaction_mismatch, ix::id_mismatch_text);
+  if (a.kind && *a.kind != p.kind)
+    return st.error(a.rid, ix::interaction_mismatch, ix::kind_mismatch_text(p.kind, *a.kind));
+  if (a.declined)
+    return resolve_interaction(self, a, p, session, interaction_resolution::declined, {});
+  if (!a.values_json) return st.error(a.rid, codes::validation_error, ix::requires_values);
+  auto kind = ix::kind_named(p.kind);
+  if (!kind) return st.error(a.rid, ix::no_pending_interaction, ix::kind_not_hosted_text(p.kind));
+  auto v = ix::validate(*kind, p.spec_json, *a.values_json);
+  if (!v.ok())  // retryable: the park is kept
+    return st.send(ix::interaction_invalid(a.rid, p.interaction_id, *kind, v.errors, st.now_ms()));
+  resolve_interaction(self, a, p, session, interaction_resolution::submitted,
+                      std::move(*v.canonical_json));
+}
+
+void on_submit_interaction(self_ptr self, protocol::submit_interaction_action& a) {
+  // Unknown, not readable by this connection, or nothing parked: one answer (§1.8 row 3).
+  auto no_pending = [self, rid = a.rid, id = a.session_id] {
+    self->state.error(rid, ix::no_pending_interaction, ix::no_pending_text(id));
+  };
+  with_session(
+      self, a.session_id,
+      [self, a, no_pending](session_ref& ref) {
+        auto session = ref.actor;
+        self->request(session, actor_timeout, interact_atom::value)
+            .await([self, a,
+                    session](pending_interaction& p) { decide_submission(self, a, p, session); },
+                   [no_pending](caf::error&) { no_pending(); });
+      },
+      no_pending);
+}
+
 /// The /metrics label of an inbound frame (adapters/telemetry/server_metrics.hpp).
 template <class T>
 std::string_view frame_label() {
@@ -529,6 +621,7 @@ std::string_view frame_label() {
   if constexpr (std::is_same_v<T, protocol::send_message_action>) return "send_message";
   if constexpr (std::is_same_v<T, protocol::confirm_tool_action>) return "confirm_tool_action";
   if constexpr (std::is_same_v<T, protocol::cancel_action>) return "cancel";
+  if constexpr (std::is_same_v<T, protocol::submit_interaction_action>) return "submit_interaction";
   return "other";
 }
 
@@ -554,6 +647,8 @@ void dispatch(self_ptr self, protocol::action& act) {
           on_confirm(self, a);
         } else if constexpr (std::is_same_v<T, protocol::cancel_action>) {
           on_cancel(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::submit_interaction_action>) {
+          on_submit_interaction(self, a);
         }
       },
       act);

@@ -67,6 +67,10 @@ using bus_legacy_atom = caf::atom_constant<caf::atom("buslegacy")>;
 // activity registry
 using track_atom = caf::atom_constant<caf::atom("track")>;
 using await_atom = caf::atom_constant<caf::atom("await")>;
+// Rich Interactions (actors/interaction_actor.hpp)
+using interact_atom = caf::atom_constant<caf::atom("interact")>;
+using stamp_atom = caf::atom_constant<caf::atom("stamp")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
 
 // ---- connection identity ------------------------------------------------------------------
 
@@ -132,6 +136,29 @@ struct confirmation_verdict {
   std::string confirmer_connection_id;
 };
 
+// ---- Rich Interactions (later-protocol.md §1; actors/interaction_actor.hpp) --------------
+
+/// A parked interaction as the session registers it, and the reply to
+/// `(interact)`: null `actor` when nothing is parked.
+struct pending_interaction {
+  caf::actor actor;
+  std::string interaction_id;
+  std::string kind;       ///< the wire kind (protocol/interactions.hpp)
+  std::string spec_json;  ///< the canonical spec the validator checks against
+};
+
+enum class interaction_resolution { submitted, declined, no_response };
+
+/// How a park ended: from a submitter to the interaction actor, then to the turn.
+struct interaction_outcome {
+  std::string interaction_id;  ///< a foreign id neither resolves nor extends a park
+  interaction_resolution resolution = interaction_resolution::no_response;
+  std::string values_json;  ///< the canonical values when submitted
+  /// The submitting connection: the turn continues there if its own socket is gone.
+  net::event_sink_ptr submitter;
+  std::string submitter_connection_id;
+};
+
 // ---- turns ----------------------------------------------------------------------------------
 
 /// One LLM stream event, tagged with the call it belongs to (stragglers of a
@@ -189,12 +216,13 @@ struct backplane_target {
 
 // ---- activity registry ------------------------------------------------------------------
 
-enum class activity_kind { turn, confirmation, connection };
+enum class activity_kind { turn, confirmation, connection, interaction };
 
 struct live_counts {
   std::size_t turns = 0;
   std::size_t confirmations = 0;
   std::size_t connections = 0;
+  std::size_t interactions = 0;  ///< parked Rich Interactions
 };
 
 }  // namespace so::actors
@@ -205,6 +233,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::turn_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::turn_admission)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::pending_confirmation)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::confirmation_verdict)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::pending_interaction)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::interaction_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::llm_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::tool_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::backplane_target)

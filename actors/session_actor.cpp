@@ -2,10 +2,14 @@
 
 #include "actors/messages.hpp"
 #include "actors/remote_sink.hpp"
+#include "actors/storage_calls.hpp"
 #include "actors/turn_actor.hpp"
 #include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "protocol/events.hpp"
+#include "protocol/interactions.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -18,6 +22,8 @@ struct session_state {
   bool turn_claimed = false;  ///< `turn` holds the storage turn lease (it said `claimed`)
   caf::actor pending;         ///< the pending confirmation, if any
   bool draining = false;      ///< shutdown began: no new turn starts (SERVER_DRAINING)
+  /// The parked Rich Interaction, if any (its own slot: never resolved by a confirm).
+  pending_interaction parked;
   /// The control subject, subscribed while a claimed `turn` or `pending` exists (null
   /// without a bus).
   std::unique_ptr<turn_control> control;
@@ -29,11 +35,13 @@ struct session_state {
   ~session_state() {
     if (turn) caf::anon_send_exit(turn, caf::exit_reason::user_shutdown);
     if (pending) caf::anon_send_exit(pending, caf::exit_reason::user_shutdown);
+    if (parked.actor) caf::anon_send_exit(parked.actor, caf::exit_reason::user_shutdown);
   }
 
   void touch() { last_activity = std::chrono::steady_clock::now(); }
   bool idle(std::chrono::steady_clock::duration limit) const {
-    return !turn && !pending && std::chrono::steady_clock::now() - last_activity >= limit;
+    return !turn && !pending && !parked.actor &&
+           std::chrono::steady_clock::now() - last_activity >= limit;
   }
   /// Called after every change of `turn`, `turn_claimed` or `pending`. A turn counts
   /// once it holds the lease: one that another process's lease refuses never answers
@@ -104,6 +112,7 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
       s.turn_claimed = false;
     }
     if (s.pending && s.pending.address() == dm.source) s.pending = nullptr;
+    if (s.parked.actor && s.parked.actor.address() == dm.source) s.parked = {};
     s.sync_control();
   });
 
@@ -138,6 +147,8 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
           // Turn end retires any registration (engine.md §5.8).
           if (s.pending) caf::anon_send_exit(s.pending, caf::exit_reason::user_shutdown);
           s.pending = nullptr;
+          if (s.parked.actor) caf::anon_send_exit(s.parked.actor, caf::exit_reason::user_shutdown);
+          s.parked = {};
           s.sync_control();
         }
         return caf::ok_atom::value;
@@ -185,8 +196,53 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
       },
       [self](caf::get_atom) {
         auto& s = self->state;
-        return live_counts{s.turn ? 1u : 0u, s.pending ? 1u : 0u};
+        return live_counts{s.turn ? 1u : 0u, s.pending ? 1u : 0u, 0u, s.parked.actor ? 1u : 0u};
       },
+      // ---- Rich Interactions (actors/interaction_actor.hpp) ----
+      [self](interact_atom, pending_interaction& p) -> caf::ok_atom {
+        auto& s = self->state;
+        s.touch();
+        // One slot per session: a newer park replaces (and ends) the older one.
+        if (s.parked.actor && s.parked.actor != p.actor)
+          caf::anon_send_exit(s.parked.actor, caf::exit_reason::user_shutdown);
+        s.parked = std::move(p);
+        self->monitor(s.parked.actor);
+        return caf::ok_atom::value;
+      },
+      [self](interact_atom) -> pending_interaction {
+        self->state.touch();
+        return self->state.parked;
+      },
+      [self](retire_atom, interact_atom, const caf::actor& interaction) {
+        auto& s = self->state;
+        if (s.parked.actor == interaction) s.parked = {};
+      },
+      [self](stamp_atom, const std::string& identity_values_json) {
+        // later-protocol.md §1.14: the session's metadata, for this process's turns ...
+        auto& s = self->state;
+        for (auto& [key, json] : protocol::interactions::identity_metadata(identity_values_json))
+          s.record.metadata[key] = json;
+        // ... and (decisions.md) the user participant in storage. A failure is logged
+        // only: the submit was accepted and the turn goes on.
+        auto c = protocol::interactions::identity_contact_of(identity_values_json);
+        adapters::participant_contact_update u{c.name, c.email, c.phone};
+        storage_then<bool>(
+            self, s.svc->storage, s.record.conversation_id,
+            [u, id = s.record.user_participant_id](adapters::storage& st,
+                                                   adapters::knowledge_base&) {
+              return st.update_participant_contact(id, u);
+            },
+            [self](bool updated) {
+              if (!updated)
+                spdlog::warn("session {}: no user participant to record the identity intake on",
+                             self->state.record.session_id);
+            },
+            [self](const std::string& err) {
+              spdlog::warn("session {}: recording the identity intake failed: {}",
+                           self->state.record.session_id, err);
+            });
+      },
+      [self](record_atom) -> protocol::session { return self->state.record; },
       [self, idle_limit](idle_atom) {
         if (self->state.idle(idle_limit)) {
           self->quit();

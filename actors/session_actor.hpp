@@ -34,6 +34,12 @@
 //   (get) -> live_counts                          this session's turn (0/1) and pending (0/1)
 //   (cancel, connection id)                       forwarded to the turn (it checks the id)
 //   (control, bus_message)                        a control-subject request (turn_control.hpp)
+//   (interact, pending_interaction) -> ok         from the turn: register a parked interaction
+//                                                 (one slot, separate from the confirmation)
+//   (interact) -> pending_interaction             what is parked (null actor: nothing)
+//   (retire, interact, interaction actor)         from the interaction: it resolved or timed out
+//   (stamp, canonical identity values)            identity intake side effect (§1.14)
+//   (record) -> session                           the session record as this actor holds it
 #pragma once
 
 #include "actors/services.hpp"

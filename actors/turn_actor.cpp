@@ -1,6 +1,7 @@
 #include "actors/turn_actor.hpp"
 
 #include "actors/confirmation_actor.hpp"
+#include "actors/interaction_actor.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "adapters/knowledge/citations.hpp"
@@ -8,14 +9,17 @@
 #include "adapters/llm/agent_prompt.hpp"
 #include "adapters/llm/response_accumulator.hpp"
 #include "adapters/logging/log_ids.hpp"
+#include "adapters/tools/interaction_tools.hpp"
 #include "adapters/tools/tool_registry.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/events.hpp"
 #include "protocol/ids.hpp"
+#include "protocol/interactions.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 namespace so::actors {
 
@@ -41,6 +45,12 @@ struct turn_state {
   std::vector<llm::tool_call> calls;  ///< tool calls of the last response
   std::size_t next_call = 0;
   caf::actor confirmation;
+  // ---- Rich Interactions (later-protocol.md §1) ----
+  caf::actor interaction;             ///< the parked interaction, if any
+  std::string interaction_id;         ///< its id: an outcome with another id is ignored
+  std::vector<std::string> supports;  ///< the session's render capabilities, read at start
+  /// Fallback raises of this turn: kind → canonical spec (the latest raise wins).
+  std::map<std::string, std::string> fallback_stash;
   std::string reply;  ///< last assistant text of THIS turn (decisions.md)
   ev::usage usage;
   bool usage_seen = false;
@@ -64,6 +74,7 @@ struct turn_state {
   ~turn_state() {
     if (stream) stream->cancel();
     if (confirmation) caf::anon_send_exit(confirmation, caf::exit_reason::user_shutdown);
+    if (interaction) caf::anon_send_exit(interaction, caf::exit_reason::user_shutdown);
   }
 
   const std::string& rid() const { return spec.request.request_id; }
@@ -159,6 +170,7 @@ void finish_with(self_ptr self, std::string terminal) {
   if (st.stream) st.stream->cancel();
   st.stream.reset();
   if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
+  if (st.interaction) caf::anon_send_exit(st.interaction, caf::exit_reason::user_shutdown);
   auto frame = net::make_frame(std::move(terminal));
   release_lease(self, [self, frame] { end_turn(self, frame); });
 }
@@ -317,11 +329,16 @@ void tool_done(self_ptr self, tools::tool_outcome outcome) {
   run_next_tool(self);
 }
 
+void run_interaction_tool(self_ptr self, const tools::interaction_tool& tool, bool chunk_held);
+
 void execute(self_ptr self) {
   auto& st = self->state;
   const auto& call = st.calls[st.next_call];
   auto tool = st.tools.find(call.name);
   if (!tool) return tool_done(self, {"unknown tool: " + call.name, true, {}});
+  // Ours (not a host tool of the same name): the turn runs it (it may park).
+  if (auto* ours = dynamic_cast<const tools::interaction_tool*>(tool.get()))
+    return run_interaction_tool(self, *ours, false);
   auto id = ++st.call_id;
   auto me = caf::actor_cast<caf::actor>(self);
   tool->invoke(call.arguments_json, st.tool_ctx, [me, id](tools::tool_outcome o) {
@@ -364,8 +381,89 @@ void run_next_tool(self_ptr self) {
   if (call.arguments_json.empty() || call.arguments_json == "null" || call.arguments_json == "\"\"")
     call.arguments_json = "{}";
   if (st.spec.svc->confirm.requires_confirmation(call.name)) return park(self);
+  // A raise tool's toolCall chunk is held: a park emits interaction_required first.
+  if (auto tool = st.tools.find(call.name))
+    if (auto* ours = dynamic_cast<const tools::interaction_tool*>(tool.get()))
+      return run_interaction_tool(self, *ours, true);
   st.send(ev::tool_call_chunk(st.rid(), call.name, call.arguments_json, st.now_ms()));
   execute(self);
+}
+
+// ---- Rich Interactions (later-protocol.md §1.5, §1.6, §1.11, §1.12) ----------------------
+
+namespace ix = protocol::interactions;
+
+/// Runs a raise tool or the generic submit tool. `chunk_held`: the toolCall chunk is
+/// not sent yet; every exit sends it before anything else of this call (a park after
+/// interaction_required, any other exit at once).
+void run_interaction_tool(self_ptr self, const tools::interaction_tool& tool, bool chunk_held) {
+  auto& st = self->state;
+  const auto& call = st.calls[st.next_call];
+  auto release_chunk = [self, chunk_held, name = call.name, args = call.arguments_json] {
+    auto& s = self->state;
+    if (chunk_held) s.send(ev::tool_call_chunk(s.rid(), name, args, s.now_ms()));
+  };
+  if (!tool.raises()) {
+    release_chunk();
+    auto r = ix::run_conversational_submit(call.arguments_json, st.fallback_stash);
+    if (r.identity_values_json)
+      self->send(st.spec.session, stamp_atom::value, *r.identity_values_json);
+    return tool_done(self, {std::move(r.text), r.is_error, {}});
+  }
+  const auto kind = *tool.raises();
+  auto parsed = ix::parse_raise(kind, call.arguments_json);
+  if (!parsed.request) {
+    release_chunk();
+    return tool_done(self, tools::tool_outcome::failure(parsed.error));
+  }
+  auto& raise = *parsed.request;
+  if (!ix::renders(st.supports, kind)) {
+    st.fallback_stash[std::string(ix::info(kind).name)] = raise.spec_json;
+    release_chunk();
+    return tool_done(
+        self, tools::tool_outcome::ok(ix::fallback_result(kind, raise.spec_json, raise.reason)));
+  }
+  // Rich: register the park with the session BEFORE the event, so a client answering
+  // at once finds it; then interaction_required, then the held chunk.
+  st.interaction_id = protocol::new_uuid_v4();
+  interaction_spec is{caf::actor_cast<caf::actor>(self), st.spec.session, st.interaction_id,
+                      std::string(ix::info(kind).name), st.spec.svc->config.interaction_timeout};
+  st.interaction = spawn_interaction(self->system(), std::move(is));
+  self->send(st.spec.svc->registry, track_atom::value, activity_kind::interaction, st.interaction);
+  pending_interaction p{st.interaction, st.interaction_id, std::string(ix::info(kind).name),
+                        raise.spec_json};
+  auto event = ix::interaction_required(st.rid(), st.interaction_id, kind, raise.spec_json,
+                                        raise.reason, st.now_ms());
+  self->request(st.spec.session, std::chrono::seconds(10), interact_atom::value, std::move(p))
+      .then(
+          [self, event, release_chunk](caf::ok_atom) {
+            auto& s = self->state;
+            if (s.finished) return;
+            s.send(event);
+            release_chunk();
+          },
+          [self](caf::error& e) { fail(self, "register interaction: " + caf::to_string(e)); });
+}
+
+void on_interaction_outcome(self_ptr self, interaction_outcome& o) {
+  auto& st = self->state;
+  if (o.interaction_id != st.interaction_id || !st.interaction) return;  // foreign or stale
+  st.interaction = nullptr;
+  st.interaction_id.clear();
+  if (st.finished) return;
+  // The original socket is gone: continue on the connection that submitted.
+  if (o.submitter && !st.sink->is_open()) {
+    st.sink = o.submitter;
+    st.sink_connection_id = o.submitter_connection_id;
+  }
+  switch (o.resolution) {
+    case interaction_resolution::submitted:
+      return tool_done(self, tools::tool_outcome::ok(ix::submitted_result(o.values_json)));
+    case interaction_resolution::declined:
+      return tool_done(self, tools::tool_outcome::ok(ix::declined_result()));
+    case interaction_resolution::no_response:
+      return tool_done(self, tools::tool_outcome::ok(ix::no_response_result()));
+  }
 }
 
 void on_verdict(self_ptr self, confirmation_verdict& v) {
@@ -471,6 +569,10 @@ void build_tools(self_ptr self) {
   const auto& svc = *st.spec.svc;
   if (svc.knowledge_search) st.tools.add(svc.knowledge_search);
   for (const auto& t : svc.extra_tools) st.tools.add(t);
+  // Rich Interactions (later-protocol.md §1.3): after the built-ins, before host tools
+  // (a host tool of the same name replaces them). Capabilities are read once per turn.
+  st.supports = protocol::interactions::supports_from_metadata(st.spec.record.metadata);
+  for (const auto& t : tools::interaction_tools_for(st.supports)) st.tools.add(t);
   if (svc.host_tools)
     for (const auto& t : svc.host_tools->tools_for(st.tool_ctx)) st.tools.add(t);
 }
@@ -603,6 +705,7 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
         tool_done(self, std::move(t.outcome));
       },
       [self](verdict_atom, confirmation_verdict& v) { on_verdict(self, v); },
+      [self](interact_atom, interaction_outcome& o) { on_interaction_outcome(self, o); },
       [self](cancel_atom) { cancel(self); },
       [self](cancel_atom, const std::string& connection_id) {
         // Only the connection that carries the turn (its sink) may cancel it.

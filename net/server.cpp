@@ -578,6 +578,7 @@ server_stats server::stats() {
           [&](const actors::live_counts& c) {
             out.live_turns = c.turns;
             out.live_confirmations = c.confirmations;
+            out.live_interactions = c.interactions;
           },
           [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
   self->request(impl_->svc->backplane, 5s, actors::count_atom::value)

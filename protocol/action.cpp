@@ -69,6 +69,13 @@ action parse_create_session(const rapidjson::Value& frame, request_id rid) {
     a.has_auth_context = true;
     a.auth_context_json = to_compact_json(*ac);
   }
+  // Rich Interactions (later-protocol.md §1.2): only a JSON array declares a list.
+  if (const rapidjson::Value* sup = get_member(frame, "supports");
+      sup != nullptr && sup->IsArray()) {
+    a.supports.emplace();
+    for (const auto& e : sup->GetArray())
+      if (e.IsString()) a.supports->emplace_back(e.GetString(), e.GetStringLength());
+  }
   a.rid = std::move(rid);
   return a;
 }
@@ -140,6 +147,29 @@ action parse_confirm(const rapidjson::Value& frame, request_id rid) {
   return confirm_tool_action{std::move(rid), std::move(*session_id), *approved};
 }
 
+// ---- Rich Interactions (later-protocol.md §1.8 rows 1-2) --------------------------------
+
+action parse_submit_interaction(const rapidjson::Value& frame, request_id rid) {
+  if (!rid) {
+    return fail(std::nullopt, codes::validation_error, "submit_interaction requires a 'requestId'");
+  }
+  auto session_id = get_string(frame, "sessionId");
+  if (!session_id) {
+    return fail(std::move(rid), codes::validation_error,
+                "submit_interaction requires a 'sessionId'");
+  }
+  submit_interaction_action a;
+  a.rid = std::move(*rid);
+  a.session_id = std::move(*session_id);
+  a.interaction_id = get_string(frame, "interactionId");
+  a.kind = get_string(frame, "kind");
+  a.declined = get_bool(frame, "declined").value_or(false);
+  // `"values": null` counts as present: it reaches the validator (§10 quirk 4).
+  if (const rapidjson::Value* v = get_member(frame, "values"); v != nullptr)
+    a.values_json = to_compact_json(*v);
+  return a;
+}
+
 }  // namespace
 
 action parse_action(std::string_view frame, const action_limits& limits) {
@@ -162,6 +192,7 @@ action parse_action(std::string_view frame, const action_limits& limits) {
   if (*name == "send_message") return parse_send_message(doc, std::move(rid), limits);
   if (*name == "confirm_tool_action") return parse_confirm(doc, std::move(rid));
   if (*name == "cancel") return cancel_action{std::move(rid), get_string(doc, "sessionId")};
+  if (*name == "submit_interaction") return parse_submit_interaction(doc, std::move(rid));
   return fail(std::move(rid), codes::unsupported_action,
               "action '" + *name + "' is not supported by this server");
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace so::protocol {
 
@@ -33,6 +34,9 @@ struct create_session_action {
   std::optional<std::string> metadata_json;  ///< any JSON value, compact text
   bool has_auth_context = false;             ///< the key was present (even if null)
   std::optional<std::string> auth_context_json;
+  /// Rich Interactions (later-protocol.md §1.2): the declared render capabilities
+  /// (string elements of a JSON array, in order); nullopt = undeclared.
+  std::optional<std::vector<std::string>> supports;
 };
 
 struct get_session_action {
@@ -64,6 +68,19 @@ struct cancel_action {
   std::optional<std::string> session_id;  ///< advisory
 };
 
+// ---- Rich Interactions (later-protocol.md §1.8) --------------------------------------
+
+/// `submit_interaction`: requestId and sessionId are checked while parsing; every
+/// other rule needs the parked interaction (actors/connection_actor.cpp).
+struct submit_interaction_action {
+  std::string rid;  ///< required
+  std::string session_id;
+  std::optional<std::string> interaction_id;  ///< nullopt when missing or not a string
+  std::optional<std::string> kind;            ///< a non-string `kind` is ignored
+  bool declined = false;                      ///< only JSON `true` counts
+  std::optional<std::string> values_json;     ///< nullopt only when the key is absent
+};
+
 /// A frame that must be answered with an `error` event (and nothing else).
 struct action_error {
   request_id rid;
@@ -73,7 +90,7 @@ struct action_error {
 
 using action = std::variant<ping_action, create_session_action, get_session_action,
                             get_messages_action, send_message_action, confirm_tool_action,
-                            cancel_action, action_error>;
+                            cancel_action, submit_interaction_action, action_error>;
 
 /// Limits applied while parsing an inbound frame.
 struct action_limits {

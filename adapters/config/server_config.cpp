@@ -348,6 +348,11 @@ void load_ours(const env_lookup& env, server_config& c) {
       invalid("SMOOTH_AGENT_WEB_UI", *v, "0, 1, true or false");
     }
   }
+  // ---- Rich Interactions (issue 12, helper "interact") ----
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", 1,
+                                             kMaxU32, "whole seconds > 0")) {
+    c.interaction_timeout = std::chrono::seconds(*v);
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -533,6 +538,11 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_WEB_UI", "1",
        "0 | 1 | true | false: serve the web chat page at / (assets under /web/, embedded in the "
        "binary). 0: / is 404."},
+      // ---- Rich Interactions (issue 12, helper "interact") ----
+      {"SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", "300",
+       "How long a parked Rich Interaction (interaction_required) waits for submit_interaction "
+       "(> 0 s); then the model gets status no_response and a late submit gets "
+       "NO_PENDING_INTERACTION."},
   };
   return kVariables;
 }

@@ -129,6 +129,10 @@ struct server_config {
   // ---- web chat page (issue 13, helper "web") ----
   /// SMOOTH_AGENT_WEB_UI: serve the embedded chat page at `/` and `/web/<file>`.
   bool web_ui = true;
+  // ---- Rich Interactions (issue 12, helper "interact") ----
+  /// SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS: how long a parked interaction waits for
+  /// submit_interaction before the model gets `no_response` (the reference's constant 300).
+  std::chrono::milliseconds interaction_timeout{300'000};
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

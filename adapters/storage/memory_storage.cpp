@@ -121,6 +121,20 @@ participant& memory_storage::insert_participant(participant p) {
   return it->second.value;
 }
 
+// Rich Interactions (issue 12): the identity intake's contact on the user participant.
+bool memory_storage::update_participant_contact(const std::string& id,
+                                                const participant_contact_update& u) {
+  std::lock_guard lock(mutex_);
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return false;
+  auto& p = it->second.value;
+  if (u.name) p.name = *u.name;
+  if (u.email) p.email = u.email;
+  if (u.phone) p.phone = u.phone;
+  p.updated_at = clock_->now();
+  return true;
+}
+
 std::optional<participant> memory_storage::get_participant(const std::string& id) {
   std::lock_guard lock(mutex_);
   auto it = participants_.find(id);

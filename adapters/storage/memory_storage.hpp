@@ -41,6 +41,8 @@ class memory_storage final : public storage {
   participant add_participant(participant p) override;
   std::optional<participant> get_participant(const std::string& id) override;
   std::vector<participant> list_participants_by_conversation(const std::string& conv) override;
+  bool update_participant_contact(const std::string& id,
+                                  const participant_contact_update& u) override;
   std::optional<participant> resolve_participant_by_external_id(
       const std::string& conv, const std::string& external_id) override;
 

@@ -368,6 +368,20 @@ participant postgres_storage::add_participant(participant p) {
   return insert_participant(*conn, p);
 }
 
+// Rich Interactions (issue 12): the identity intake's contact on the user participant.
+bool postgres_storage::update_participant_contact(const std::string& id,
+                                                  const participant_contact_update& u) {
+  auto conn = pool_.acquire();
+  // Coalescing update: an absent field keeps the column.
+  auto r = conn->exec("so_part_contact",
+                      "UPDATE conversation_participants SET name = coalesce($2, name), "
+                      "email = coalesce($3, email), phone = coalesce($4, phone), "
+                      "updated_at = " SO_TS("$5") " WHERE id = $1",
+                      {id, u.name, u.email, u.phone, micros(clock_->now())},
+                      "update participant contact");
+  return r.affected() > 0;
+}
+
 std::optional<participant> postgres_storage::get_participant(const std::string& id) {
   auto conn = pool_.acquire();
   auto r = conn->exec("so_part_get",

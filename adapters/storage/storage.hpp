@@ -54,6 +54,15 @@ struct session_update {
   std::optional<protocol::time_point> ended_at;
 };
 
+/// Rich Interactions (issue 12; decisions.md "identity intake side effect"): the contact an
+/// accepted identity intake writes onto the session's user participant. Present fields
+/// replace the stored ones.
+struct participant_contact_update {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+};
+
 /// Paging request (storage-backplane.md §2.3). The cursor is the id of the last
 /// message of the previous page; an unknown cursor restarts from the beginning.
 struct message_query {
@@ -96,6 +105,15 @@ class storage {
   virtual std::vector<participant> list_participants_by_conversation(const std::string& conv) = 0;
   virtual std::optional<participant> resolve_participant_by_external_id(
       const std::string& conv, const std::string& external_id) = 0;
+  /// Rich Interactions (issue 12): sets the present contact fields (and updatedAt) of
+  /// participant `id`; false when there is none. The default refuses (an adapter
+  /// without it cannot record an identity intake in storage).
+  virtual bool update_participant_contact(const std::string& id,
+                                          const participant_contact_update& u) {
+    (void)id;
+    (void)u;
+    throw storage_error("update_participant_contact is not supported by this adapter");
+  }
 
   // ---- messages ---------------------------------------------------------------
   /// Appends in order; a duplicate id is a conflict (storage_conflict).

@@ -404,3 +404,16 @@ TEST_CASE("config: SMOOTH_AGENT_WEB_UI", "[config]") {
                         Catch::Matchers::Contains(std::string("'") + bad + "'"));
   }
 }
+
+// ---- Rich Interactions (issue 12, helper "interact") ----
+TEST_CASE("config: SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", "[config][interactions]") {
+  CHECK(load({}).interaction_timeout == std::chrono::seconds(300));
+  CHECK(load({{"SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", "5"}}).interaction_timeout ==
+        std::chrono::seconds(5));
+  for (const char* bad : {"0", "-1", "1.5", "five"}) {
+    INFO(bad);
+    const auto err = error_of({{"SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", bad}});
+    CHECK_THAT(err, Catch::Matchers::Contains("SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS") &&
+                        Catch::Matchers::Contains(std::string("'") + bad + "'"));
+  }
+}

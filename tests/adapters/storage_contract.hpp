@@ -360,6 +360,27 @@ inline void run_storage_contract(const storage_factory& make) {
     CHECK(ids == V{"p-b", "p-a", "p-c"});
   }
 
+  // Rich Interactions (issue 12): the identity intake's contact on the user participant.
+  SECTION("update_participant_contact sets the present fields only") {
+    auto s = make();
+    auto p = make_participant("p-contact", "conv-1", "user");
+    p.email = "old@example.com";
+    s->add_participant(p);
+    CHECK(s->update_participant_contact(
+        "p-contact", {std::string("Alice"), std::nullopt, std::string("+15551234567")}));
+    auto got = s->get_participant("p-contact");
+    REQUIRE(got);
+    CHECK(got->name == "Alice");
+    CHECK(got->email == std::optional<std::string>("old@example.com"));
+    CHECK(got->phone == std::optional<std::string>("+15551234567"));
+    CHECK(s->update_participant_contact("p-contact",
+                                        {std::nullopt, std::string("a@b.co"), std::nullopt}));
+    CHECK(s->get_participant("p-contact")->email == std::optional<std::string>("a@b.co"));
+    CHECK(s->get_participant("p-contact")->name == "Alice");
+    CHECK_FALSE(
+        s->update_participant_contact("nope", {std::string("x"), std::nullopt, std::nullopt}));
+  }
+
   SECTION("participants need no existing conversation; a duplicate id is a conflict") {
     auto s = make();
     s->add_participant(make_participant("p-1", "conv-ghost", "user"));

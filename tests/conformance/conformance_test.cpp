@@ -24,21 +24,11 @@ using namespace so::test;
 
 namespace {
 
-constexpr std::string_view rich_interactions_reason =
-    "needs Rich Interactions (protocol.md §9.2: submit_interaction, interaction_required, "
-    "interaction_invalid), which no issue has asked for yet";
-
 // Scenario (file stem) → why it cannot pass yet. Remove an entry as soon as its
 // feature lands; the test below also fails if an entry names no scenario.
 const std::map<std::string, std::string_view, std::less<>>& not_yet_implemented() {
-  static const std::map<std::string, std::string_view, std::less<>> list = {
-      {"interaction-park-resume", rich_interactions_reason},
-      {"interaction-invalid-retryable", rich_interactions_reason},
-      {"interaction-stale-id-rejected", rich_interactions_reason},
-      {"interaction-declined", rich_interactions_reason},
-      {"interaction-conversational-fallback", rich_interactions_reason},
-      {"interaction-choices-park-resume", rich_interactions_reason},
-  };
+  // Empty: every shared scenario is implemented (the Rich Interactions ones by issue 12).
+  static const std::map<std::string, std::string_view, std::less<>> list = {};
   return list;
 }
 

@@ -2,6 +2,7 @@
 // every builder's output checked against the shared JSON Schemas (when present).
 #include "protocol/action.hpp"
 #include "protocol/events.hpp"
+#include "protocol/interactions.hpp"
 #include "tests/protocol/schema_validator.hpp"
 #include "tests/protocol/test_json.hpp"
 
@@ -188,8 +189,15 @@ TEST_CASE("fixture requests parse to the expected actions", "[protocol][schema]"
   REQUIRE(std::holds_alternative<cancel_action>(cancel));
   CHECK(std::get<cancel_action>(cancel).rid == "req-a1b2c3d4-0002");
 
+  // Rich Interactions (issue 12): submit_interaction is parsed.
+  const action submit = parse_action(frame("submit_interaction_request"));
+  REQUIRE(std::holds_alternative<submit_interaction_action>(submit));
+  CHECK(std::get<submit_interaction_action>(submit).interaction_id ==
+        "88888888-8888-8888-8888-888888888888");
+  CHECK(std::get<submit_interaction_action>(submit).kind == "identity_intake");
+
   // Spec actions this server does not implement (protocol.md §3.7).
-  for (const char* name : {"verify_otp_request", "submit_interaction_request"}) {
+  for (const char* name : {"verify_otp_request"}) {
     const action a = parse_action(frame(name));
     REQUIRE(std::holds_alternative<action_error>(a));
     CHECK(std::get<action_error>(a).code == "UNSUPPORTED_ACTION");
@@ -247,6 +255,19 @@ TEST_CASE("builder output validates against the event schemas", "[protocol][sche
 
   require_valid(v, ev::write_confirmation_required("r", "delete_record", kNow),
                 "events/write-confirmation-required.schema.json");
+  // Rich Interactions (issue 12).
+  require_valid(
+      v,
+      interactions::interaction_required(
+          "r", "5b0e1c52-6a43-4a3e-9a53-0f5f0c9a2d10", interactions::kind::identity_intake,
+          R"({"fields":[{"key":"email","required":true}]})", "to help you better", kNow),
+      "events/interaction-required.schema.json");
+  require_valid(
+      v,
+      interactions::interaction_invalid("r", "5b0e1c52-6a43-4a3e-9a53-0f5f0c9a2d10",
+                                        interactions::kind::identity_intake,
+                                        {{"email", "must be a valid email address"}}, kNow),
+      "events/interaction-invalid.schema.json");
   require_valid(v, ev::error("r", "SESSION_NOT_FOUND", "session 'x' not found", kNow),
                 "events/error.schema.json");
   require_valid(v, ev::error(std::nullopt, "VALIDATION_ERROR", "bad", kNow),

@@ -63,9 +63,14 @@ TEST_CASE("gateway: a plain text turn streams tokens and ends with the reply and
   CHECK(body.number("/temperature") == 0.0);
   CHECK(body.integer("/max_tokens") == 512);
   CHECK(body.str("/tool_choice") == "auto");
-  CHECK(body.size("/tools") == 1);
+  // knowledge_search, then the Rich Interaction tools (issue 12: raise tools always; the
+  // generic submit_interaction because this session renders no card).
+  CHECK(body.size("/tools") == 4);
   CHECK(body.str("/tools/0/type") == "function");
   CHECK(body.str("/tools/0/function/name") == "knowledge_search");
+  CHECK(body.str("/tools/1/function/name") == "request_identity_intake");
+  CHECK(body.str("/tools/2/function/name") == "request_choices");
+  CHECK(body.str("/tools/3/function/name") == "submit_interaction");
   CHECK(body.size("/messages") == 2);
   CHECK(body.str("/messages/0/role") == "system");
   CHECK(body.str("/messages/1/role") == "user");
@@ -110,7 +115,7 @@ TEST_CASE("gateway: a tool call turn runs the tool and answers with the second r
 
   REQUIRE(fake.requests().size() == 2);
   auto first = request_body(fake, 0);
-  CHECK(first.size("/tools") == 2);
+  CHECK(first.size("/tools") == 5);  // + the three Rich Interaction tools (issue 12)
   CHECK(first.str("/tools/0/function/name") == "knowledge_search");
   CHECK(first.str("/tools/1/function/name") == "lookup_order");
   CHECK(first.str("/tools/1/function/description") == "Look up an order's status by its id.");
