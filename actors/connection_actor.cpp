@@ -1,6 +1,7 @@
 #include "actors/connection_actor.hpp"
 
 #include "actors/control_ask.hpp"
+#include "actors/conversation_jobs.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
@@ -9,6 +10,7 @@
 #include "adapters/auth/widget_enforcement.hpp"
 #include "adapters/storage/new_session.hpp"
 #include "protocol/action.hpp"
+#include "protocol/conversation_events.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/events.hpp"
 #include "protocol/ids.hpp"
@@ -180,8 +182,12 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
 // ---- handlers, one per action ------------------------------------------------------------
 
 /// Creates the session; `widget_org` is the embed policy's org (admin-auth.md §4.9).
+void on_resume(self_ptr self, protocol::create_session_action& a,
+               const std::optional<std::string>& widget_org);
+
 void on_create(self_ptr self, protocol::create_session_action& a,
                const std::optional<std::string>& widget_org) {
+  if (a.conversation_id) return on_resume(self, a, widget_org);  // issue 12: resume
   auto& st = self->state;
   const auto now = st.svc->clock->now();
   const std::string org = adapters::auth::session_org(widget_org, st.id.principal_org);
@@ -513,6 +519,106 @@ void on_cancel(self_ptr self, protocol::cancel_action&) {
   }
 }
 
+// ---- issue 12: conversations (later-protocol.md §2.1, §2.2, §2.5) ---------------------------
+
+/// Resume by conversationId (§2.1): a readable, existing conversation gets a new session in
+/// ITS org; anything else (missing, out of scope, a storage failure) silently creates a
+/// fresh conversation, so the reply is no existence oracle.
+void on_resume(self_ptr self, protocol::create_session_action& a,
+               const std::optional<std::string>& widget_org) {
+  auto& st = self->state;
+  resume_request r;
+  r.conversation_id = *a.conversation_id;
+  r.agent_id = a.agent_id;
+  r.user_name = a.user_name.value_or("Visitor");
+  r.user_email = creator_email(st.id.principal, a.user_email);
+  r.browser_fingerprint = a.browser_fingerprint;
+  r.who = {st.id.scope, st.reachable.count(r.conversation_id) != 0};
+  r.session_id = protocol::new_uuid_v4();
+  r.now = st.svc->clock->now();
+  auto fresh = [self, a, widget_org]() mutable {
+    a.conversation_id.reset();
+    on_create(self, a, widget_org);
+  };
+  auto conv = r.conversation_id;
+  storage_await<std::optional<resumed_session>>(
+      self, st.svc->storage, conv,
+      [r = std::move(r)](adapters::storage& s, adapters::knowledge_base&) {
+        return resume_session_job(s, r);
+      },
+      [self, rid = a.rid, agent = a.agent_id, fresh](std::optional<resumed_session> res) mutable {
+        if (!res) return fresh();
+        auto& st = self->state;
+        const auto& s = res->session;
+        remember_reachable(st, s.conversation_id);
+        associate(self, target_kind::session, s.session_id, s.organization_id);
+        if (st.associated_agent != agent || st.associated_agent_org != s.organization_id) {
+          associate(self, target_kind::agent, agent, s.organization_id);
+          st.associated_agent = agent;
+          st.associated_agent_org = s.organization_id;
+        }
+        st.send(ev::immediate_response(rid, 200, "Session created", ev::session_created_data(s),
+                                       st.now_ms()));
+      },
+      [self, fresh](const storage_failure& f) mutable {
+        spdlog::warn("conn={} resume failed, creating a fresh conversation: {}",
+                     self->state.id.connection_id, f.message);
+        fresh();
+      });
+}
+
+/// list_conversations (§2.2): the org is the verified principal's, else the seed org
+/// (never the embed policy's).
+void on_list_conversations(self_ptr self, protocol::list_conversations_action& a) {
+  auto& st = self->state;
+  const auto org = adapters::auth::session_org(std::nullopt, st.id.principal_org);
+  std::vector<std::string> reachable;
+  if (st.id.scope.kind == scope_kind::denied)
+    reachable.assign(st.reachable.begin(), st.reachable.end());
+  storage_await<std::vector<ev::listed_conversation>>(
+      self, st.svc->storage, org,
+      [scope = st.id.scope, org, reachable = std::move(reachable), limit = a.limit](
+          adapters::storage& s, adapters::knowledge_base&) {
+        return list_conversations_job(s, scope, org, reachable, limit);
+      },
+      [self, rid = a.rid](std::vector<ev::listed_conversation> list) {
+        auto& st = self->state;
+        st.send(ev::immediate_response(rid, 200, "Conversations", ev::conversations_data(list),
+                                       st.now_ms()));
+      },
+      [self, rid = a.rid](const storage_failure& f) {
+        // Busy / timeout keep their codes; the text always names the action.
+        const bool adapter = f.adapter_error();
+        self->state.error(rid, f.code_or(codes::storage_error),
+                          adapter ? f.message : "failed to list conversations: " + f.message);
+      });
+}
+
+/// rename_conversation (§2.5); the frame's checks (1, 2) ran in parse_action.
+void on_rename_conversation(self_ptr self, protocol::rename_conversation_action& a) {
+  auto& st = self->state;
+  conversation_reader who{st.id.scope, st.reachable.count(a.conversation_id) != 0};
+  storage_await<rename_outcome>(
+      self, st.svc->storage, a.conversation_id,
+      [who, id = a.conversation_id, title = a.title](adapters::storage& s,
+                                                     adapters::knowledge_base&) {
+        return rename_conversation_job(s, who, id, title);
+      },
+      [self, rid = a.rid, id = a.conversation_id, title = a.title](rename_outcome o) {
+        auto& st = self->state;
+        if (o == rename_outcome::not_found)
+          return st.error(rid, codes::conversation_not_found,
+                          "conversation '" + id + "' not found");
+        st.send(ev::immediate_response(rid, 200, "Conversation renamed",
+                                       ev::conversation_renamed_data(id, title), st.now_ms()));
+      },
+      [self, rid = a.rid](const storage_failure& f) {
+        const bool adapter = f.adapter_error();
+        self->state.error(rid, f.code_or(codes::storage_error),
+                          adapter ? f.message : "failed to load conversation: " + f.message);
+      });
+}
+
 void dispatch(self_ptr self, protocol::action& act) {
   auto& st = self->state;
   std::visit(
@@ -534,6 +640,10 @@ void dispatch(self_ptr self, protocol::action& act) {
           on_confirm(self, a);
         } else if constexpr (std::is_same_v<T, protocol::cancel_action>) {
           on_cancel(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::list_conversations_action>) {
+          on_list_conversations(self, a);  // issue 12
+        } else if constexpr (std::is_same_v<T, protocol::rename_conversation_action>) {
+          on_rename_conversation(self, a);  // issue 12
         }
       },
       act);

@@ -2,6 +2,7 @@
 
 #include "actors/confirmation_actor.hpp"
 #include "actors/storage_calls.hpp"
+#include "actors/title_actor.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "adapters/knowledge/citations.hpp"
 #include "adapters/knowledge/knowledge_context.hpp"
@@ -186,6 +187,10 @@ void complete(self_ptr self) {
     auto& s = self->state;
     finish_with(self,
                 ev::eventual_response(s.rid(), message_id, s.reply, citations, usage, s.now_ms()));
+    // Issue 12: the auto-titler starts once this actor has exited (title_actor.hpp).
+    spawn_auto_title(self->system(),
+                     {s.spec.svc, caf::actor_cast<caf::actor>(self), s.conversation_id(),
+                      s.spec.request.message, s.reply, s.spec.request.gateway_key});
   };
   if (st.reply.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
   protocol::message out;

@@ -4,6 +4,7 @@
 // decisions.md. Contract: pure, never throws on bad input; safe from any thread.
 #include "protocol/action.hpp"
 
+#include "protocol/conversation_titles.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/utf8.hpp"
 
@@ -69,6 +70,9 @@ action parse_create_session(const rapidjson::Value& frame, request_id rid) {
     a.has_auth_context = true;
     a.auth_context_json = to_compact_json(*ac);
   }
+  // Issue 12 (conversations): resume only for a non-empty string (later-protocol.md §2.1).
+  if (auto conv = get_string(frame, "conversationId"); conv && !conv->empty())
+    a.conversation_id = std::move(*conv);
   a.rid = std::move(rid);
   return a;
 }
@@ -140,6 +144,26 @@ action parse_confirm(const rapidjson::Value& frame, request_id rid) {
   return confirm_tool_action{std::move(rid), std::move(*session_id), *approved};
 }
 
+// ---- issue 12: conversations (later-protocol.md §2.2, §2.5) ----
+
+action parse_list_conversations(const rapidjson::Value& frame, request_id rid) {
+  return list_conversations_action{std::move(rid), parse_limit(frame)};
+}
+
+action parse_rename_conversation(const rapidjson::Value& frame, request_id rid) {
+  auto conversation_id = get_string(frame, "conversationId");
+  if (!conversation_id) {
+    return fail(std::move(rid), codes::validation_error,
+                "rename_conversation requires a 'conversationId'");
+  }
+  auto title = sanitize_title(get_string(frame, "title").value_or(""));  // non-string: ""
+  if (title.empty()) {
+    return fail(std::move(rid), codes::validation_error,
+                "rename_conversation requires a non-empty 'title'");
+  }
+  return rename_conversation_action{std::move(rid), std::move(*conversation_id), std::move(title)};
+}
+
 }  // namespace
 
 action parse_action(std::string_view frame, const action_limits& limits) {
@@ -162,6 +186,8 @@ action parse_action(std::string_view frame, const action_limits& limits) {
   if (*name == "send_message") return parse_send_message(doc, std::move(rid), limits);
   if (*name == "confirm_tool_action") return parse_confirm(doc, std::move(rid));
   if (*name == "cancel") return cancel_action{std::move(rid), get_string(doc, "sessionId")};
+  if (*name == "list_conversations") return parse_list_conversations(doc, std::move(rid));
+  if (*name == "rename_conversation") return parse_rename_conversation(doc, std::move(rid));
   return fail(std::move(rid), codes::unsupported_action,
               "action '" + *name + "' is not supported by this server");
 }

@@ -33,6 +33,8 @@ struct create_session_action {
   std::optional<std::string> metadata_json;  ///< any JSON value, compact text
   bool has_auth_context = false;             ///< the key was present (even if null)
   std::optional<std::string> auth_context_json;
+  /// Issue 12 (conversations): resume this conversation; set only for a non-empty string.
+  std::optional<std::string> conversation_id;
 };
 
 struct get_session_action {
@@ -64,6 +66,18 @@ struct cancel_action {
   std::optional<std::string> session_id;  ///< advisory
 };
 
+// ---- issue 12: conversations (later-protocol.md §2.2, §2.5) ----
+struct list_conversations_action {
+  request_id rid;
+  std::size_t limit = 50;  ///< positive integer, else 50; no upper cap
+};
+
+struct rename_conversation_action {
+  request_id rid;
+  std::string conversation_id;  ///< any string, even empty
+  std::string title;            ///< sanitized (conversation_titles.hpp), never empty
+};
+
 /// A frame that must be answered with an `error` event (and nothing else).
 struct action_error {
   request_id rid;
@@ -73,7 +87,8 @@ struct action_error {
 
 using action = std::variant<ping_action, create_session_action, get_session_action,
                             get_messages_action, send_message_action, confirm_tool_action,
-                            cancel_action, action_error>;
+                            cancel_action, list_conversations_action,
+                            rename_conversation_action, action_error>;
 
 /// Limits applied while parsing an inbound frame.
 struct action_limits {

@@ -121,6 +121,16 @@ struct server_config {
   bool web_connector_allow_loopback = false;
   /// SMOOTH_AGENT_GITHUB_API_URL: the GitHub REST API base of github connectors.
   std::string github_api_url = "https://api.github.com";
+  // ---- conversations and send_message extensions (issue 12, helper "convo") ----
+  /// SMOOTH_AGENT_TITLE_MODEL: the model of the auto-titler (later-protocol.md §2.6);
+  /// set but empty (after trimming) disables auto-titling.
+  std::string title_model = "groq-gpt-oss-20b";
+  /// SMOOTH_AGENT_ALLOWED_MODELS: the models `send_message.model` may name (comma list,
+  /// trimmed, empties dropped); empty = no per-turn override is allowed.
+  std::vector<std::string> allowed_models;
+  /// SMOOTH_SKILLS_DIR: the skill roots (`:`-separated, trimmed, empties dropped),
+  /// searched in order for `<root>/<name>/SKILL.md`; empty = no skill resolves.
+  std::vector<std::string> skills_dirs;
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };
