@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_set>
 #include <variant>
@@ -380,6 +381,45 @@ void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
       });
 }
 
+// ---- issue 12: send_message extensions (later-protocol.md §6; decisions.md) ---------------
+
+/// `model` must be listed in SMOOTH_AGENT_ALLOWED_MODELS (ours); `skill` must resolve, and
+/// is checked before the session (§6.1). False: the error was sent, no turn, no 202.
+bool check_send_extensions(self_ptr self, const protocol::send_message_action& a) {
+  auto& st = self->state;
+  if (a.model) {
+    const auto& allowed = st.svc->config.allowed_models;
+    if (std::find(allowed.begin(), allowed.end(), *a.model) == allowed.end()) {
+      st.error(a.rid, codes::validation_error,
+               "model '" + *a.model + "' is not allowed on this server");
+      return false;
+    }
+  }
+  if (a.skill && !(st.svc->skills && st.svc->skills->find(*a.skill))) {
+    st.error(a.rid, codes::skill_not_found,
+             "skill '" + *a.skill + "' is not available on this server");
+    return false;
+  }
+  if (a.dropped_attachments > 0)
+    spdlog::info("conn={} send_message {}: {} malformed images/files entries left out",
+                 st.id.connection_id, a.rid, a.dropped_attachments);
+  return true;
+}
+
+/// What the turn takes from the checked extensions.
+void apply_send_extensions(turn_request& req, const protocol::send_message_action& a,
+                           const services& svc) {
+  req.model = a.model;
+  if (a.skill && svc.skills) {
+    if (auto body = svc.skills->find(*a.skill))
+      req.skill_section = adapters::llm::skill_section(*a.skill, *body);
+  }
+  for (const auto& img : a.images)
+    req.images.push_back({img.url, img.detail.value_or(std::string())});
+  for (const auto& f : a.files)
+    req.files.push_back({f.name, f.mime_type.value_or(std::string()), f.url});
+}
+
 /// Asks the session for a turn; a session found dead is looked up again (bounded).
 void start_turn(self_ptr self, protocol::send_message_action a, int retries_left,
                 const caf::actor_addr& dead = {}) {
@@ -397,6 +437,7 @@ void start_turn(self_ptr self, protocol::send_message_action a, int retries_left
           return st.error(rid, codes::llm_unavailable, texts::llm_unavailable);
         turn_request req{a.rid,        a.message,           st.sink,
                          st.id.access, st.id.connection_id, std::move(key)};
+        apply_send_extensions(req, a, *st.svc);  // issue 12
         auto session = ref.actor;
         self->request(session, actor_timeout, start_atom::value, std::move(req))
             .await(
@@ -425,6 +466,7 @@ void start_turn(self_ptr self, protocol::send_message_action a, int retries_left
 }
 
 void on_send_message(self_ptr self, protocol::send_message_action& a) {
+  if (!check_send_extensions(self, a)) return;  // issue 12
   start_turn(self, std::move(a), dead_session_retries);
 }
 

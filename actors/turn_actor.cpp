@@ -427,7 +427,7 @@ void run_iteration(self_ptr self) {
     st.conversation.push_back(std::move(reminder));
   }
   llm::chat_request req;
-  req.model = cfg.model;
+  req.model = st.spec.request.model.value_or(cfg.model);  // issue 12: an allowed override
   req.messages = llm::context_window(st.conversation);
   req.tools = st.tools.specs();
   req.max_tokens = cfg.max_tokens;
@@ -463,6 +463,8 @@ void begin(self_ptr self, turn_prelude& pre) {
   auto persona =
       svc.persona ? svc.persona->persona_for(st.spec.record.organization_id) : std::nullopt;
   system.content = persona ? *persona : std::string(llm::default_system_prompt);
+  // Issue 12: this turn's skill (never persisted: the stored user message is `message`).
+  if (st.spec.request.skill_section) system.content += "\n\n" + *st.spec.request.skill_section;
   st.conversation.push_back(std::move(system));
   for (auto& m : llm::replay_history(pre.history)) st.conversation.push_back(std::move(m));
   if (!st.auto_sources.empty()) {
@@ -474,6 +476,7 @@ void begin(self_ptr self, turn_prelude& pre) {
   llm::chat_message user;
   user.role = llm::role::user;
   user.content = st.spec.request.message;
+  user.images = st.spec.request.images;  // issue 12: this turn only, not persisted
   st.conversation.push_back(std::move(user));
   run_iteration(self);
 }
@@ -486,6 +489,7 @@ void start(self_ptr self) {
   // conversation and the resolved per-org key (admin-auth.md §5.4; decisions.md).
   st.tool_ctx = {st.spec.record.session_id, st.spec.record.conversation_id,
                  st.spec.record.organization_id, access, st.spec.request.gateway_key};
+  st.tool_ctx.files = st.spec.request.files;  // issue 12: host tools only
   build_tools(self);
 
   protocol::message inbound;

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace so::protocol {
 
@@ -49,10 +50,27 @@ struct get_messages_action {
   std::optional<std::string> cursor;
 };
 
+// ---- issue 12: send_message extensions (later-protocol.md §6) ----
+struct image_attachment {
+  std::string url;                    ///< `data:` or `https` (not checked)
+  std::optional<std::string> detail;  ///< vision hint, not checked
+};
+struct file_attachment {
+  std::string name;
+  std::optional<std::string> mime_type;
+  std::string url;
+};
+
 struct send_message_action {
   std::string rid;  ///< required
   std::string session_id;
   std::string message;  ///< used as-is (not trimmed)
+  // Issue 12 (later-protocol.md §6): optional, fail-soft.
+  std::optional<std::string> model;  ///< trimmed; blank or non-string: absent
+  std::optional<std::string> skill;  ///< trimmed; blank or non-string: absent
+  std::vector<image_attachment> images;
+  std::vector<file_attachment> files;
+  std::size_t dropped_attachments = 0;  ///< malformed images[]/files[] entries left out
 };
 
 struct confirm_tool_action {
