@@ -18,7 +18,7 @@ send_message_action parse_send(const std::string& extra) {
 
 }  // namespace
 
-TEST_CASE("send_message: model and skill are trimmed; blank or non-string is absent",
+TEST_CASE("send_message: model and skill are trimmed, blank or non-string is absent",
           "[action][send-extensions]") {
   auto a = parse_send(R"(,"model":"  gpt-x  ","skill":" greet ")");
   CHECK(a.model == std::optional<std::string>("gpt-x"));

@@ -535,7 +535,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "conversations: an empty SMOOTH_AGENT_TITLE_MODEL disables auto-titling; so does a "
+    "conversations: an empty SMOOTH_AGENT_TITLE_MODEL disables auto-titling, so does a "
     "missing gateway key",
     "[conversations][title]") {
   for (const bool keyless : {false, true}) {

@@ -52,7 +52,7 @@ void send(ws_client& ws, const std::string& sid, const std::string& rid, const s
 
 }  // namespace
 
-TEST_CASE("send_message model: an allowed model runs the turn; any other is VALIDATION_ERROR",
+TEST_CASE("send_message model: an allowed model runs the turn, any other is VALIDATION_ERROR",
           "[send-extensions]") {
   extension_server s;
   auto ws = connect(*s.server);
@@ -79,7 +79,7 @@ TEST_CASE("send_message model: an allowed model runs the turn; any other is VALI
 }
 
 TEST_CASE(
-    "send_message skill: the body joins this turn's system prompt; the stored message is "
+    "send_message skill: the body joins this turn's system prompt, the stored message is "
     "exactly `message`",
     "[send-extensions]") {
   extension_server s;
@@ -138,7 +138,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "send_message images/files: malformed entries never reject the turn; valid images "
+    "send_message images/files: malformed entries never reject the turn, valid images "
     "reach the model, files only the host tools",
     "[send-extensions]") {
   extension_server s;
