@@ -1,6 +1,7 @@
 #include "actors/connection_actor.hpp"
 
 #include "actors/control_ask.hpp"
+#include "actors/conversation_jobs.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
@@ -10,6 +11,7 @@
 #include "adapters/logging/log_ids.hpp"
 #include "adapters/storage/new_session.hpp"
 #include "protocol/action.hpp"
+#include "protocol/conversation_events.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/events.hpp"
 #include "protocol/ids.hpp"
@@ -17,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_set>
 #include <variant>
@@ -183,8 +186,12 @@ void with_session(self_ptr self, const std::string& session_id, Found found, Mis
 // ---- handlers, one per action ------------------------------------------------------------
 
 /// Creates the session; `widget_org` is the embed policy's org (admin-auth.md §4.9).
+void on_resume(self_ptr self, protocol::create_session_action& a,
+               const std::optional<std::string>& widget_org);
+
 void on_create(self_ptr self, protocol::create_session_action& a,
                const std::optional<std::string>& widget_org) {
+  if (a.conversation_id) return on_resume(self, a, widget_org);  // issue 12: resume
   auto& st = self->state;
   const auto now = st.svc->clock->now();
   const std::string org = adapters::auth::session_org(widget_org, st.id.principal_org);
@@ -388,6 +395,45 @@ void on_get_messages(self_ptr self, protocol::get_messages_action& a) {
       });
 }
 
+// ---- issue 12: send_message extensions (later-protocol.md §6; decisions.md) ---------------
+
+/// `model` must be listed in SMOOTH_AGENT_ALLOWED_MODELS (ours); `skill` must resolve, and
+/// is checked before the session (§6.1). False: the error was sent, no turn, no 202.
+bool check_send_extensions(self_ptr self, const protocol::send_message_action& a) {
+  auto& st = self->state;
+  if (a.model) {
+    const auto& allowed = st.svc->config.allowed_models;
+    if (std::find(allowed.begin(), allowed.end(), *a.model) == allowed.end()) {
+      st.error(a.rid, codes::validation_error,
+               "model '" + *a.model + "' is not allowed on this server");
+      return false;
+    }
+  }
+  if (a.skill && !(st.svc->skills && st.svc->skills->find(*a.skill))) {
+    st.error(a.rid, codes::skill_not_found,
+             "skill '" + *a.skill + "' is not available on this server");
+    return false;
+  }
+  if (a.dropped_attachments > 0)
+    spdlog::info("conn={} send_message {}: {} malformed images/files entries left out",
+                 st.id.connection_id, a.rid, a.dropped_attachments);
+  return true;
+}
+
+/// What the turn takes from the checked extensions.
+void apply_send_extensions(turn_request& req, const protocol::send_message_action& a,
+                           const services& svc) {
+  req.model = a.model;
+  if (a.skill && svc.skills) {
+    if (auto body = svc.skills->find(*a.skill))
+      req.skill_section = adapters::llm::skill_section(*a.skill, *body);
+  }
+  for (const auto& img : a.images)
+    req.images.push_back({img.url, img.detail.value_or(std::string())});
+  for (const auto& f : a.files)
+    req.files.push_back({f.name, f.mime_type.value_or(std::string()), f.url});
+}
+
 /// Asks the session for a turn; a session found dead is looked up again (bounded).
 void start_turn(self_ptr self, protocol::send_message_action a, int retries_left,
                 const caf::actor_addr& dead = {}) {
@@ -405,6 +451,7 @@ void start_turn(self_ptr self, protocol::send_message_action a, int retries_left
           return st.error(rid, codes::llm_unavailable, texts::llm_unavailable);
         turn_request req{a.rid,        a.message,           st.sink,
                          st.id.access, st.id.connection_id, std::move(key)};
+        apply_send_extensions(req, a, *st.svc);  // issue 12
         auto session = ref.actor;
         self->request(session, actor_timeout, start_atom::value, std::move(req))
             .await(
@@ -433,6 +480,7 @@ void start_turn(self_ptr self, protocol::send_message_action a, int retries_left
 }
 
 void on_send_message(self_ptr self, protocol::send_message_action& a) {
+  if (!check_send_extensions(self, a)) return;  // issue 12
   start_turn(self, std::move(a), dead_session_retries);
 }
 
@@ -622,7 +670,110 @@ std::string_view frame_label() {
   if constexpr (std::is_same_v<T, protocol::confirm_tool_action>) return "confirm_tool_action";
   if constexpr (std::is_same_v<T, protocol::cancel_action>) return "cancel";
   if constexpr (std::is_same_v<T, protocol::submit_interaction_action>) return "submit_interaction";
+  if constexpr (std::is_same_v<T, protocol::list_conversations_action>) return "list_conversations";
+  if constexpr (std::is_same_v<T, protocol::rename_conversation_action>)
+    return "rename_conversation";
   return "other";
+}
+
+// ---- issue 12: conversations (later-protocol.md §2.1, §2.2, §2.5) ---------------------------
+
+/// Resume by conversationId (§2.1): a readable, existing conversation gets a new session in
+/// ITS org; anything else (missing, out of scope, a storage failure) silently creates a
+/// fresh conversation, so the reply is no existence oracle.
+void on_resume(self_ptr self, protocol::create_session_action& a,
+               const std::optional<std::string>& widget_org) {
+  auto& st = self->state;
+  resume_request r;
+  r.conversation_id = *a.conversation_id;
+  r.agent_id = a.agent_id;
+  r.user_name = a.user_name.value_or("Visitor");
+  r.user_email = creator_email(st.id.principal, a.user_email);
+  r.browser_fingerprint = a.browser_fingerprint;
+  r.who = {st.id.scope, st.reachable.count(r.conversation_id) != 0};
+  r.session_id = protocol::new_uuid_v4();
+  r.now = st.svc->clock->now();
+  auto fresh = [self, a, widget_org]() mutable {
+    a.conversation_id.reset();
+    on_create(self, a, widget_org);
+  };
+  auto conv = r.conversation_id;
+  storage_await<std::optional<resumed_session>>(
+      self, st.svc->storage, conv,
+      [r = std::move(r)](adapters::storage& s, adapters::knowledge_base&) {
+        return resume_session_job(s, r);
+      },
+      [self, rid = a.rid, agent = a.agent_id, fresh](std::optional<resumed_session> res) mutable {
+        if (!res) return fresh();
+        auto& st = self->state;
+        const auto& s = res->session;
+        remember_reachable(st, s.conversation_id);
+        associate(self, target_kind::session, s.session_id, s.organization_id);
+        if (st.associated_agent != agent || st.associated_agent_org != s.organization_id) {
+          associate(self, target_kind::agent, agent, s.organization_id);
+          st.associated_agent = agent;
+          st.associated_agent_org = s.organization_id;
+        }
+        st.send(ev::immediate_response(rid, 200, "Session created", ev::session_created_data(s),
+                                       st.now_ms()));
+      },
+      [self, fresh](const storage_failure& f) mutable {
+        spdlog::warn("conn={} resume failed, creating a fresh conversation: {}",
+                     self->state.id.connection_id, f.message);
+        fresh();
+      });
+}
+
+/// list_conversations (§2.2): the org is the verified principal's, else the seed org
+/// (never the embed policy's).
+void on_list_conversations(self_ptr self, protocol::list_conversations_action& a) {
+  auto& st = self->state;
+  const auto org = adapters::auth::session_org(std::nullopt, st.id.principal_org);
+  std::vector<std::string> reachable;
+  if (st.id.scope.kind == scope_kind::denied)
+    reachable.assign(st.reachable.begin(), st.reachable.end());
+  storage_await<std::vector<ev::listed_conversation>>(
+      self, st.svc->storage, org,
+      [scope = st.id.scope, org, reachable = std::move(reachable), limit = a.limit](
+          adapters::storage& s, adapters::knowledge_base&) {
+        return list_conversations_job(s, scope, org, reachable, limit);
+      },
+      [self, rid = a.rid](std::vector<ev::listed_conversation> list) {
+        auto& st = self->state;
+        st.send(ev::immediate_response(rid, 200, "Conversations", ev::conversations_data(list),
+                                       st.now_ms()));
+      },
+      [self, rid = a.rid](const storage_failure& f) {
+        // Busy / timeout keep their codes; the text always names the action.
+        const bool adapter = f.adapter_error();
+        self->state.error(rid, f.code_or(codes::storage_error),
+                          adapter ? f.message : "failed to list conversations: " + f.message);
+      });
+}
+
+/// rename_conversation (§2.5); the frame's checks (1, 2) ran in parse_action.
+void on_rename_conversation(self_ptr self, protocol::rename_conversation_action& a) {
+  auto& st = self->state;
+  conversation_reader who{st.id.scope, st.reachable.count(a.conversation_id) != 0};
+  storage_await<rename_outcome>(
+      self, st.svc->storage, a.conversation_id,
+      [who, id = a.conversation_id, title = a.title](adapters::storage& s,
+                                                     adapters::knowledge_base&) {
+        return rename_conversation_job(s, who, id, title);
+      },
+      [self, rid = a.rid, id = a.conversation_id, title = a.title](rename_outcome o) {
+        auto& st = self->state;
+        if (o == rename_outcome::not_found)
+          return st.error(rid, codes::conversation_not_found,
+                          "conversation '" + id + "' not found");
+        st.send(ev::immediate_response(rid, 200, "Conversation renamed",
+                                       ev::conversation_renamed_data(id, title), st.now_ms()));
+      },
+      [self, rid = a.rid](const storage_failure& f) {
+        const bool adapter = f.adapter_error();
+        self->state.error(rid, f.code_or(codes::storage_error),
+                          adapter ? f.message : "failed to load conversation: " + f.message);
+      });
 }
 
 void dispatch(self_ptr self, protocol::action& act) {
@@ -649,6 +800,10 @@ void dispatch(self_ptr self, protocol::action& act) {
           on_cancel(self, a);
         } else if constexpr (std::is_same_v<T, protocol::submit_interaction_action>) {
           on_submit_interaction(self, a);
+        } else if constexpr (std::is_same_v<T, protocol::list_conversations_action>) {
+          on_list_conversations(self, a);  // issue 12
+        } else if constexpr (std::is_same_v<T, protocol::rename_conversation_action>) {
+          on_rename_conversation(self, a);  // issue 12
         }
       },
       act);

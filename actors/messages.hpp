@@ -107,6 +107,12 @@ struct turn_request {
   /// The gateway key resolved for the conversation's org (admin-auth.md §5.1);
   /// nullopt when none was resolved (a test-injected LLM needs none). Never logged.
   std::optional<std::string> gateway_key;
+  // ---- issue 12: send_message extensions (later-protocol.md §6) ----
+  // Default member initializers keep the existing brace-initializations warning-free.
+  std::optional<std::string> model = std::nullopt;  ///< an allowed per-turn model
+  std::optional<std::string> skill_section = std::nullopt;  ///< this turn's system prompt
+  std::vector<adapters::llm::image_part> images = {};  ///< this turn's user message only
+  std::vector<adapters::tools::tool_context::file> files = {};  ///< host tools only
 };
 
 /// Reply to `startturn`. Only `started` spawned a turn (then `turn` is it).

@@ -12,6 +12,7 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
 #include "adapters/telemetry/server_metrics.hpp"
+#include "adapters/llm/skill_library.hpp"
 #include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tools/confirm_policy.hpp"
 #include "adapters/tools/tool.hpp"
@@ -51,6 +52,8 @@ struct services {
   adapters::tools::confirm_policy confirm;
   /// Embed policies of create_conversation_session (admin-auth.md §4); null = permissive.
   adapters::auth::widget_policy_provider_ptr widget_policies;
+  /// Issue 12: the skills `send_message.skill` may name (loaded at boot); null = none.
+  adapters::llm::skill_library_ptr skills;
 
   /// The counters of /metrics (adapters/telemetry/server_metrics.hpp); never null.
   adapters::telemetry::server_metrics_ptr metrics =

@@ -3,6 +3,7 @@
 #include "actors/confirmation_actor.hpp"
 #include "actors/interaction_actor.hpp"
 #include "actors/storage_calls.hpp"
+#include "actors/title_actor.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "adapters/knowledge/citations.hpp"
 #include "adapters/knowledge/knowledge_context.hpp"
@@ -217,6 +218,10 @@ void complete(self_ptr self) {
     s.outcome = adapters::telemetry::turn_outcome::succeeded;
     finish_with(self,
                 ev::eventual_response(s.rid(), message_id, s.reply, citations, usage, s.now_ms()));
+    // Issue 12: the auto-titler starts once this actor has exited (title_actor.hpp).
+    spawn_auto_title(self->system(),
+                     {s.spec.svc, caf::actor_cast<caf::actor>(self), s.conversation_id(),
+                      s.spec.request.message, s.reply, s.spec.request.gateway_key});
   };
   if (st.reply.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
   protocol::message out;
@@ -547,7 +552,7 @@ void run_iteration(self_ptr self) {
     st.conversation.push_back(std::move(reminder));
   }
   llm::chat_request req;
-  req.model = cfg.model;
+  req.model = st.spec.request.model.value_or(cfg.model);  // issue 12: an allowed override
   req.messages = llm::context_window(st.conversation);
   req.tools = st.tools.specs();
   req.max_tokens = cfg.max_tokens;
@@ -587,6 +592,8 @@ void begin(self_ptr self, turn_prelude& pre) {
   auto persona =
       svc.persona ? svc.persona->persona_for(st.spec.record.organization_id) : std::nullopt;
   system.content = persona ? *persona : std::string(llm::default_system_prompt);
+  // Issue 12: this turn's skill (never persisted: the stored user message is `message`).
+  if (st.spec.request.skill_section) system.content += "\n\n" + *st.spec.request.skill_section;
   st.conversation.push_back(std::move(system));
   for (auto& m : llm::replay_history(pre.history)) st.conversation.push_back(std::move(m));
   if (!st.auto_sources.empty()) {
@@ -598,6 +605,7 @@ void begin(self_ptr self, turn_prelude& pre) {
   llm::chat_message user;
   user.role = llm::role::user;
   user.content = st.spec.request.message;
+  user.images = st.spec.request.images;  // issue 12: this turn only, not persisted
   st.conversation.push_back(std::move(user));
   run_iteration(self);
 }
@@ -612,6 +620,7 @@ void start(self_ptr self) {
   // conversation and the resolved per-org key (admin-auth.md §5.4; decisions.md).
   st.tool_ctx = {st.spec.record.session_id, st.spec.record.conversation_id,
                  st.spec.record.organization_id, access, st.spec.request.gateway_key};
+  st.tool_ctx.files = st.spec.request.files;  // issue 12: host tools only
   build_tools(self);
 
   protocol::message inbound;

@@ -320,6 +320,7 @@ void server::impl::boot() {
   svc->persona = std::make_shared<adapters::tenant::fallback_persona_source>(
       opts.settings->persona_view(), opts.persona);
   svc->confirm = adapters::tools::confirm_policy(cfg.confirm_tools);
+  svc->skills = std::make_shared<const adapters::llm::skill_library>(cfg.skills_dirs);  // issue 12
   svc->storage = std::make_shared<actors::storage_pool>(
       *sys, opts.storage, opts.knowledge_base,
       actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout,

@@ -4,6 +4,7 @@
 // decisions.md. Contract: pure, never throws on bad input; safe from any thread.
 #include "protocol/action.hpp"
 
+#include "protocol/conversation_titles.hpp"
 #include "protocol/error_codes.hpp"
 #include "protocol/utf8.hpp"
 
@@ -76,6 +77,9 @@ action parse_create_session(const rapidjson::Value& frame, request_id rid) {
     for (const auto& e : sup->GetArray())
       if (e.IsString()) a.supports->emplace_back(e.GetString(), e.GetStringLength());
   }
+  // Issue 12 (conversations): resume only for a non-empty string (later-protocol.md §2.1).
+  if (auto conv = get_string(frame, "conversationId"); conv && !conv->empty())
+    a.conversation_id = std::move(*conv);
   a.rid = std::move(rid);
   return a;
 }
@@ -110,6 +114,68 @@ action parse_get_messages(const rapidjson::Value& frame, request_id rid) {
   return a;
 }
 
+// ---- issue 12: send_message extensions (later-protocol.md §6; decisions.md) ----
+
+/// A trimmed, non-blank string field; anything else is absent.
+std::optional<std::string> trimmed_field(const rapidjson::Value& frame, const char* key) {
+  auto v = get_string(frame, key);
+  if (!v) return std::nullopt;
+  // Byte range from the first to the end of the last non-space code point.
+  std::size_t first = std::string::npos, end = 0;
+  for (std::size_t i = 0; i < v->size();) {
+    const std::size_t at = i;
+    if (!is_unicode_space(next_code_point(*v, i))) {
+      if (first == std::string::npos) first = at;
+      end = i;
+    }
+  }
+  if (first == std::string::npos) return std::nullopt;
+  return v->substr(first, end - first);
+}
+
+/// `images[]` / `files[]`: each malformed entry is left out (and counted), never the turn
+/// (decisions.md: only the bad entry is dropped). A non-array is ignored entirely.
+void parse_send_extensions(const rapidjson::Value& frame, send_message_action& a) {
+  a.model = trimmed_field(frame, "model");
+  a.skill = trimmed_field(frame, "skill");
+  const auto optional_string = [](const rapidjson::Value& o, const char* key, bool& ok) {
+    const rapidjson::Value* v = get_member(o, key);
+    if (v == nullptr) return std::optional<std::string>();
+    if (!v->IsString()) {
+      ok = false;
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>(std::string(v->GetString(), v->GetStringLength()));
+  };
+  if (const rapidjson::Value* images = get_member(frame, "images");
+      images != nullptr && images->IsArray()) {
+    for (const auto& item : images->GetArray()) {
+      bool ok = item.IsObject();
+      auto url = ok ? get_string(item, "url") : std::nullopt;
+      auto detail = ok ? optional_string(item, "detail", ok) : std::nullopt;
+      if (!ok || !url) {
+        ++a.dropped_attachments;
+        continue;
+      }
+      a.images.push_back({std::move(*url), std::move(detail)});
+    }
+  }
+  if (const rapidjson::Value* files = get_member(frame, "files");
+      files != nullptr && files->IsArray()) {
+    for (const auto& item : files->GetArray()) {
+      bool ok = item.IsObject();
+      auto name = ok ? get_string(item, "name") : std::nullopt;
+      auto url = ok ? get_string(item, "url") : std::nullopt;
+      auto mime = ok ? optional_string(item, "mimeType", ok) : std::nullopt;
+      if (!ok || !name || name->empty() || !url) {
+        ++a.dropped_attachments;
+        continue;
+      }
+      a.files.push_back({std::move(*name), std::move(mime), std::move(*url)});
+    }
+  }
+}
+
 action parse_send_message(const rapidjson::Value& frame, request_id rid,
                           const action_limits& limits) {
   // The turn's events are correlated by requestId, so it is mandatory; the error
@@ -130,7 +196,9 @@ action parse_send_message(const rapidjson::Value& frame, request_id rid,
     return fail(std::move(rid), codes::validation_error,
                 "'message' exceeds " + std::to_string(limits.max_message_chars) + " characters");
   }
-  return send_message_action{std::move(*rid), std::move(*session_id), std::move(*message)};
+  send_message_action a{std::move(*rid), std::move(*session_id), std::move(*message)};
+  parse_send_extensions(frame, a);  // issue 12
+  return a;
 }
 
 action parse_confirm(const rapidjson::Value& frame, request_id rid) {
@@ -170,6 +238,26 @@ action parse_submit_interaction(const rapidjson::Value& frame, request_id rid) {
   return a;
 }
 
+// ---- issue 12: conversations (later-protocol.md §2.2, §2.5) ----
+
+action parse_list_conversations(const rapidjson::Value& frame, request_id rid) {
+  return list_conversations_action{std::move(rid), parse_limit(frame)};
+}
+
+action parse_rename_conversation(const rapidjson::Value& frame, request_id rid) {
+  auto conversation_id = get_string(frame, "conversationId");
+  if (!conversation_id) {
+    return fail(std::move(rid), codes::validation_error,
+                "rename_conversation requires a 'conversationId'");
+  }
+  auto title = sanitize_title(get_string(frame, "title").value_or(""));  // non-string: ""
+  if (title.empty()) {
+    return fail(std::move(rid), codes::validation_error,
+                "rename_conversation requires a non-empty 'title'");
+  }
+  return rename_conversation_action{std::move(rid), std::move(*conversation_id), std::move(title)};
+}
+
 }  // namespace
 
 action parse_action(std::string_view frame, const action_limits& limits) {
@@ -193,6 +281,8 @@ action parse_action(std::string_view frame, const action_limits& limits) {
   if (*name == "confirm_tool_action") return parse_confirm(doc, std::move(rid));
   if (*name == "cancel") return cancel_action{std::move(rid), get_string(doc, "sessionId")};
   if (*name == "submit_interaction") return parse_submit_interaction(doc, std::move(rid));
+  if (*name == "list_conversations") return parse_list_conversations(doc, std::move(rid));
+  if (*name == "rename_conversation") return parse_rename_conversation(doc, std::move(rid));
   return fail(std::move(rid), codes::unsupported_action,
               "action '" + *name + "' is not supported by this server");
 }

@@ -37,6 +37,8 @@ struct create_session_action {
   /// Rich Interactions (later-protocol.md §1.2): the declared render capabilities
   /// (string elements of a JSON array, in order); nullopt = undeclared.
   std::optional<std::vector<std::string>> supports;
+  /// Issue 12 (conversations): resume this conversation; set only for a non-empty string.
+  std::optional<std::string> conversation_id;
 };
 
 struct get_session_action {
@@ -51,10 +53,27 @@ struct get_messages_action {
   std::optional<std::string> cursor;
 };
 
+// ---- issue 12: send_message extensions (later-protocol.md §6) ----
+struct image_attachment {
+  std::string url;                    ///< `data:` or `https` (not checked)
+  std::optional<std::string> detail;  ///< vision hint, not checked
+};
+struct file_attachment {
+  std::string name;
+  std::optional<std::string> mime_type;
+  std::string url;
+};
+
 struct send_message_action {
   std::string rid;  ///< required
   std::string session_id;
   std::string message;  ///< used as-is (not trimmed)
+  // Issue 12 (later-protocol.md §6): optional, fail-soft.
+  std::optional<std::string> model;  ///< trimmed; blank or non-string: absent
+  std::optional<std::string> skill;  ///< trimmed; blank or non-string: absent
+  std::vector<image_attachment> images;
+  std::vector<file_attachment> files;
+  std::size_t dropped_attachments = 0;  ///< malformed images[]/files[] entries left out
 };
 
 struct confirm_tool_action {
@@ -81,6 +100,18 @@ struct submit_interaction_action {
   std::optional<std::string> values_json;     ///< nullopt only when the key is absent
 };
 
+// ---- issue 12: conversations (later-protocol.md §2.2, §2.5) ----
+struct list_conversations_action {
+  request_id rid;
+  std::size_t limit = 50;  ///< positive integer, else 50; no upper cap
+};
+
+struct rename_conversation_action {
+  request_id rid;
+  std::string conversation_id;  ///< any string, even empty
+  std::string title;            ///< sanitized (conversation_titles.hpp), never empty
+};
+
 /// A frame that must be answered with an `error` event (and nothing else).
 struct action_error {
   request_id rid;
@@ -88,9 +119,10 @@ struct action_error {
   std::string message;
 };
 
-using action = std::variant<ping_action, create_session_action, get_session_action,
-                            get_messages_action, send_message_action, confirm_tool_action,
-                            cancel_action, submit_interaction_action, action_error>;
+using action =
+    std::variant<ping_action, create_session_action, get_session_action, get_messages_action,
+                 send_message_action, confirm_tool_action, cancel_action, submit_interaction_action,
+                 list_conversations_action, rename_conversation_action, action_error>;
 
 /// Limits applied while parsing an inbound frame.
 struct action_limits {

@@ -26,6 +26,9 @@ inline constexpr std::string_view storage_busy = "STORAGE_BUSY";
 inline constexpr std::string_view storage_timeout = "STORAGE_TIMEOUT";
 /// The server is draining (SIGTERM): no new turn starts.
 inline constexpr std::string_view server_draining = "SERVER_DRAINING";
+// Issue 12: conversations and send_message extensions (later-protocol.md §0.4).
+inline constexpr std::string_view conversation_not_found = "CONVERSATION_NOT_FOUND";
+inline constexpr std::string_view skill_not_found = "SKILL_NOT_FOUND";
 
 }  // namespace so::protocol::codes
 

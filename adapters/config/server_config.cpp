@@ -353,6 +353,20 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              kMaxU32, "whole seconds > 0")) {
     c.interaction_timeout = std::chrono::seconds(*v);
   }
+  // ---- conversations and send_message extensions (issue 12, helper "convo") ----
+  if (auto v = env("SMOOTH_AGENT_TITLE_MODEL")) c.title_model = std::string(trim(*v));
+  const auto split = [](std::string_view text, char sep) {
+    std::vector<std::string> out;
+    while (true) {
+      const auto cut = text.find(sep);
+      auto item = trim(text.substr(0, cut));
+      if (!item.empty()) out.emplace_back(item);
+      if (cut == std::string_view::npos) return out;
+      text.remove_prefix(cut + 1);
+    }
+  };
+  if (auto v = env("SMOOTH_AGENT_ALLOWED_MODELS")) c.allowed_models = split(*v, ',');
+  if (auto v = env("SMOOTH_SKILLS_DIR")) c.skills_dirs = split(*v, ':');
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -543,6 +557,16 @@ const std::vector<config_variable>& config_variables() {
        "How long a parked Rich Interaction (interaction_required) waits for submit_interaction "
        "(> 0 s); then the model gets status no_response and a late submit gets "
        "NO_PENDING_INTERACTION."},
+      // ---- conversations and send_message extensions (issue 12, helper "convo") ----
+      {"SMOOTH_AGENT_TITLE_MODEL", "groq-gpt-oss-20b",
+       "Model of the auto-titler (a default-named conversation is titled after a successful "
+       "turn); set to an empty value to disable auto-titling."},
+      {"SMOOTH_AGENT_ALLOWED_MODELS", "(empty)",
+       "Comma list of the models send_message.model may name; any other model (or any model "
+       "while the list is empty) is refused with VALIDATION_ERROR."},
+      {"SMOOTH_SKILLS_DIR", "(unset)",
+       "':'-separated skill roots searched in order for <root>/<name>/SKILL.md "
+       "(send_message.skill); unset = every skill is SKILL_NOT_FOUND."},
   };
   return kVariables;
 }

@@ -133,6 +133,16 @@ struct server_config {
   /// SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS: how long a parked interaction waits for
   /// submit_interaction before the model gets `no_response` (the reference's constant 300).
   std::chrono::milliseconds interaction_timeout{300'000};
+  // ---- conversations and send_message extensions (issue 12, helper "convo") ----
+  /// SMOOTH_AGENT_TITLE_MODEL: the model of the auto-titler (later-protocol.md §2.6);
+  /// set but empty (after trimming) disables auto-titling.
+  std::string title_model = "groq-gpt-oss-20b";
+  /// SMOOTH_AGENT_ALLOWED_MODELS: the models `send_message.model` may name (comma list,
+  /// trimmed, empties dropped); empty = no per-turn override is allowed.
+  std::vector<std::string> allowed_models;
+  /// SMOOTH_SKILLS_DIR: the skill roots (`:`-separated, trimmed, empties dropped),
+  /// searched in order for `<root>/<name>/SKILL.md`; empty = no skill resolves.
+  std::vector<std::string> skills_dirs;
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

@@ -84,7 +84,36 @@ void write_message(json_writer& w, const chat_message& m, bool cache_marker) {
   w.StartObject();
   write_key(w, "role");
   write_string(w, role_name(m.role));
-  write_content(w, m.content, cache_marker);
+  if (m.images.empty()) {
+    write_content(w, m.content, cache_marker);
+  } else {
+    // Issue 12: a text part, then one image_url part per attached image.
+    write_key(w, "content");
+    w.StartArray();
+    w.StartObject();
+    write_key(w, "type");
+    write_string(w, "text");
+    write_key(w, "text");
+    write_string(w, m.content);
+    if (cache_marker) write_cache_control(w);
+    w.EndObject();
+    for (const auto& img : m.images) {
+      w.StartObject();
+      write_key(w, "type");
+      write_string(w, "image_url");
+      write_key(w, "image_url");
+      w.StartObject();
+      write_key(w, "url");
+      write_string(w, img.url);
+      if (!img.detail.empty()) {
+        write_key(w, "detail");
+        write_string(w, img.detail);
+      }
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   if (m.role == role::assistant && !m.tool_calls.empty()) {
     write_key(w, "tool_calls");
     w.StartArray();

@@ -20,6 +20,13 @@ struct tool_call {
 
 enum class role { system, user, assistant, tool };
 
+/// An image attached to a user message (issue 12, `send_message.images[]`): sent as an
+/// OpenAI `image_url` content part.
+struct image_part {
+  std::string url;
+  std::string detail;  ///< empty: omitted
+};
+
 struct chat_message {
   llm::role role = role::user;
   std::string content;                ///< always sent as a string
@@ -27,6 +34,7 @@ struct chat_message {
   std::string reasoning;              ///< assistant only; replayed as reasoning_content
   std::string tool_call_id;           ///< tool only
   std::string name;                   ///< tool only: the tool's name
+  std::vector<image_part> images = {};  ///< user only (issue 12): content becomes parts
 };
 
 struct tool_spec {

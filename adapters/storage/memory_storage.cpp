@@ -105,6 +105,15 @@ conversation memory_storage::update_conversation(const std::string& id,
   return c;
 }
 
+bool memory_storage::set_default_title(const std::string& id, const std::string& title) {
+  std::lock_guard lock(mutex_);
+  auto it = conversations_.find(id);
+  if (it == conversations_.end() || !has_default_name(it->second.value)) return false;
+  it->second.value.name = title;
+  it->second.value.updated_at = clock_->now();
+  return true;
+}
+
 // ---- participants -----------------------------------------------------------------------
 
 participant memory_storage::add_participant(participant p) {
@@ -188,6 +197,9 @@ message memory_storage::append_message(message m) {
     auto& order = by_conversation_[*conv].messages;
     it->second.position = order.size();
     order.push_back(&it->second);
+    // Most-recently-active first in the conversation list (decisions.md).
+    if (auto row = conversations_.find(*conv); row != conversations_.end())
+      row->second.value.updated_at = clock_->now();
   }
   return it->second.value;
 }

@@ -8,6 +8,9 @@
 // shared between threads. It never blocks beyond that short critical section
 // (`may_block()` is false), so the server calls it inline on actor threads.
 //
+// A conversation's `updatedAt` is bumped on every message append (decisions.md), so
+// the conversation list is most-recently-active first.
+//
 // Every per-conversation listing (messages, participants, sessions) reads a
 // per-conversation index, never a scan of the whole store: the store grows with
 // every session ever created, and a listing must not slow down with it.
@@ -64,6 +67,8 @@ class memory_storage final : public storage {
   bool renew_turn(const std::string& session_id, const std::string& owner,
                   std::chrono::milliseconds ttl) override;
   bool release_turn(const std::string& session_id, const std::string& owner) override;
+  /// Issue 12 (conversations): the conditional write under the one lock (atomic).
+  bool set_default_title(const std::string& id, const std::string& title) override;
 
  private:
   // Each row remembers its insertion sequence so ties in the ordered listings

@@ -184,6 +184,14 @@ const std::vector<migration>& schema_migrations() {
            "CREATE INDEX ix_knowledge_chunks_org_seq ON knowledge_chunks (organization_id, seq "
            "DESC)",
        }},
+      // ---- 5 (helper "convo", issue 12): list_conversations reads an org's conversations
+      // most recently updated first ----
+      {5,
+       "conversation list index",
+       {
+           "CREATE INDEX ix_conversations_org_updated ON conversations "
+           "(organization_id, updated_at DESC, seq DESC)",
+       }},
   };
   return all;
 }

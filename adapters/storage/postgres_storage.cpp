@@ -1,12 +1,14 @@
 // adapters/storage/postgres_storage.cpp — see postgres_storage.hpp.
 #include "adapters/storage/postgres_storage.hpp"
 
+#include "adapters/knowledge/postgres_arrays.hpp"
 #include "adapters/storage/new_session.hpp"
 #include "adapters/storage/postgres_schema.hpp"
 #include "protocol/json.hpp"
 #include "protocol/raw_json.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <limits>
 #include <utility>
@@ -428,8 +430,10 @@ message postgres_storage::append_message(message m) {
     return ref ? ref->name : std::nullopt;
   };
   try {
-    conn->exec("so_msg_insert",
-               "INSERT INTO conversation_messages (id, external_id, organization_id, "
+    // One statement: the insert and its conversation's updatedAt bump (decisions.md).
+    conn->exec("so_msg_insert_bump",
+               "WITH bump AS (UPDATE conversations SET updated_at = " SO_TS("$19") " WHERE id = "
+               "$4) INSERT INTO conversation_messages (id, external_id, organization_id, "
                "conversation_id, direction, content_items, content_text, structured_response, "
                "from_id, from_type, from_name, to_id, to_type, to_name, metadata_json, "
                "analytics_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6::json, "
@@ -441,7 +445,7 @@ message postgres_storage::append_message(message m) {
                 json_param(m.content.structured_response_json), ref_id(m.from), ref_type(m.from),
                 ref_name(m.from), ref_id(m.to), ref_type(m.to), ref_name(m.to),
                 json_param(m.metadata_json), json_param(m.analytics_json), micros(m.created_at),
-                opt_micros(m.updated_at)},
+                opt_micros(m.updated_at), micros(clock_->now())},
                "append message");
   } catch (const storage_conflict&) {
     throw_conflict("message", m.id);
@@ -627,5 +631,84 @@ bool postgres_storage::release_turn(const std::string& session_id, const std::st
 
 #undef SO_LEASE_RESULT
 #undef SO_LEASE_UNTIL
+
+}  // namespace so::adapters
+
+// ---- conversation list and titles (issue 12: conversations) ----------------------------------
+
+namespace so::adapters {
+
+namespace {
+
+std::string bounded_int_text(std::size_t n) {
+  return std::to_string(
+      std::min<std::size_t>(n, static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())));
+}
+
+bool blank_text(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+}  // namespace
+
+std::vector<conversation_summary> postgres_storage::list_conversation_summaries(
+    const conversation_list_query& q) {
+  std::vector<conversation_summary> out;
+  if (q.limit == 0 || q.message_scan == 0) return out;
+  if (q.owner_email && blank_text(*q.owner_email)) return out;  // a blank email owns nothing
+  if (q.only_ids && q.only_ids->empty()) return out;
+  param ids = q.only_ids ? param(pg::text_array_literal(*q.only_ids)) : std::nullopt;
+  auto conn = pool_.acquire();
+  // Per conversation: its first `scan` messages (seq order); their count, and the plain
+  // text (content_text, else the first item with text, else '') of the first inbound one.
+  // Email match: ASCII case-insensitive (translate, not the locale's lower()), a blank
+  // stored email never matches — connection_scope.hpp's rule.
+  auto r = conn->exec(
+      "so_conv_summaries",
+      "SELECT c.id, c.platform, c.name, c.organization_id, c.idempotency_key, "
+      "c.metadata_json::text, c.analytics_json::text, " SO_US("c.created_at") ", " SO_US(
+          "c.updated_at") ", s.cnt, s.first_text "
+                          "FROM conversations c CROSS JOIN LATERAL ("
+                          " SELECT count(*) AS cnt, (array_agg(coalesce(m.content_text, (SELECT "
+                          "e.v->>'text' FROM json_array_elements(m.content_items) WITH "
+                          "ORDINALITY AS e(v, n) WHERE e.v->>'text' IS NOT NULL ORDER BY e.n "
+                          "LIMIT 1), '') ORDER BY m.seq) FILTER (WHERE m.direction = "
+                          "'inbound'))[1] AS first_text"
+                          " FROM (SELECT content_text, content_items, direction, seq FROM "
+                          "conversation_messages WHERE conversation_id = c.id ORDER BY seq "
+                          "LIMIT $5::int) m) s "
+                          "WHERE c.organization_id = $1 AND s.cnt > 0 "
+                          "AND ($3::text[] IS NULL OR c.id = ANY($3::text[])) "
+                          "AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM "
+                          "conversation_participants p WHERE p.conversation_id = c.id AND p.type "
+                          "= 'user' AND p.email !~ '^[[:space:]]*$' AND "
+                          "translate(p.email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+                          "'abcdefghijklmnopqrstuvwxyz') = translate($2::text, "
+                          "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'))) "
+                          "ORDER BY c.updated_at DESC, c.created_at DESC, c.seq DESC LIMIT $4::int",
+      {q.organization_id, q.owner_email, ids, bounded_int_text(q.limit),
+       bounded_int_text(q.message_scan)},
+      "list conversations");
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    conversation_summary s;
+    s.conv = conversation_at(r, i);
+    s.message_count = static_cast<std::size_t>(std::max<std::int64_t>(0, r.int64(i, 9)));
+    s.first_user_text = r.opt_text(i, 10);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool postgres_storage::set_default_title(const std::string& id, const std::string& title) {
+  auto conn = pool_.acquire();
+  // The condition and the write are one statement: a rename that committed first makes
+  // the WHERE false (the row lock orders concurrent writers).
+  auto r = conn->exec("so_conv_default_title",
+                      "UPDATE conversations SET name = $2, updated_at = " SO_TS(
+                          "$3") " WHERE id = $1 AND name = 'Session ' || idempotency_key",
+                      {id, title, micros(clock_->now())}, "set conversation title");
+  return r.affected() == 1;
+}
 
 }  // namespace so::adapters

@@ -18,6 +18,9 @@
 // throws storage_error when the database is unreachable or newer than the binary,
 // so a server never boots on a database it cannot use.
 //
+// A message append also bumps its conversation's `updatedAt` in the same statement
+// (decisions.md: the list is most-recently-active first).
+//
 // Durability: each call returns only after its statement (or transaction) has
 // committed, so a caller that acknowledges after the call returned never
 // acknowledges something a crash can lose.
@@ -81,6 +84,14 @@ class postgres_storage final : public storage {
   bool renew_turn(const std::string& session_id, const std::string& owner,
                   std::chrono::milliseconds ttl) override;
   bool release_turn(const std::string& session_id, const std::string& owner) override;
+
+  /// Issue 12 (conversations): the list in one query (filters, ordering and the
+  /// per-conversation message scan in SQL), and the auto-title as one conditional
+  /// UPDATE (`WHERE name = 'Session ' || idempotency_key`), so a rename that committed
+  /// first is never overwritten.
+  std::vector<conversation_summary> list_conversation_summaries(
+      const conversation_list_query& q) override;
+  bool set_default_title(const std::string& id, const std::string& title) override;
 
   /// Connections currently open (tests).
   std::size_t open_connections() const { return pool_.open_connections(); }

@@ -77,6 +77,41 @@ struct message_page {
   std::optional<std::string> next_cursor;  ///< set iff more messages follow
 };
 
+// ---- conversation list and titles (issue 12: conversations) ---------------------------
+
+/// Which conversations `list_conversation_summaries` returns (later-protocol.md §2.2).
+struct conversation_list_query {
+  std::string organization_id;
+  /// Set: only conversations a `user` participant with this email owns (ASCII
+  /// case-insensitive; a blank email owns nothing).
+  std::optional<std::string> owner_email;
+  /// Set: only these conversation ids (a connection that reaches only what it created).
+  std::optional<std::vector<std::string>> only_ids;
+  std::size_t limit = 50;
+  /// How many messages (oldest first) are read per conversation for its summary.
+  std::size_t message_scan = 200;
+};
+
+/// One listed conversation: the record plus what its first `message_scan` messages say.
+struct conversation_summary {
+  conversation conv;
+  std::size_t message_count = 0;  ///< messages read, at most `message_scan`
+  /// Plain text of the first inbound message among those read (none: no inbound one).
+  std::optional<std::string> first_user_text;
+};
+
+/// The name a conversation gets at create: `Session <sessionId>` of its first session,
+/// whose id is also its idempotency key (decisions.md "default conversation name").
+inline bool has_default_name(const conversation& c) {
+  return c.name == "Session " + c.idempotency_key;
+}
+
+class storage;
+/// The adapter-independent list (storage.hpp contract), composed from the other calls;
+/// adapters may override `list_conversation_summaries` with one query.
+std::vector<conversation_summary> compose_conversation_summaries(storage& s,
+                                                                 const conversation_list_query& q);
+
 class storage {
  public:
   virtual ~storage() = default;
@@ -160,6 +195,29 @@ class storage {
   /// Frees the slot when `owner` holds it: true. False, changing nothing, otherwise
   /// (a release by a non-owner is a no-op).
   virtual bool release_turn(const std::string& session_id, const std::string& owner) = 0;
+
+  // ---- conversation list and titles (issue 12: conversations) ------------------------------
+  /// The org's conversations that pass `q`'s filters AND have at least one message, most
+  /// recently updated first (ties: the later created first), at most `q.limit`. The
+  /// default composes other calls (compose_conversation_summaries).
+  virtual std::vector<conversation_summary> list_conversation_summaries(
+      const conversation_list_query& q) {
+    return compose_conversation_summaries(*this, q);
+  }
+  /// The auto-title write (later-protocol.md §2.6): sets the name to `title` (and bumps
+  /// updatedAt) only while the conversation still has its default name
+  /// (has_default_name), as ONE atomic conditional write, so a manual rename that
+  /// landed first is never overwritten. True when written; false when the name is no
+  /// longer the default or the conversation is unknown. The base version is a read then
+  /// a write (not atomic): every adapter of the server overrides it.
+  virtual bool set_default_title(const std::string& id, const std::string& title) {
+    auto c = get_conversation(id);
+    if (!c || !has_default_name(*c)) return false;
+    conversation_update u;
+    u.name = title;
+    update_conversation(id, u);
+    return true;
+  }
 };
 
 using storage_ptr = std::shared_ptr<storage>;

@@ -25,6 +25,14 @@ struct tool_context {
   /// The turn's resolved per-org gateway key (admin-auth.md §5.4); nullopt when none
   /// was resolved. Never logged.
   std::optional<std::string> gateway_key;
+  /// Issue 12: `send_message.files[]` of this turn, for host tools (never sent to the
+  /// model, never persisted). Each is {name, mimeType (may be empty), url}.
+  struct file {
+    std::string name;
+    std::string mime_type;
+    std::string url;
+  };
+  std::vector<file> files = {};
 };
 
 /// What a tool hands back. `text` is the full result the model sees.

@@ -147,3 +147,27 @@ TEST_CASE("request json: prompt-cache markers when on", "[llm][request]") {
     CHECK(one["messages"][0]["content"].Size() == 1);
   }
 }
+
+TEST_CASE("request json: a user message with images becomes text and image_url parts (issue 12)",
+          "[llm][request]") {
+  chat_request r;
+  r.model = "m";
+  chat_message user;
+  user.role = role::user;
+  user.content = "what is this?";
+  user.images = {{"https://x/a.png", "low"}, {"data:image/png;base64,AAAA", ""}};
+  r.messages.push_back(user);
+  const auto d = parse(chat_request_json(r));
+  const auto& content = d["messages"][0]["content"];
+  REQUIRE(content.IsArray());
+  REQUIRE(content.Size() == 3);
+  CHECK(std::string(content[0]["type"].GetString()) == "text");
+  CHECK(std::string(content[0]["text"].GetString()) == "what is this?");
+  CHECK(std::string(content[1]["type"].GetString()) == "image_url");
+  CHECK(std::string(content[1]["image_url"]["url"].GetString()) == "https://x/a.png");
+  CHECK(std::string(content[1]["image_url"]["detail"].GetString()) == "low");
+  CHECK_FALSE(content[2]["image_url"].HasMember("detail"));
+  // Without images the content stays a plain string.
+  r.messages[0].images.clear();
+  CHECK(parse(chat_request_json(r))["messages"][0]["content"].IsString());
+}

@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -216,6 +217,176 @@ inline void run_turn_lease_contract(const storage_factory& make) {
     }
     for (auto& t : threads) t.join();
     CHECK(granted.load() == 1);
+  }
+}
+
+// ---- conversation list and titles (issue 12: conversations) -----------------------------
+
+/// A conversation named the way a create names it: `Session <idempotencyKey>`.
+inline conversation default_named(std::string id, std::string org, std::int64_t created_ms = 0) {
+  auto c = make_conversation(id, std::move(org), "sess-of-" + id, created_ms);
+  c.name = "Session " + c.idempotency_key;
+  return c;
+}
+
+inline participant user_with_email(std::string id, std::string conv,
+                                   std::optional<std::string> email) {
+  auto p = make_participant(std::move(id), std::move(conv), "user");
+  p.email = std::move(email);
+  return p;
+}
+
+inline std::vector<std::string> ids_of(const std::vector<conversation_summary>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.conv.id);
+  return out;
+}
+
+inline conversation_list_query list_query(std::string org, std::size_t limit = 50) {
+  conversation_list_query q;
+  q.organization_id = std::move(org);
+  q.limit = limit;
+  return q;
+}
+
+inline void run_conversation_list_contract(const storage_factory& make) {
+  using V = std::vector<std::string>;
+
+  SECTION("conversations: a message append bumps the conversation's updatedAt") {
+    auto s = make();
+    auto c = s->create_conversation(default_named("c-1", "org-1"));
+    s->append_message(make_message("m-1", std::string("c-1"), "hi"));
+    CHECK(s->get_conversation("c-1")->updated_at > c.updated_at);
+  }
+
+  SECTION(
+      "conversations: the list has only the org's conversations with messages, most "
+      "recently active first, at most `limit`") {
+    auto s = make();
+    for (const char* id : {"c-a", "c-b", "c-c", "c-empty"})
+      s->create_conversation(default_named(id, "org-1"));
+    s->create_conversation(default_named("c-other-org", "org-2"));
+    s->append_message(make_message("m-a", std::string("c-a"), "first a"));
+    s->append_message(make_message("m-b", std::string("c-b"), "first b"));
+    s->append_message(make_message("m-c", std::string("c-c"), "first c"));
+    s->append_message(make_message("m-o", std::string("c-other-org"), "other"));
+    s->append_message(make_message("m-a2", std::string("c-a"), "again a"));  // c-a most recent
+    CHECK(ids_of(s->list_conversation_summaries(list_query("org-1"))) == V{"c-a", "c-c", "c-b"});
+    CHECK(ids_of(s->list_conversation_summaries(list_query("org-1", 2))) == V{"c-a", "c-c"});
+    CHECK(ids_of(s->list_conversation_summaries(list_query("org-2"))) == V{"c-other-org"});
+    CHECK(s->list_conversation_summaries(list_query("org-none")).empty());
+  }
+
+  SECTION(
+      "conversations: a summary counts at most `message_scan` messages and quotes the "
+      "first inbound one") {
+    auto s = make();
+    s->create_conversation(default_named("c-1", "org-1"));
+    s->append_message(
+        make_message("m-0", std::string("c-1"), "greeting", protocol::direction::outbound));
+    auto first_user = make_message("m-1", std::string("c-1"), "ignored");
+    first_user.content.text.reset();  // no flat mirror: the first item's text
+    first_user.content.items = {{"image", std::nullopt}, {"text", std::string("from items")}};
+    s->append_message(first_user);
+    for (int i = 2; i <= 6; ++i)
+      s->append_message(make_message("m-" + std::to_string(i), std::string("c-1"), "later"));
+    auto q = list_query("org-1");
+    q.message_scan = 4;
+    auto rows = s->list_conversation_summaries(q);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].message_count == 4);
+    CHECK(rows[0].first_user_text == std::optional<std::string>("from items"));
+    CHECK(rows[0].conv.name == "Session sess-of-c-1");
+
+    // Only outbound messages among those read: no user text.
+    s->create_conversation(default_named("c-2", "org-1"));
+    s->append_message(
+        make_message("m-x", std::string("c-2"), "hello", protocol::direction::outbound));
+    q.only_ids = V{"c-2"};
+    rows = s->list_conversation_summaries(q);
+    REQUIRE(rows.size() == 1);
+    CHECK_FALSE(rows[0].first_user_text);
+  }
+
+  SECTION(
+      "conversations: owner_email keeps conversations a user participant with that email "
+      "owns (ASCII case-insensitive; blank owns nothing); only_ids keeps those ids") {
+    auto s = make();
+    for (const char* id : {"c-alice", "c-bob", "c-nobody", "c-blank"}) {
+      s->create_conversation(default_named(id, "org-1"));
+      s->append_message(make_message(std::string("m-") + id, std::string(id), "hi"));
+    }
+    s->add_participant(user_with_email("p-a", "c-alice", "Alice@Example.COM"));
+    s->add_participant(user_with_email("p-b", "c-bob", "bob@example.com"));
+    s->add_participant(user_with_email("p-n", "c-nobody", std::nullopt));
+    s->add_participant(user_with_email("p-blank", "c-blank", " "));
+    auto agent = make_participant("p-agent", "c-bob", "ai-agent");
+    agent.email = "alice@example.com";  // not a user: owns nothing
+    s->add_participant(agent);
+
+    auto q = list_query("org-1");
+    q.owner_email = "alice@example.com";
+    CHECK(ids_of(s->list_conversation_summaries(q)) == V{"c-alice"});
+    q.owner_email = "BOB@example.com";
+    CHECK(ids_of(s->list_conversation_summaries(q)) == V{"c-bob"});
+    q.owner_email = " ";
+    CHECK(s->list_conversation_summaries(q).empty());
+
+    auto only = list_query("org-1");
+    only.only_ids = V{"c-nobody", "c-blank", "c-unknown"};
+    auto got = ids_of(s->list_conversation_summaries(only));
+    std::sort(got.begin(), got.end());
+    CHECK(got == V{"c-blank", "c-nobody"});
+    only.only_ids = V{};
+    CHECK(s->list_conversation_summaries(only).empty());
+  }
+
+  SECTION("conversations: set_default_title writes only over the default name") {
+    auto s = make();
+    auto c = s->create_conversation(default_named("c-1", "org-1"));
+    CHECK(s->set_default_title("c-1", "Password reset help"));
+    auto titled = s->get_conversation("c-1");
+    CHECK(titled->name == "Password reset help");
+    CHECK(titled->updated_at > c.updated_at);
+    CHECK_FALSE(s->set_default_title("c-1", "Another title"));  // titled once
+    CHECK(s->get_conversation("c-1")->name == "Password reset help");
+    CHECK_FALSE(s->set_default_title("c-unknown", "x"));
+
+    // A manual name that merely starts with "Session " is a real title (decisions.md).
+    s->create_conversation(default_named("c-2", "org-1"));
+    conversation_update u;
+    u.name = "Session notes";
+    s->update_conversation("c-2", u);
+    CHECK_FALSE(s->set_default_title("c-2", "Auto"));
+    CHECK(s->get_conversation("c-2")->name == "Session notes");
+  }
+
+  SECTION("conversations: a manual rename racing the auto-title is never overwritten") {
+    auto s = make();
+    constexpr int rounds = 40;
+    for (int i = 0; i < rounds; ++i)
+      s->create_conversation(default_named("race-" + std::to_string(i), "org-1"));
+    for (int i = 0; i < rounds; ++i) {
+      const auto id = "race-" + std::to_string(i);
+      std::atomic<bool> go{false};
+      std::thread titler([&] {
+        while (!go.load()) {
+        }
+        s->set_default_title(id, "Auto title");
+      });
+      std::thread renamer([&] {
+        while (!go.load()) {
+        }
+        conversation_update u;
+        u.name = "Manual title";
+        s->update_conversation(id, u);
+      });
+      go = true;
+      titler.join();
+      renamer.join();
+      INFO(id);
+      CHECK(s->get_conversation(id)->name == "Manual title");
+    }
   }
 }
 
@@ -684,6 +855,7 @@ inline void run_storage_contract(const storage_factory& make) {
   }
 
   run_turn_lease_contract(make);
+  run_conversation_list_contract(make);  // issue 12
 }
 
 }  // namespace so::adapters::contract

@@ -31,6 +31,7 @@ std::unique_ptr<server_process> start_server(const std::string& database_url,
       {"SMOOTH_AGENT_DATABASE_URL", database_url},
       {"SMOOAI_GATEWAY_URL", gateway_url},
       {"SMOOAI_GATEWAY_KEY", "test-key"},
+      {"SMOOTH_AGENT_TITLE_MODEL", ""},  // no auto-title call (issue 12): the gateway is scripted
       {"SMOOTH_AGENT_TURN_LEASE_SECS", "1"}});  // a killed turn's lease expires soon
 }
 

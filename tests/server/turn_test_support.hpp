@@ -126,6 +126,8 @@ inline net::server_options base_options() {
   o.config.port = 0;
   o.config.log_level = "warn";
   o.config.drain_timeout = std::chrono::seconds(2);  // never let a test's teardown hang long
+  // Auto-titling off (issue 12): tests count the model's calls; conversations_test turns it on.
+  o.config.title_model.clear();
   return o;
 }
 
