@@ -42,6 +42,8 @@ test_server::test_server(test_server_options options) : mode_(options.mode) {
   if (options.confirm_timeout) so.config.confirm_timeout = *options.confirm_timeout;
   // Test-sized drain so a failing test does not hang for the production 25 s.
   so.config.drain_timeout = std::chrono::seconds(2);
+  // Scenarios pin the reference's in-memory knowledge scores (engine.md §7.2).
+  so.config.knowledge_ranking = adapters::knowledge_ranking_choice::lexical;
   if (mode_ == llm_mode::in_process) {
     provider_ = std::make_shared<adapters::llm::scripted_provider>(std::move(options.script));
     so.llm_override = provider_;
