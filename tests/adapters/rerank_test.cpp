@@ -38,7 +38,7 @@ std::vector<knowledge_result> four() {
 
 }  // namespace
 
-TEST_CASE("rerank mode: trimmed, case-folded; unknown is off", "[knowledge][rerank]") {
+TEST_CASE("rerank mode: trimmed, case-folded, unknown is off", "[knowledge][rerank]") {
   for (const char* v : {"gateway", "on", "1", "true", " TRUE ", "Gateway"})
     CHECK(parse_rerank_mode(v) == rerank_mode::gateway);
   CHECK(parse_rerank_mode("lexical") == rerank_mode::lexical);
@@ -140,7 +140,7 @@ TEST_CASE("gateway reranker: one POST to {base}/rerank, reordered by relevance",
   CHECK(ids(r.rerank("q", four(), 10)) == V{"c", "a", "b", "d"});
 }
 
-TEST_CASE("gateway reranker: ties keep the gateway's order; nothing to do makes no request",
+TEST_CASE("gateway reranker: ties keep the gateway order, nothing to do makes no request",
           "[knowledge][rerank]") {
   rerank_fixture f;
   f.answer = [](const test::http_test_request&) {
