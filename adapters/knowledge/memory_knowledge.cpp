@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -53,6 +54,19 @@ float ts_rank_or(const std::map<std::string, std::size_t>& chunk_lexemes,
   }
   if (!query_lexemes.empty()) res = res / static_cast<float>(query_lexemes.size());
   return res;
+}
+
+/// cosine_similarity(query, chunk) for a chunk kept in sparse form; `query_norm_sq` is
+/// Σ q[i]² accumulated in index order. Bit-identical to cosine_similarity: the same
+/// f32 accumulations, minus the additions of zero products (x + 0 == x).
+float sparse_cosine(const embedding& query, float query_norm_sq,
+                    const std::vector<std::uint32_t>& index, const std::vector<float>& value,
+                    float norm_sq) {
+  float dot = 0.0f;
+  for (std::size_t k = 0; k < index.size(); ++k) dot += query[index[k]] * value[k];
+  if (query_norm_sq == 0.0f || norm_sq == 0.0f) return 0.0f;
+  const float out = dot / (std::sqrt(query_norm_sq) * std::sqrt(norm_sq));
+  return std::isfinite(out) ? out : 0.0f;
 }
 
 }  // namespace
@@ -131,7 +145,20 @@ void memory_knowledge::store(const document& doc, std::vector<std::string> texts
     c.doc = info;
     c.index = i;
     if (embedder_) {
-      c.vector = std::move(vectors[i]);
+      auto& v = vectors[i];
+      const auto nonzero = static_cast<std::size_t>(
+          std::count_if(v.begin(), v.end(), [](float x) { return x != 0.0f; }));
+      if (nonzero * 4 <= v.size()) {
+        for (std::size_t k = 0; k < v.size(); ++k) {
+          c.norm_sq += v[k] * v[k];  // every index, in order: as cosine_similarity sums
+          if (v[k] != 0.0f) {
+            c.nz_index.push_back(static_cast<std::uint32_t>(k));
+            c.nz_value.push_back(v[k]);
+          }
+        }
+      } else {
+        c.vector = std::move(v);
+      }
       for (auto& lexeme : english_lexemes(texts[i])) ++c.lexemes[std::move(lexeme)];
     } else {
       // Keep the lowered text alive: the split returns views into it.
@@ -198,6 +225,8 @@ std::vector<knowledge_result> memory_knowledge::query_hybrid(
   if (embedded.size() != 1 || embedded[0].size() != embedder_->dim())
     throw std::runtime_error("knowledge query: the embedder returned no usable query vector");
   const embedding& qv = embedded[0];
+  float query_norm_sq = 0.0f;
+  for (const float x : qv) query_norm_sq += x * x;  // in index order, as cosine_similarity
 
   using chunk_key = std::tuple<const std::string&, const std::string&, std::size_t>;
   const auto key = [](const stored_chunk* ch) {
@@ -215,17 +244,22 @@ std::vector<knowledge_result> memory_knowledge::query_hybrid(
     const bool matches = std::any_of(query_lexemes.begin(), query_lexemes.end(),
                                      [&](const std::string& q) { return chunk.lexemes.count(q); });
     if (matches) sparse.emplace_back(ts_rank_or(chunk.lexemes, query_lexemes), &chunk);
-    const float similarity = cosine_similarity(qv, chunk.vector);
+    const float similarity = chunk.vector.empty() ? sparse_cosine(qv, query_norm_sq, chunk.nz_index,
+                                                                  chunk.nz_value, chunk.norm_sq)
+                                                  : cosine_similarity(qv, chunk.vector);
     if (similarity > 0.0f) dense.emplace_back(similarity, &chunk);
   }
   const auto best_first = [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;
     return key(a.second) < key(b.second);
   };
-  std::sort(sparse.begin(), sparse.end(), best_first);
-  std::sort(dense.begin(), dense.end(), best_first);
-  if (sparse.size() > c) sparse.resize(c);
-  if (dense.size() > c) dense.resize(c);
+  // Only the top C of each arm count (the order is total: chunk ids are unique).
+  for (auto* arm : {&sparse, &dense}) {
+    const auto keep = std::min(c, arm->size());
+    std::partial_sort(arm->begin(), arm->begin() + static_cast<std::ptrdiff_t>(keep), arm->end(),
+                      best_first);
+    arm->resize(keep);
+  }
 
   // Reciprocal rank fusion: sparse contributions first, then dense, in f32.
   std::map<const stored_chunk*, float> fused;

@@ -118,9 +118,16 @@ class memory_knowledge final : public knowledge_base {
   struct stored_chunk {
     std::shared_ptr<const doc_info> doc;
     std::string text;
-    std::vector<std::string> lower_words;        ///< lexical: lower-cased once at ingest
-    std::size_t index = 0;                       ///< chunk index within its document
-    embedding vector;                            ///< hybrid: the chunk's embedding
+    std::vector<std::string> lower_words;  ///< lexical: lower-cased once at ingest
+    std::size_t index = 0;                 ///< chunk index within its document
+    /// Hybrid: the chunk's embedding. Mostly-zero vectors (the deterministic
+    /// embedder's) keep only their non-zero entries, in index order, and the squared
+    /// norm: cosine over them gives the very same f32 value as cosine_similarity
+    /// (adding a zero product changes no sum) at a fraction of the work.
+    embedding vector;                            ///< dense form (empty when sparse)
+    std::vector<std::uint32_t> nz_index;         ///< sparse form: non-zero indices
+    std::vector<float> nz_value;                 ///< sparse form: their values
+    float norm_sq = 0.0f;                        ///< sparse form: Σ v[i]² in index order
     std::map<std::string, std::size_t> lexemes;  ///< hybrid: lexeme → occurrences
   };
 

@@ -449,3 +449,37 @@ TEST_CASE("english lexemes: PostgreSQL's stop words and the Porter2 stemmer",
   CHECK(english_lexemes("What is SmooAI's return policy? 17 days, v2") ==
         V{"smooai", "return", "polici", "17", "day", "v2"});
 }
+
+namespace {
+
+/// A dense 2-wide embedder: [1, occurrences of "alpha"] (no zero entries to skip).
+class dense_embedder final : public embedder {
+ public:
+  std::size_t dim() const override { return 2; }
+  std::vector<embedding> embed(const std::vector<std::string>& texts, input_type) const override {
+    std::vector<embedding> out;
+    for (const auto& t : texts) {
+      float n = 0;
+      for (std::size_t at = t.find("alpha"); at != std::string::npos; at = t.find("alpha", at + 1))
+        ++n;
+      out.push_back({1.0f, n});
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("hybrid memory_knowledge: dense vectors (a gateway's) rank by cosine too",
+          "[knowledge][ranking]") {
+  auto kb = hybrid(std::make_shared<dense_embedder>());
+  kb->ingest(knowledge_doc("beta", "beta"));
+  kb->ingest(knowledge_doc("alphas", "alpha alpha"));
+  // Sparse: only "alphas" holds the lexeme. Dense: cos([1,1],[1,2]) = 0.949 before
+  // cos([1,1],[1,0]) = 0.707.
+  auto r = kb->query("alpha", 5, anonymous_in());
+  CHECK(ids(r) == V{"alphas", "beta"});
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].score == rrf(0) + rrf(0));
+  CHECK(r[1].score == rrf(1));
+}
