@@ -8,15 +8,19 @@
 
 namespace so::actors {
 
-adapters::tools::tool_ptr make_knowledge_search(storage_pool_ptr pool) {
+adapters::tools::tool_ptr make_knowledge_search(storage_pool_ptr pool,
+                                                adapters::reranker_ptr reranker) {
   return std::make_shared<adapters::tools::knowledge_search_tool>(
-      [pool](std::string query, std::size_t limit, adapters::access_context access, auto done) {
+      [pool, reranker](std::string query, std::size_t limit, adapters::access_context access,
+                       auto done) {
         pool->post(
             knowledge_lane,
-            [query = std::move(query), limit, access = std::move(access), done](
+            [query = std::move(query), limit, access = std::move(access), done, reranker](
                 adapters::storage&, adapters::knowledge_base& kb) {
               try {
-                done(kb.query(query, limit, access), std::nullopt);
+                if (!reranker) return done(kb.query(query, limit, access), std::nullopt);
+                auto candidates = kb.query(query, limit * kRerankCandidateFactor, access);
+                done(reranker->rerank(query, std::move(candidates), limit), std::nullopt);
               } catch (const std::exception& e) {
                 done({}, std::string(e.what()));
               }

@@ -147,6 +147,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "knowledge_retrieval: memory: %s\n", e.what());
     rc = 1;
   }
+  try {
+    // The server's default in-memory ranking (hybrid RRF, deterministic embedder).
+    so::adapters::memory_knowledge memory(so::adapters::memory_knowledge_options{});
+    run("memory_hybrid", memory, chunks, queries);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "knowledge_retrieval: memory_hybrid: %s\n", e.what());
+    rc = 1;
+  }
   if (argc > 3) {
     try {
       so::adapters::postgres_knowledge::options o;

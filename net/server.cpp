@@ -16,9 +16,11 @@
 #include "adapters/auth/auth_factory.hpp"
 #include "adapters/auth/http_jwks_fetcher.hpp"
 #include "adapters/auth/widget_providers.hpp"
+#include "adapters/knowledge/embedder_factory.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/knowledge/postgres_knowledge.hpp"
+#include "adapters/knowledge/reranker_factory.hpp"
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/storage/postgres_storage.hpp"
@@ -30,6 +32,7 @@
 #include "net/http_router.hpp"
 #include "net/indexing_wiring.hpp"
 #include "net/io_timer.hpp"
+#include "net/json_poster.hpp"
 #include "net/listener.hpp"
 #include "net/metrics_route.hpp"
 #include "net/nats_bus.hpp"
@@ -202,15 +205,23 @@ void server::impl::boot() {
                              " is not available in this build (memory, nats)");
   }
   // ---- knowledge: on PostgreSQL with postgres storage (same URL), else in memory ----
+  // The gateway embedder and reranker block on HTTP: they run only on the storage
+  // pool's knowledge/indexing workers and in the boot ingest below (after the io
+  // threads start). storage-backplane.md §5.2–§5.3.
+  auto knowledge_poster = make_json_poster(http, {cfg.gateway_knowledge_timeout});
+  auto reranker = adapters::make_reranker(cfg, knowledge_poster);
   if (!opts.knowledge_base) {
+    auto embedder = adapters::make_embedder(cfg, knowledge_poster);
     if (cfg.storage == adapters::storage_backend::postgres) {
       if (!cfg.database_url)
         throw std::runtime_error(
             "SMOOTH_AGENT_STORAGE=postgres needs SMOOTH_AGENT_DATABASE_URL (or DATABASE_URL)");
       try {
         // Its own small pool: queries run on the storage pool's one knowledge worker.
-        opts.knowledge_base = std::make_shared<adapters::postgres_knowledge>(
-            *cfg.database_url, adapters::postgres_knowledge::options{});
+        adapters::postgres_knowledge::options ko;
+        ko.embedder = embedder;
+        opts.knowledge_base =
+            std::make_shared<adapters::postgres_knowledge>(*cfg.database_url, std::move(ko));
       } catch (const std::exception& e) {
         throw std::runtime_error(
             std::string("SMOOTH_AGENT_STORAGE=postgres: cannot use the database of "
@@ -218,7 +229,12 @@ void server::impl::boot() {
             e.what());
       }
     } else {
-      opts.knowledge_base = std::make_shared<adapters::memory_knowledge>();
+      adapters::memory_knowledge_options mo;
+      mo.ranking = cfg.knowledge_ranking == adapters::knowledge_ranking_choice::lexical
+                       ? adapters::memory_ranking::lexical
+                       : adapters::memory_ranking::hybrid;
+      mo.embedder = embedder;
+      opts.knowledge_base = std::make_shared<adapters::memory_knowledge>(std::move(mo));
     }
   }
   // Tenant stores (admin-auth.md §5): on the storage's PostgreSQL database when
@@ -263,21 +279,15 @@ void server::impl::boot() {
     opts.indexing_runs = std::make_shared<adapters::tenant::memory_indexing_run_store>();
   if (!opts.document_sets)
     opts.document_sets = std::make_shared<adapters::tenant::memory_document_set_store>();
-  // Every boot-ingested document counts in its org's document sets (admin-auth.md §2.2).
-  // Boot ingest runs here, on the booting thread, before anything is served: on
-  // PostgreSQL each document is a blocking transaction (fine at boot, never on an io
-  // thread). Re-ingest replaces a document's chunks, so seeding is idempotent across
-  // restarts and across processes booting at once on one database.
-  const auto ingest = [this](const adapters::document& d) {
-    opts.knowledge_base->ingest(d);
-    for (const auto& set : d.document_sets)
-      opts.document_sets->record_document(d.organization_id, set, d.id);
-  };
+  // The boot documents are read now (a bad knowledge file stops boot early) and
+  // ingested once the io threads run (below): a gateway embedder needs them.
+  std::vector<adapters::document> boot_documents;
   if (cfg.seed_kb)
-    for (const auto& d : adapters::seed_documents()) ingest(d);
+    for (auto& d : adapters::seed_documents()) boot_documents.push_back(std::move(d));
   if (cfg.knowledge_file)
-    for (const auto& d : adapters::load_documents_file(*cfg.knowledge_file)) ingest(d);
-  for (const auto& d : opts.knowledge) ingest(d);
+    for (auto& d : adapters::load_documents_file(*cfg.knowledge_file))
+      boot_documents.push_back(std::move(d));
+  for (const auto& d : opts.knowledge) boot_documents.push_back(d);
 
   auto tools = opts.extra_tools;
   if (cfg.tools_file)
@@ -306,6 +316,18 @@ void server::impl::boot() {
   sys = std::make_unique<caf::actor_system>(*caf_cfg);
   pool->start();
 
+  // Every boot-ingested document counts in its org's document sets (admin-auth.md §2.2).
+  // Boot ingest runs here, on the booting thread, before anything is served: on
+  // PostgreSQL each document is a blocking transaction and a gateway embedder a
+  // blocking HTTP call on the now running io threads (fine at boot, never on an io
+  // thread). Re-ingest replaces a document's chunks, so seeding is idempotent across
+  // restarts and across processes booting at once on one database.
+  for (const auto& d : boot_documents) {
+    opts.knowledge_base->ingest(d);
+    for (const auto& set : d.document_sets)
+      opts.document_sets->record_document(d.organization_id, set, d.id);
+  }
+
   svc = std::make_shared<actors::services>();
   svc->metrics = metrics;
   svc->config = cfg;
@@ -331,7 +353,7 @@ void server::impl::boot() {
       actors::backplane_options{cfg.nats_legacy_subject, cfg.max_frame_bytes,
                                 actors::backplane_options{}.max_handoff});
   svc->registry = actors::spawn_activity_registry(*sys);
-  svc->knowledge_search = actors::make_knowledge_search(svc->storage);
+  svc->knowledge_search = actors::make_knowledge_search(svc->storage, reranker);
   svc->widget_policies = widget;
   svc->widget_lookup = actors::spawn_widget_policy_lookup(*sys, widget);
   svc->directory = actors::spawn_session_directory(*sys, svc);

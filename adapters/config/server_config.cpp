@@ -367,6 +367,42 @@ void load_ours(const env_lookup& env, server_config& c) {
   };
   if (auto v = env("SMOOTH_AGENT_ALLOWED_MODELS")) c.allowed_models = split(*v, ',');
   if (auto v = env("SMOOTH_SKILLS_DIR")) c.skills_dirs = split(*v, ':');
+  // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
+  c.embedder = embedder_choice::automatic;  // §5.2 when the environment says nothing
+  if (auto v = get(env, "SMOOTH_AGENT_EMBEDDER")) {
+    const auto s = lower(*v);
+    if (s == "auto")
+      c.embedder = embedder_choice::automatic;
+    else if (s == "deterministic")
+      c.embedder = embedder_choice::deterministic;
+    else if (s == "gateway")
+      c.embedder = embedder_choice::gateway;
+    else
+      invalid("SMOOTH_AGENT_EMBEDDER", *v, "auto, deterministic or gateway");
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_EMBEDDING_MODEL")) c.embedding_model = *v;
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_EMBEDDING_DIM", 1, 65'536,
+                                             "an integer from 1 to 65536")) {
+    c.embedding_dim = *v;
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_EMBEDDING_BATCH", 1, 2048,
+                                             "an integer from 1 to 2048")) {
+    c.embedding_batch = *v;
+  }
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_GATEWAY_KNOWLEDGE_TIMEOUT_MS", 1,
+                                             kMaxU32, "whole milliseconds > 0")) {
+    c.gateway_knowledge_timeout = std::chrono::milliseconds(*v);
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_RERANK_MODEL")) c.rerank_model = *v;
+  if (auto v = get(env, "SMOOTH_AGENT_KNOWLEDGE_RANKING")) {
+    const auto s = lower(*v);
+    if (s == "hybrid")
+      c.knowledge_ranking = knowledge_ranking_choice::hybrid;
+    else if (s == "lexical")
+      c.knowledge_ranking = knowledge_ranking_choice::lexical;
+    else
+      invalid("SMOOTH_AGENT_KNOWLEDGE_RANKING", *v, "hybrid or lexical");
+  }
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_SESSION_IDLE_SECS", 1, kMaxU32,
                                              "whole seconds > 0")) {
     c.session_idle_timeout = std::chrono::seconds(*v);
@@ -567,6 +603,22 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_SKILLS_DIR", "(unset)",
        "':'-separated skill roots searched in order for <root>/<name>/SKILL.md "
        "(send_message.skill); unset = every skill is SKILL_NOT_FOUND."},
+      // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
+      {"SMOOTH_AGENT_EMBEDDER", "auto",
+       "auto | deterministic | gateway. auto: the gateway embedder (POST {SMOOAI_GATEWAY_URL}"
+       "/embeddings) when SMOOAI_GATEWAY_KEY is set, else the deterministic one (warning). gateway "
+       "without a key stops startup."},
+      {"SMOOTH_AGENT_EMBEDDING_MODEL", "text-embedding-3-small", "Gateway embedder model."},
+      {"SMOOTH_AGENT_EMBEDDING_DIM", "1536 gateway, 1024 deterministic",
+       "Embedding width (1-65536); a gateway vector of another width fails the call."},
+      {"SMOOTH_AGENT_EMBEDDING_BATCH", "64",
+       "Texts per gateway embeddings request (1-2048); larger inputs go in several requests."},
+      {"SMOOTH_AGENT_GATEWAY_KNOWLEDGE_TIMEOUT_MS", "30000",
+       "Deadline of one gateway embeddings or rerank call."},
+      {"SMOOTH_AGENT_RERANK_MODEL", "rerank-english-v3.0", "Gateway reranker model."},
+      {"SMOOTH_AGENT_KNOWLEDGE_RANKING", "hybrid",
+       "In-memory knowledge ranking: hybrid (dense + full-text RRF, as PostgreSQL) | lexical "
+       "(the reference's in-memory word scoring)."},
   };
   return kVariables;
 }

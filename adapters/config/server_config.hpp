@@ -24,6 +24,10 @@ struct config_error : std::runtime_error {
 
 enum class storage_backend { memory, postgres, dynamodb };
 enum class backplane_backend { memory, nats, redis };
+/// SMOOTH_AGENT_EMBEDDER (storage-backplane.md §5.2).
+enum class embedder_choice { automatic, deterministic, gateway };
+/// SMOOTH_AGENT_KNOWLEDGE_RANKING: how the in-memory knowledge base ranks.
+enum class knowledge_ranking_choice { hybrid, lexical };
 
 struct server_config {
   // ---- listener (reference) ----
@@ -36,9 +40,9 @@ struct server_config {
   std::string model = "claude-haiku-4-5";              ///< SMOOTH_AGENT_MODEL
   unsigned max_iterations = 6;                         ///< SMOOTH_AGENT_MAX_ITERATIONS
   unsigned max_tokens = 512;                           ///< SMOOTH_AGENT_MAX_TOKENS
-  std::string rerank;                                  ///< SMOOTH_AGENT_RERANK (read, unused yet)
-  std::vector<std::string> confirm_tools;              ///< SMOOTH_AGENT_CONFIRM_TOOLS
-  bool seed_kb = false;                                ///< SMOOTH_AGENT_SEED_KB == "1"
+  std::string rerank;  ///< SMOOTH_AGENT_RERANK, raw (reranker_factory.hpp parses it)
+  std::vector<std::string> confirm_tools;  ///< SMOOTH_AGENT_CONFIRM_TOOLS
+  bool seed_kb = false;                    ///< SMOOTH_AGENT_SEED_KB == "1"
 
   // ---- storage and backplane (reference) ----
   storage_backend storage = storage_backend::memory;  ///< SMOOTH_AGENT_STORAGE
@@ -76,11 +80,11 @@ struct server_config {
   std::chrono::milliseconds confirm_timeout{300'000};  ///< SMOOTH_AGENT_CONFIRM_TIMEOUT_SECS
   bool nats_legacy_subject = false;                    ///< SMOOTH_AGENT_NATS_LEGACY_SUBJECT
   // ---- NATS backplane (issue 10; docs/scale-out.md) ----
-  std::optional<std::string> nats_creds;   ///< SMOOTH_AGENT_NATS_CREDS (a .creds file)
-  std::optional<std::string> nats_tls_ca;  ///< SMOOTH_AGENT_NATS_TLS_CA (PEM; enables TLS)
-  std::optional<std::string> knowledge_file;           ///< SMOOTH_AGENT_KNOWLEDGE_FILE
-  std::optional<std::string> tools_file;               ///< SMOOTH_AGENT_TOOLS_FILE
-  unsigned worker_threads = 2;                         ///< SMOOTH_AGENT_WORKER_THREADS (CAF)
+  std::optional<std::string> nats_creds;      ///< SMOOTH_AGENT_NATS_CREDS (a .creds file)
+  std::optional<std::string> nats_tls_ca;     ///< SMOOTH_AGENT_NATS_TLS_CA (PEM; enables TLS)
+  std::optional<std::string> knowledge_file;  ///< SMOOTH_AGENT_KNOWLEDGE_FILE
+  std::optional<std::string> tools_file;      ///< SMOOTH_AGENT_TOOLS_FILE
+  unsigned worker_threads = 2;                ///< SMOOTH_AGENT_WORKER_THREADS (CAF)
   unsigned io_threads = 0;  ///< SMOOTH_AGENT_IO_THREADS; 0 = one per core (resolved at boot)
   std::chrono::seconds session_idle_timeout{1800};  ///< SMOOTH_AGENT_SESSION_IDLE_SECS
   // ---- logs (issue 13, item 6): level and line format ----
@@ -143,6 +147,27 @@ struct server_config {
   /// SMOOTH_SKILLS_DIR: the skill roots (`:`-separated, trimmed, empties dropped),
   /// searched in order for `<root>/<name>/SKILL.md`; empty = no skill resolves.
   std::vector<std::string> skills_dirs;
+  // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
+  /// SMOOTH_AGENT_EMBEDDER: auto | deterministic | gateway. From the environment, unset
+  /// means `automatic` (§5.2: the gateway embedder when SMOOAI_GATEWAY_KEY is non-blank,
+  /// else the deterministic one with a warning). A default-constructed config (an
+  /// embedding host, the tests) keeps `deterministic`: a gateway key set for chat then
+  /// never sends documents to the embeddings endpoint unless asked.
+  embedder_choice embedder = embedder_choice::deterministic;
+  /// SMOOTH_AGENT_EMBEDDING_MODEL: the gateway embedder's model.
+  std::string embedding_model = "text-embedding-3-small";
+  /// SMOOTH_AGENT_EMBEDDING_DIM: the embedding width; 0 = the embedder's default
+  /// (1536 gateway, 1024 deterministic).
+  std::size_t embedding_dim = 0;
+  /// SMOOTH_AGENT_EMBEDDING_BATCH: texts per gateway embeddings request (1–2048).
+  std::size_t embedding_batch = 64;
+  /// SMOOTH_AGENT_GATEWAY_KNOWLEDGE_TIMEOUT_MS: deadline of one embeddings or rerank call.
+  std::chrono::milliseconds gateway_knowledge_timeout{30'000};
+  /// SMOOTH_AGENT_RERANK_MODEL: the gateway reranker's model.
+  std::string rerank_model = "rerank-english-v3.0";
+  /// SMOOTH_AGENT_KNOWLEDGE_RANKING: hybrid (dense + sparse RRF, as PostgreSQL) | lexical
+  /// (the reference's in-memory word scoring). PostgreSQL always ranks hybrid.
+  knowledge_ranking_choice knowledge_ranking = knowledge_ranking_choice::hybrid;
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

@@ -35,8 +35,13 @@ std::vector<protocol::events::citation> build_citations(
       if (!seen.insert(r.document_id).second) continue;
       protocol::events::citation c;
       c.id = r.document_id;
-      c.title = r.source;
-      if (is_http_url(r.source)) c.url = r.source;
+      // The indexed document's own title and URL when it has them (a file's stem, a
+      // GitHub page's URL); otherwise the reference's: the source (§1.7).
+      c.title = r.title && !r.title->empty() ? *r.title : r.source;
+      if (r.url && is_http_url(*r.url))
+        c.url = *r.url;
+      else if (is_http_url(r.source))
+        c.url = r.source;
       c.snippet = snippet_of(r.chunk);
       c.score = r.score;
       out.push_back(std::move(c));

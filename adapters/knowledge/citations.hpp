@@ -17,9 +17,12 @@ inline constexpr std::size_t kMaxSnippetChars = 280;
 
 /// Auto-context results first, then the `knowledge_search` tool's results in
 /// call order; deduplicated by document id (first occurrence wins, keeping its
-/// chunk and score); at most kMaxCitations. title = source; url = source only
-/// when it starts with "http://" or "https://"; snippet = the chunk, cut to
-/// kMaxSnippetChars code points plus "…" when longer.
+/// chunk and score); at most kMaxCitations. title = the result's title when it has a
+/// non-empty one (an indexed document's: a file's stem, a web page's URL, a GitHub
+/// file's path), else its source (storage-backplane.md §1.7); url = the result's url
+/// when it is http(s), else the source only when it starts with "http://" or
+/// "https://"; snippet = the chunk, cut to kMaxSnippetChars code points plus "…"
+/// when longer. The id is the document id (a file's path, a page's URL).
 std::vector<protocol::events::citation> build_citations(
     const std::vector<knowledge_result>& auto_sources,
     const std::vector<knowledge_result>& tool_sources);

@@ -52,6 +52,10 @@ struct knowledge_result {
   std::string chunk;
   float score = 0;
   std::string source;
+  /// The indexed document's title and http(s) URL, when it has them (citations show
+  /// them: citations.hpp). Not part of the reference's KnowledgeResult (§2.6).
+  std::optional<std::string> title;
+  std::optional<std::string> url;
 };
 
 /// One chunk the indexing pipeline cut (and embedded) itself (storage-backplane.md §11).

@@ -33,7 +33,14 @@ struct candidate {
   chunk_key key;
   std::string source;
   std::string content;
+  std::optional<std::string> title;
+  std::optional<std::string> url;
 };
+
+std::optional<std::string> nullable_text(const pg::result& r, int row, int col) {
+  if (r.is_null(row, col)) return std::nullopt;
+  return r.text(row, col);
+}
 
 const char* boolean(bool b) {
   return b ? "true" : "false";
@@ -268,7 +275,9 @@ std::vector<knowledge_result> postgres_knowledge::query(
   const auto add_row = [&](const pg::result& r, int i) {
     chunk_key key{r.text(i, 0), r.text(i, 1), r.int64(i, 2)};
     auto [it, fresh] = index_of.emplace(key, rows.size());
-    if (fresh) rows.push_back(candidate{std::move(key), r.text(i, 3), r.text(i, 4)});
+    if (fresh)
+      rows.push_back(candidate{std::move(key), r.text(i, 3), r.text(i, 4), nullable_text(r, i, 7),
+                               nullable_text(r, i, 8)});
     if (!r.is_null(i, 6)) sparse.emplace_back(r.int64(i, 6), it->second);
     return it->second;
   };
@@ -300,7 +309,9 @@ std::vector<knowledge_result> postgres_knowledge::query(
     for (int i = 0; i < rd.rows(); ++i) {
       chunk_key key{rd.text(i, 0), rd.text(i, 1), rd.int64(i, 2)};
       auto [it, fresh] = index_of.emplace(key, rows.size());
-      if (fresh) rows.push_back(candidate{std::move(key), rd.text(i, 3), rd.text(i, 4)});
+      if (fresh)
+        rows.push_back(candidate{std::move(key), rd.text(i, 3), rd.text(i, 4),
+                                 nullable_text(rd, i, 5), nullable_text(rd, i, 6)});
       dense.emplace_back(0.0f, it->second);  // already in distance order
     }
   }
@@ -328,9 +339,11 @@ std::vector<knowledge_result> postgres_knowledge::query(
 
   std::vector<knowledge_result> out;
   out.reserve(order.size());
-  for (const std::size_t i : order)
+  for (const std::size_t i : order) {
     out.push_back(knowledge_result{std::get<1>(rows[i].key), std::move(rows[i].content), fused[i],
-                                   std::move(rows[i].source)});
+                                   std::move(rows[i].source), std::move(rows[i].title),
+                                   std::move(rows[i].url)});
+  }
   return out;
 }
 

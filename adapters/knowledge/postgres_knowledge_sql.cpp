@@ -27,7 +27,8 @@ std::string chunk_order(const char* alias) {
 /// The LIMIT runs before the window, so the database keeps a top-C heap instead of
 /// sorting every match.
 std::string sparse_ctes(scope s) {
-  return "q AS MATERIALIZED (SELECT replace(plainto_tsquery('english', $1::text)::text, ' & ', ' | ')"
+  return "q AS MATERIALIZED (SELECT replace(plainto_tsquery('english', $1::text)::text, ' & ', ' | "
+         "')"
          "::tsquery AS tsq),"
          " sparse AS (SELECT organization_id, document_id, chunk_index,"
          " row_number() OVER (ORDER BY text_rank DESC, " +
@@ -48,7 +49,7 @@ std::string make_fallback(scope s) {
          " picked AS (SELECT organization_id, document_id, chunk_index FROM sparse"
          " UNION SELECT organization_id, document_id, chunk_index FROM recent)"
          " SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content,"
-         " k.embedding, s.sparse_rank"
+         " k.embedding, s.sparse_rank, k.title, k.url"
          " FROM picked p JOIN knowledge_chunks k USING (organization_id, document_id, chunk_index)"
          " LEFT JOIN sparse s USING (organization_id, document_id, chunk_index)";
 }
@@ -56,13 +57,13 @@ std::string make_fallback(scope s) {
 std::string make_sparse(scope s) {
   return "WITH " + sparse_ctes(s) +
          " SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content,"
-         " NULL::text, s.sparse_rank"
+         " NULL::text, s.sparse_rank, k.title, k.url"
          " FROM sparse s JOIN knowledge_chunks k USING (organization_id, document_id, chunk_index)";
 }
 
 std::string make_dense(scope s) {
-  return "SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content"
-         " FROM knowledge_chunks k WHERE " +
+  return "SELECT k.organization_id, k.document_id, k.chunk_index, k.source, k.content, k.title,"
+         " k.url FROM knowledge_chunks k WHERE " +
          visible(s) +
          " AND k.embedding_vector IS NOT NULL AND (k.embedding_vector <=> $1::vector) < 1"
          " ORDER BY k.embedding_vector <=> $1::vector, " +

@@ -21,14 +21,14 @@ enum class scope { in_org, any_org };
 /// Fallback (real[]): every candidate of both arms in one round trip — the sparse
 /// arm's top C with `sparse_rank` (0-based), plus the N most recently ingested visible
 /// chunks (sparse_rank NULL) — with their embeddings. Columns: organization_id,
-/// document_id, chunk_index, source, content, embedding, sparse_rank.
+/// document_id, chunk_index, source, content, embedding, sparse_rank, title, url.
 const std::string& fallback_query(scope s);
 
 /// pgvector: the sparse arm alone; the same columns (embedding NULL).
 const std::string& sparse_query(scope s);
 
 /// pgvector: the dense arm by cosine distance (similarity > 0), LIMIT C. Columns:
-/// organization_id, document_id, chunk_index, source, content.
+/// organization_id, document_id, chunk_index, source, content, title, url.
 const std::string& dense_query(scope s);
 
 /// One chunk row: $1 org, $2 document id, $3 chunk index, $4 source, $5 title,

@@ -3,8 +3,9 @@
 // Offers the model a search over the organization's knowledge base. The query
 // itself is injected (`knowledge_query_fn`) so the tool never blocks: the server
 // routes it to the storage pool's knowledge worker, tests answer it directly.
-// Reranking (SMOOTH_AGENT_RERANK, engine.md §7.6) is not in scope: the tool
-// fetches exactly `limit` results and keeps their order.
+// Reranking (SMOOTH_AGENT_RERANK, storage-backplane.md §5.3) happens inside the query
+// function (actors/knowledge_search.hpp): the tool keeps the order it gets and
+// truncates to `limit`.
 // Thread-safety: immutable after construction; `invoke` may be called
 // concurrently and completes exactly once, on whatever thread the query
 // function answers on (synchronously for argument errors).

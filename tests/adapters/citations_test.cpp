@@ -14,7 +14,7 @@ namespace {
 
 knowledge_result result(std::string id, std::string source, std::string chunk = "chunk",
                         float score = 0.5f) {
-  return knowledge_result{std::move(id), std::move(chunk), score, std::move(source)};
+  return knowledge_result{std::move(id), std::move(chunk), score, std::move(source), {}, {}};
 }
 
 std::vector<std::string> ids(const std::vector<so::protocol::events::citation>& cs) {
@@ -90,4 +90,28 @@ TEST_CASE("citations: snippets are cut at 280 code points plus an ellipsis", "[k
   std::string emoji_280;
   for (int i = 0; i < 280; ++i) emoji_280 += "\U0001F600";
   CHECK(build_citations({result("a", "s", emoji_280)}, {})[0].snippet == emoji_280);
+}
+
+TEST_CASE("citations: an indexed document's title and url win over its source",
+          "[knowledge][ingest]") {
+  // A file: the id and source are its path, the title its stem.
+  auto file = result("/docs/warranty.md", "/docs/warranty.md");
+  file.title = "warranty";
+  // A GitHub file: source = its HTML URL, title = its path, url = the same URL.
+  auto gh = result("acme/app@main#docs/a.md", "https://github.com/acme/app/blob/main/docs/a.md");
+  gh.title = "docs/a.md";
+  gh.url = "https://github.com/acme/app/blob/main/docs/a.md";
+  // A url that is not http(s) is ignored; a blank title falls back to the source.
+  auto odd = result("odd", "https://example.com/odd");
+  odd.title = "";
+  odd.url = "ftp://example.com/odd";
+  auto cs = build_citations({file, gh, odd}, {});
+  REQUIRE(cs.size() == 3);
+  CHECK(cs[0].id == "/docs/warranty.md");
+  CHECK(cs[0].title == "warranty");
+  CHECK_FALSE(cs[0].url);
+  CHECK(cs[1].title == "docs/a.md");
+  CHECK(cs[1].url == std::optional<std::string>("https://github.com/acme/app/blob/main/docs/a.md"));
+  CHECK(cs[2].title == "https://example.com/odd");
+  CHECK(cs[2].url == std::optional<std::string>("https://example.com/odd"));
 }

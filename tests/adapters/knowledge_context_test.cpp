@@ -38,14 +38,15 @@ TEST_CASE("knowledge context: matches glibc %.2f over many values", "[knowledge]
 TEST_CASE("knowledge context: the block format", "[knowledge]") {
   CHECK(format_knowledge_block({}).empty());
 
-  knowledge_result r{"returns.md",
-                     "SmooAI returns are accepted within 30 days of delivery for a full refund.",
-                     1.0f / 13.0f, "returns.md"};
+  knowledge_result r{
+      "returns.md", "SmooAI returns are accepted within 30 days of delivery for a full refund.",
+      1.0f / 13.0f, "returns.md",
+      {},           {}};
   CHECK(format_knowledge_block({r}) ==
         "[Relevant knowledge]\n- (source=returns.md, score=0.08): SmooAI returns are accepted "
         "within 30 days of delivery for a full refund.\n");
 
-  knowledge_result multi{"d2", "line one\nline two", 0.1875f, "policies/x.md"};
+  knowledge_result multi{"d2", "line one\nline two", 0.1875f, "policies/x.md", {}, {}};
   CHECK(format_knowledge_block({r, multi}) ==
         "[Relevant knowledge]\n"
         "- (source=returns.md, score=0.08): SmooAI returns are accepted within 30 days of "

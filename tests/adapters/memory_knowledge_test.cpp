@@ -1,10 +1,15 @@
 // tests/adapters/memory_knowledge_test.cpp — chunking, lexical scoring, visibility
-// (org, ACL, document sets) and re-ingest of memory_knowledge (engine.md §7.2).
+// (org, ACL, document sets) and re-ingest of memory_knowledge (engine.md §7.2), and its
+// hybrid ranking: the knowledge contract, the shared ranking corpus, RRF ties, vectors,
+// and the English lexemes (PostgreSQL's stop words, Porter2).
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/knowledge/chunking.hpp"
+#include "adapters/knowledge/deterministic_embedder.hpp"
+#include "adapters/knowledge/english_lexemes.hpp"
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/unicode_text.hpp"
 #include "tests/adapters/knowledge_contract.hpp"
+#include "tests/adapters/knowledge_ranking_corpus.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -317,4 +322,164 @@ TEST_CASE("knowledge: known_empty until the first chunk is stored", "[knowledge]
   CHECK(kb.known_empty());
   kb.ingest(knowledge_doc("d1", "Returns are accepted within 30 days."));
   CHECK_FALSE(kb.known_empty());
+}
+
+// ---- hybrid ranking (issue 11 item 6): the same RRF as postgres_knowledge ----
+
+namespace {
+
+std::shared_ptr<memory_knowledge> hybrid(embedder_ptr e = nullptr) {
+  memory_knowledge_options o;
+  o.ranking = memory_ranking::hybrid;
+  o.embedder = std::move(e);
+  return std::make_shared<memory_knowledge>(o);
+}
+
+float rrf(int rank) {
+  return 1.0f / (60.0f + static_cast<float>(rank) + 1.0f);
+}
+
+}  // namespace
+
+TEST_CASE("hybrid memory_knowledge satisfies the knowledge contract", "[knowledge]") {
+  contract::run_knowledge_contract([] { return hybrid(); });
+}
+
+TEST_CASE("hybrid memory_knowledge: the shared ranking corpus", "[knowledge][ranking]") {
+  auto kb = hybrid();
+  so::test::ranking::run_ranking_corpus(*kb);
+}
+
+TEST_CASE("hybrid memory_knowledge: RRF per arm, ties by chunk id (as postgres_knowledge)",
+          "[knowledge][ranking]") {
+  auto kb = hybrid();
+  SECTION("an arm each, both arms, and a tie") {
+    kb->ingest(knowledge_doc("y-doc", "returns"));
+    kb->ingest(knowledge_doc("x-doc", "return window"));
+    kb->ingest(knowledge_doc("w-doc", "the cat"));
+    auto r = kb->query("the return window", 5, anonymous_in("org-1"));
+    CHECK(ids(r) == V{"x-doc", "w-doc", "y-doc"});
+    REQUIRE(r.size() == 3);
+    CHECK(r[0].score == rrf(0) + rrf(0));
+    CHECK(r[1].score == rrf(1));
+    CHECK(r[2].score == rrf(1));
+    CHECK(ids(kb->query("the return window", 2, anonymous_in("org-1"))) == V{"x-doc", "w-doc"});
+  }
+  SECTION("arms that disagree: equal sums, chunk id decides") {
+    kb->ingest(knowledge_doc("b", "alpha"));
+    kb->ingest(knowledge_doc("a", "alpha beta"));
+    auto r = kb->query("alpha", 5, anonymous_in());
+    CHECK(ids(r) == V{"a", "b"});
+  }
+  SECTION("blank query or limit 0: nothing") {
+    kb->ingest(knowledge_doc("a", "alpha"));
+    CHECK(kb->query(" \n", 5, anonymous_in()).empty());
+    CHECK(kb->query("alpha", 0, anonymous_in()).empty());
+  }
+}
+
+TEST_CASE("hybrid memory_knowledge: vectors, dimension check, title and url",
+          "[knowledge][ranking]") {
+  auto kb = hybrid(std::make_shared<deterministic_embedder>(8));
+  REQUIRE(kb->chunk_embedder());
+  CHECK(kb->chunk_embedder()->dim() == 8);
+  auto d = knowledge_doc("doc", "ignored");
+  d.title = "The Title";
+  d.url = "https://example.com/doc";
+  CHECK_THROWS_AS(kb->replace_chunks(d, {prepared_chunk{"alpha", embedding(3, 0.0f)}}),
+                  std::runtime_error);
+  CHECK(kb->count_chunks("org-1") == 0);  // nothing stored
+  kb->replace_chunks(d, {prepared_chunk{"alpha", deterministic_embedder(8).embed_one("alpha")}});
+  auto r = kb->query("alpha", 3, anonymous_in());
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].title == std::optional<std::string>("The Title"));
+  CHECK(r[0].url == std::optional<std::string>("https://example.com/doc"));
+  // The lexical store has no embedder: any vectors will do.
+  CHECK_FALSE(memory_knowledge().chunk_embedder());
+}
+
+TEST_CASE("english lexemes: PostgreSQL's stop words and the Porter2 stemmer",
+          "[knowledge][ranking]") {
+  // Snowball English reference stems.
+  const std::vector<std::pair<const char*, const char*>> stems{
+      {"caresses", "caress"},
+      {"ponies", "poni"},
+      {"ties", "tie"},
+      {"cats", "cat"},
+      {"gas", "gas"},
+      {"this", "this"},
+      {"feed", "feed"},
+      {"agreed", "agre"},
+      {"plastered", "plaster"},
+      {"motoring", "motor"},
+      {"sing", "sing"},
+      {"hopping", "hop"},
+      {"filing", "file"},
+      {"happy", "happi"},
+      {"policy", "polici"},
+      {"policies", "polici"},
+      {"relational", "relat"},
+      {"generalization", "general"},
+      {"running", "run"},
+      {"checkpoints", "checkpoint"},
+      {"kettles", "kettl"},
+      {"warranty", "warranti"},
+      {"shipping", "ship"},
+      {"business", "busi"},
+      {"photosynthesis", "photosynthesi"},
+      {"accepted", "accept"},
+      {"delivery", "deliveri"},
+      {"skies", "sky"},
+      {"dying", "die"},
+      {"news", "news"},
+      {"succeed", "succeed"},
+      {"communication", "communic"},
+      {"generously", "generous"},
+      {"hopeful", "hope"},
+      {"adjustment", "adjust"},
+      {"controlling", "control"},
+  };
+  for (const auto& [word, stem] : stems) {
+    INFO(word);
+    CHECK(porter2_stem(word) == stem);
+  }
+  CHECK(is_english_stop_word("the"));
+  CHECK(is_english_stop_word("s"));
+  CHECK_FALSE(is_english_stop_word("kettle"));
+  CHECK(english_lexemes("What is SmooAI's return policy? 17 days, v2") ==
+        V{"smooai", "return", "polici", "17", "day", "v2"});
+}
+
+namespace {
+
+/// A dense 2-wide embedder: [1, occurrences of "alpha"] (no zero entries to skip).
+class dense_embedder final : public embedder {
+ public:
+  std::size_t dim() const override { return 2; }
+  std::vector<embedding> embed(const std::vector<std::string>& texts, input_type) const override {
+    std::vector<embedding> out;
+    for (const auto& t : texts) {
+      float n = 0;
+      for (std::size_t at = t.find("alpha"); at != std::string::npos; at = t.find("alpha", at + 1))
+        ++n;
+      out.push_back({1.0f, n});
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("hybrid memory_knowledge: dense vectors (a gateway's) rank by cosine too",
+          "[knowledge][ranking]") {
+  auto kb = hybrid(std::make_shared<dense_embedder>());
+  kb->ingest(knowledge_doc("beta", "beta"));
+  kb->ingest(knowledge_doc("alphas", "alpha alpha"));
+  // Sparse: only "alphas" holds the lexeme. Dense: cos([1,1],[1,2]) = 0.949 before
+  // cos([1,1],[1,0]) = 0.707.
+  auto r = kb->query("alpha", 5, anonymous_in());
+  CHECK(ids(r) == V{"alphas", "beta"});
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].score == rrf(0) + rrf(0));
+  CHECK(r[1].score == rrf(1));
 }

@@ -5,13 +5,17 @@
 // Needs SMOOTH_AGENT_TEST_DATABASE_URL (tests/support/pg/test_database.hpp).
 #include "adapters/knowledge/postgres_knowledge.hpp"
 #include "adapters/knowledge/deterministic_embedder.hpp"
+#include "adapters/knowledge/english_lexemes.hpp"
+#include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/knowledge/postgres_knowledge_sql.hpp"
 #include "adapters/storage/postgres_schema.hpp"
 #include "tests/adapters/knowledge_contract.hpp"
+#include "tests/adapters/knowledge_ranking_corpus.hpp"
 #include "tests/support/pg/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -369,4 +373,54 @@ TEST_CASE("postgres_knowledge: the pgvector mode's sparse statement runs on plai
     rank[r.text(i, 1)] = r.int64(i, 6);
   }
   CHECK(rank == std::map<std::string, std::int64_t>{{"x-doc", 0}, {"y-doc", 1}});
+}
+
+TEST_CASE("postgres_knowledge: the shared ranking corpus (same orders as memory)",
+          "[knowledge][postgres][ranking]") {
+  SO_PG_URL_OR_SKIP(server);
+  fresh_database db(server);
+  postgres_knowledge kb(db.url(), fallback());
+  so::test::ranking::run_ranking_corpus(kb);
+  // The in-memory store gives the very same scores.
+  memory_knowledge memory(memory_knowledge_options{});
+  for (const auto& d : so::test::ranking::corpus_documents()) memory.ingest(d);
+  for (const auto& q : so::test::ranking::corpus_queries()) {
+    INFO(q.text);
+    CHECK(scores(kb.query(q.text, q.limit, q.access, q.document_sets)) ==
+          scores(memory.query(q.text, q.limit, q.access, q.document_sets)));
+  }
+}
+
+TEST_CASE("english_lexemes agrees with PostgreSQL's english configuration on plain words",
+          "[knowledge][postgres][ranking]") {
+  SO_PG_URL_OR_SKIP(server);
+  fresh_database db(server);
+  pg::connection c(db.url());
+  // Every word of the ranking corpus and its queries, plus stemmer edge cases.
+  std::string text;
+  for (const auto& d : so::test::ranking::corpus_documents()) text += d.content + " ";
+  for (const auto& q : so::test::ranking::corpus_queries()) text += q.text + " ";
+  text +=
+      "caresses ponies ties cats gas this feed agreed plastered motoring sing hopping filing "
+      "happy policy policies relational generalization running skies dying news succeed "
+      "communication generously hopeful adjustment controlling conditional rational "
+      "valenci hesitanci digitizer conformabli radicalli differentli vileli analogousli "
+      "vietnamization predication operator feudalism decisiveness hopefulness callousness "
+      "formaliti sensitiviti sensibiliti triplicate formative formalize electriciti "
+      "electrical hopeful goodness revival allowance inference airliner gyroscopic "
+      "adjustable defensible irritant replacement adjustment dependent adoption homologou "
+      "communism activate angulariti homologous effective bowdlerize probate rate cease "
+      "controll roll generate arsenal commune yellow saying by say eyed";
+  std::vector<std::string> expected;
+  // to_tsvector lists lexemes sorted, with positions; unnest gives them in text order.
+  auto r = c.exec("lexemes",
+                  "SELECT lexeme FROM unnest(to_tsvector('english', $1::text)) ORDER BY "
+                  "positions[1]",
+                  {text}, "lexemes");
+  for (int i = 0; i < r.rows(); ++i) expected.push_back(r.text(i, 0));
+  // Distinct lexemes in first-occurrence order, from ours.
+  std::vector<std::string> ours;
+  for (auto& l : english_lexemes(text))
+    if (std::find(ours.begin(), ours.end(), l) == ours.end()) ours.push_back(l);
+  CHECK(ours == expected);
 }

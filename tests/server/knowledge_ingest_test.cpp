@@ -66,7 +66,8 @@ struct ingest_server {
                 .int64(0, 0));
       };
     } else {
-      auto kb = std::make_shared<adapters::memory_knowledge>();
+      // The server's in-memory store: hybrid ranking, deterministic embedder.
+      auto kb = std::make_shared<adapters::memory_knowledge>(adapters::memory_knowledge_options{});
       o.knowledge_base = kb;
       chunk_count = [kb](const std::string& org) { return kb->count_chunks(org); };
     }
@@ -174,6 +175,18 @@ void index_ground_isolate_replace(ingest_server& s) {
   INFO(a.last.text());
   REQUIRE(a.last.has("/data/data/citations"));
   CHECK(a.last.text().find(source) != std::string::npos);
+  // The citation carries the indexed document: its path as id, its title (the
+  // file's stem) as title, and no url (not an http(s) source).
+  bool cited = false;
+  for (std::size_t i = 0; i < a.last.size("/data/data/citations"); ++i) {
+    const auto at_i = "/data/data/citations/" + std::to_string(i);
+    if (a.last.str((at_i + "/id").c_str()) != source) continue;
+    cited = true;
+    CHECK(a.last.str((at_i + "/title").c_str()) == "warranty");
+    CHECK_FALSE(a.last.has((at_i + "/url").c_str()));
+    CHECK(a.last.str((at_i + "/snippet").c_str()) == kWarrantyOld);
+  }
+  CHECK(cited);
   // An org-B session sees none of it.
   auto b = ask(s, "carol", "How long is the Zephyr warranty?");
   CHECK(b.model.find("seven year") == std::string::npos);

@@ -341,6 +341,7 @@ struct turn_fleet {
     env["SMOOAI_GATEWAY_URL"] = gateway_url;
     env["SMOOAI_GATEWAY_KEY"] = "test-key";
     env["SMOOTH_AGENT_TITLE_MODEL"] = "";  // no auto-title call (issue 12): the gateway is scripted
+    env["SMOOTH_AGENT_EMBEDDER"] = "deterministic";  // the fake gateway serves chat only
     env["SMOOTH_AGENT_TOOLS_FILE"] = tools.string();
     env["SMOOTH_AGENT_CONFIRM_TOOLS"] = "delete";
   }

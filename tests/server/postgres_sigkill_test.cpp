@@ -32,7 +32,8 @@ std::unique_ptr<server_process> start_server(const std::string& database_url,
       {"SMOOAI_GATEWAY_URL", gateway_url},
       {"SMOOAI_GATEWAY_KEY", "test-key"},
       {"SMOOTH_AGENT_TITLE_MODEL", ""},  // no auto-title call (issue 12): the gateway is scripted
-      {"SMOOTH_AGENT_TURN_LEASE_SECS", "1"}});  // a killed turn's lease expires soon
+      {"SMOOTH_AGENT_EMBEDDER", "deterministic"},  // the fake gateway serves chat only
+      {"SMOOTH_AGENT_TURN_LEASE_SECS", "1"}});     // a killed turn's lease expires soon
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ net::server_options gateway_options(const fake_gateway& fake) {
   auto o = base_options();
   o.config.gateway_url = fake.base_url();
   o.config.gateway_key = "k";
+  // The seeded-knowledge cases pin the reference's in-memory scores (engine.md §7.2).
+  o.config.knowledge_ranking = adapters::knowledge_ranking_choice::lexical;
   return o;
 }
 

@@ -44,6 +44,8 @@ test_server::test_server(test_server_options options) : mode_(options.mode) {
   so.config.drain_timeout = std::chrono::seconds(2);
   // The corpus expects no auto-title call (the reference's mock never titles; issue 12).
   so.config.title_model.clear();
+  // Scenarios pin the reference's in-memory knowledge scores (engine.md §7.2).
+  so.config.knowledge_ranking = adapters::knowledge_ranking_choice::lexical;
   if (mode_ == llm_mode::in_process) {
     provider_ = std::make_shared<adapters::llm::scripted_provider>(std::move(options.script));
     so.llm_override = provider_;
