@@ -36,6 +36,9 @@ run_result run_failing_turn(std::map<std::string, std::string> env) {
   env["SMOOTH_AGENT_BIND"] = "127.0.0.1";
   env["SMOOAI_GATEWAY_URL"] = gateway.base_url();
   env["SMOOAI_GATEWAY_KEY"] = "test-key";
+  // The fake serves one scripted chat answer: no embeddings, no auto-title call.
+  env["SMOOTH_AGENT_EMBEDDER"] = "deterministic";
+  env["SMOOTH_AGENT_TITLE_MODEL"] = "";
   child_process server("smooth-operator-server", {}, env);
   REQUIRE(server.wait_stdout(contains("listening on ws://127.0.0.1:"), 15s));
   const auto at = server.out().find("127.0.0.1:") + 10;

@@ -468,7 +468,9 @@ def main():
     tools = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(TOOLS, tools)
     tools.close()
+    # The fake serves chat only: no embeddings (deterministic embedder) and no auto-title call.
     env = {"SMOOAI_GATEWAY_URL": gw.base_url, "SMOOAI_GATEWAY_KEY": "test-key",
+           "SMOOTH_AGENT_EMBEDDER": "deterministic", "SMOOTH_AGENT_TITLE_MODEL": "",
            "SMOOTH_AGENT_MODEL": "test-model", "SMOOTH_AGENT_TOOLS_FILE": tools.name,
            "SMOOTH_AGENT_CONFIRM_TOOLS": "delete_record", "SMOOTH_AGENT_DRAIN_TIMEOUT_SECS": "2",
            "SMOOTH_AGENT_LOG_LEVEL": "debug"}
