@@ -693,6 +693,7 @@ void on_resume(self_ptr self, protocol::create_session_action& a,
   r.who = {st.id.scope, st.reachable.count(r.conversation_id) != 0};
   r.session_id = protocol::new_uuid_v4();
   r.now = st.svc->clock->now();
+  r.supports = a.supports;
   auto fresh = [self, a, widget_org]() mutable {
     a.conversation_id.reset();
     on_create(self, a, widget_org);

@@ -3,6 +3,9 @@
 
 #include "protocol/conversation_titles.hpp"
 #include "protocol/ids.hpp"
+#include "protocol/interactions.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -148,6 +151,23 @@ std::optional<resumed_session> resume_session_job(adapters::storage& store,
     p.created_at = p.updated_at = r.now;
     s.agent_participant_id = store.add_participant(p).id;
   }
+  // Rich Interactions (later-protocol.md §1.2): a declared list replaces the stored one
+  // (a failed write is only logged: the session still gets the declared list); an
+  // undeclared one inherits what the conversation holds.
+  namespace ix = protocol::interactions;
+  const auto supports = r.supports ? *r.supports : ix::client_supports_of(conv->metadata_json);
+  if (r.supports) {
+    adapters::conversation_update u;
+    u.metadata_json = ix::metadata_replacing_client_supports(conv->metadata_json, *r.supports);
+    try {
+      *conv = store.update_conversation(conv->id, u);
+    } catch (const std::exception& e) {
+      spdlog::warn("resume of conversation {}: storing its supports failed: {}", conv->id,
+                   e.what());
+    }
+  }
+  if (!supports.empty()) s.metadata[std::string(ix::supports_key)] = ix::supports_json(supports);
+  if (r.user_email) s.metadata["contactEmail"] = ix::json_string(*r.user_email);
   return resumed_session{store.create_session(s), std::move(*conv)};
 }
 

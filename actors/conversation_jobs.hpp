@@ -62,6 +62,9 @@ struct resume_request {
   conversation_reader who;
   std::string session_id;  ///< minted by the caller
   protocol::time_point now{};
+  /// Rich Interactions (later-protocol.md §1.2): the list declared on this create, which
+  /// replaces the conversation's; nullopt inherits the conversation's stored list.
+  std::optional<std::vector<std::string>> supports;
 };
 
 /// A resumed session: the stored session record and the conversation it continues.

@@ -63,6 +63,32 @@ TEST_CASE("interactions: supports is stored on the conversation and the session 
   check_stored(*storage, sid, std::nullopt, std::nullopt);
 }
 
+TEST_CASE("interactions: a resumed session inherits the conversation's supports",
+          "[interactions][resume]") {
+  auto storage = std::make_shared<adapters::memory_storage>();
+  auto o = base_options();
+  o.storage = storage;
+  o.llm_override = std::make_shared<llm::scripted_provider>();
+  net::server server(std::move(o));
+  auto ws = connect(server);
+  const auto first = created_session(*ws, R"(,"supports":["identity_form"])");
+  const auto conv = storage->get_session(first)->conversation_id;
+  const std::string resume = R"(,"conversationId":")" + conv + R"(")";
+  // Undeclared: the stored list carries over to the new session.
+  auto sid = created_session(*ws, resume);
+  CHECK(storage->get_session(sid)->conversation_id == conv);
+  check_stored(*storage, sid, std::string(R"({"clientSupports":["identity_form"]})"),
+               std::string(R"(["identity_form"])"));
+  // Declared: it replaces the conversation's list (an empty one removes it).
+  sid = created_session(*ws, resume + R"(,"supports":["choice_chips"])");
+  check_stored(*storage, sid, std::string(R"({"clientSupports":["choice_chips"]})"),
+               std::string(R"(["choice_chips"])"));
+  sid = created_session(*ws, resume + R"(,"supports":[])");
+  check_stored(*storage, sid, std::string("{}"), std::nullopt);
+  sid = created_session(*ws, resume);
+  check_stored(*storage, sid, std::string("{}"), std::nullopt);
+}
+
 TEST_CASE("interactions: an accepted identity intake is recorded on the user participant",
           "[interactions]") {
   // decisions.md "Newer protocol": also written to the session's user participant.
