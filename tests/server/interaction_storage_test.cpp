@@ -38,16 +38,27 @@ void check_stored(adapters::storage& st, const std::string& sid,
   CHECK(s->metadata.at("contactEmail") == "\"alice@example.com\"");
 }
 
+/// An in-memory server with a scripted model that is never called, and one connection.
+struct memory_server {
+  std::shared_ptr<adapters::memory_storage> storage = std::make_shared<adapters::memory_storage>();
+  std::unique_ptr<net::server> server;
+  std::unique_ptr<ws_client> ws;
+  memory_server() {
+    auto o = base_options();
+    o.storage = storage;
+    o.llm_override = std::make_shared<llm::scripted_provider>();
+    server = std::make_unique<net::server>(std::move(o));
+    ws = connect(*server);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("interactions: supports is stored on the conversation and the session (memory)",
           "[interactions]") {
-  auto storage = std::make_shared<adapters::memory_storage>();
-  auto o = base_options();
-  o.storage = storage;
-  o.llm_override = std::make_shared<llm::scripted_provider>();
-  net::server server(std::move(o));
-  auto ws = connect(server);
+  memory_server m;
+  auto& storage = m.storage;
+  auto& ws = m.ws;
 
   auto sid = created_session(*ws, R"(,"supports":["identity_form","x",5],"metadata":{"page":"/"})");
   check_stored(*storage, sid, std::string(R"({"page":"/","clientSupports":["identity_form","x"]})"),
@@ -65,12 +76,9 @@ TEST_CASE("interactions: supports is stored on the conversation and the session 
 
 TEST_CASE("interactions: a resumed session inherits the conversation's supports",
           "[interactions][resume]") {
-  auto storage = std::make_shared<adapters::memory_storage>();
-  auto o = base_options();
-  o.storage = storage;
-  o.llm_override = std::make_shared<llm::scripted_provider>();
-  net::server server(std::move(o));
-  auto ws = connect(server);
+  memory_server m;
+  auto& storage = m.storage;
+  auto& ws = m.ws;
   const auto first = created_session(*ws, R"(,"supports":["identity_form"])");
   const auto conv = storage->get_session(first)->conversation_id;
   const std::string resume = R"(,"conversationId":")" + conv + R"(")";
