@@ -1,5 +1,6 @@
-// web/app.js — the chat page: session, turns, tool calls, citations, confirmations, Stop,
-// history on reload and reconnect. Protocol: docs/protocol.md.
+// web/app.js — the chat page: session, turns, tool calls, citations, confirmations, Rich
+// Interaction forms (web/interactions.js), Stop, history on reload and reconnect.
+// Protocol: docs/protocol.md.
 //
 // Query string: agentId (required; asked for when missing), token (sent as /ws?token=),
 // conversationId (asks the server to resume that conversation; servers of protocol 1.7.0
@@ -11,6 +12,7 @@
 
 import { Connection, newRequestId } from "./connection.js";
 import { eventRenderers } from "./extensions.js";
+import { InteractionCards, SUPPORTS } from "./interactions.js";
 import { renderMarkdown, safeHttpUrl } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
@@ -45,6 +47,13 @@ const state = {
   historyShown: false,  // the stored conversation was rendered once in this page
   confirmation: null,  // {requestId, toolId} while the dialog is open
 };
+
+const cards = new InteractionCards({
+  request: (frame) => state.connection.request(frame),
+  sessionId: () => state.session?.sessionId ?? null,
+  newRequestId: () => newRequestId("i"),
+  focusComposer: () => ui.message.focus(),
+});
 
 // ---- small DOM helpers -----------------------------------------------------------------
 
@@ -179,10 +188,12 @@ function endTurn(outcome, note) {
   turn.element.removeAttribute("aria-busy");
   renderMarkdown(turn.body, turn.text);
   if (note) turn.element.append(el("p", `turn-note ${outcome}`, note));
+  cards.closeTurn(turn, outcome);
   closeConfirmation();
   updateControls();
   scrollToEnd();
-  if (document.activeElement === document.body || document.activeElement === ui.stop) {
+  if (document.activeElement === document.body || document.activeElement === ui.stop ||
+      document.activeElement?.closest("form.interaction")) {
     ui.message.focus();
   }
 }
@@ -266,9 +277,15 @@ function onTurnEvent(turn, event) {
     case "stream_chunk": {
       const raw = data.state?.rawResponse ?? {};
       if (raw.toolCall) onToolCall(turn, raw.toolCall);
-      if (raw.toolResult) onToolResult(turn, raw.toolResult);
+      if (raw.toolResult) {
+        onToolResult(turn, raw.toolResult);
+        cards.onToolResult(turn, raw.toolResult);
+      }
       return;
     }
+    case "interaction_required":
+      cards.open(turn, data.data ?? {});
+      return scrollToEnd();
     case "write_confirmation_required":
       return openConfirmation(turn, data.data ?? {});
     case "eventual_response": {
@@ -375,7 +392,8 @@ async function ensureSession() {
     }
     saveSession(null);
   }
-  const frame = { action: "create_conversation_session", agentId: config.agentId };
+  // `supports`: the interaction forms this page renders (a resumed conversation takes them too).
+  const frame = { action: "create_conversation_session", agentId: config.agentId, supports: SUPPORTS };
   if (config.conversationId) frame.conversationId = config.conversationId;
   const reply = await state.connection.request(frame);
   if (reply.type === "error") throw new Error(describeError(reply.error ?? {}));
@@ -415,7 +433,9 @@ async function loadHistory() {
 }
 
 async function onOpen() {
-  const interrupted = state.turn && !state.confirmation ? state.turn : null;
+  // A turn parked on a confirmation or a form waits for the answer from this new socket.
+  const parked = state.confirmation !== null || cards.hasOpen(state.turn);
+  const interrupted = state.turn && !parked ? state.turn : null;
   try {
     const showHistory = await ensureSession();
     if (interrupted) {

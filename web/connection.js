@@ -2,12 +2,15 @@
 //
 // After an unexpected close it waits (0.5 s, doubling up to 15 s, with jitter) and opens a
 // new socket; the page then resumes its session on it (docs/protocol.md §7: a session is not
-// tied to a socket). `request` sends an action and resolves with the first
-// `immediate_response` or `error` echoing its requestId (every other event goes to
-// `onEvent`, including the stream of a turn). Pending requests fail when the socket closes.
+// tied to a socket). `request` sends an action and resolves with its answer: the first
+// `immediate_response`, `error` or (for submit_interaction) `interaction_invalid` echoing its
+// requestId (every other event goes to `onEvent`, including the stream of a turn). Pending
+// requests fail when the socket closes.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
+/** The events that answer a request (`request` resolves with the first of them). */
+const ANSWER_TYPES = new Set(["immediate_response", "error", "interaction_invalid"]);
 
 let counter = 0;
 /** A fresh requestId (unique within the page). */
@@ -80,7 +83,7 @@ export class Connection {
     return true;
   }
 
-  /** Sends an action and resolves with its answer (immediate_response or error event). */
+  /** Sends an action and resolves with its answer (immediate_response, error, interaction_invalid). */
   request(frame) {
     const requestId = frame.requestId ?? newRequestId();
     return new Promise((resolve, reject) => {
@@ -98,7 +101,7 @@ export class Connection {
     }
     if (!event || typeof event !== "object") return;
     const waiter = event.requestId ? this.pending.get(event.requestId) : undefined;
-    if (waiter && (event.type === "immediate_response" || event.type === "error")) {
+    if (waiter && ANSWER_TYPES.has(event.type)) {
       this.pending.delete(event.requestId);
       return waiter.resolve(event);
     }

@@ -1,16 +1,16 @@
 // web/extensions.js — EXTENSION POINT for event types this page does not render yet.
 //
-// Issue 12 (the newer protocol: interaction forms such as `identity_intake` and `choices`)
-// plugs in here: register a renderer for its event type, e.g.
+// Register a renderer for an event type, e.g.
 //
-//   eventRenderers.set("interaction_request", (event, ctx) => {
-//     // build a form inside ctx.turnElement (DOM nodes + textContent only, never innerHTML),
-//     // and answer with ctx.send({action: "submit_interaction", sessionId: ctx.sessionId, ...})
+//   eventRenderers.set("my_event", (event, ctx) => {
+//     // build DOM inside ctx.turnElement (DOM nodes + textContent only, never innerHTML),
+//     // and answer with ctx.send(frame) or await ctx.request(frame)
 //   });
 //
 // ctx = {turnElement, sessionId, send(frame), request(frame)}; turnElement is null for an
 // event outside a turn of this page. Unknown types without a renderer are ignored, as
-// docs/protocol.md asks of clients.
+// docs/protocol.md asks of clients. (The Rich Interaction forms, `interaction_required`,
+// are built in: web/interactions.js.)
 
 /** event type → function(event, ctx) */
 export const eventRenderers = new Map();

@@ -407,6 +407,259 @@ def case_web_ui_disabled(page, gw, server):
     page.d.get(server.url + "/")  # for the screenshot
 
 
+# ---- Rich Interaction forms (interaction_required → submit_interaction) -------------------
+
+CONTACT_ARGS = json.dumps({"fields": [{"key": "name", "required": False},
+                                      {"key": "email", "required": True}],
+                           "reason": "to send you the quote"})
+EMAIL_ARGS = json.dumps({"fields": [{"key": "email", "required": True}],
+                         "reason": "to send you the quote"})
+CHOICE_ARGS = json.dumps({"questions": [
+    {"question": "Which plan fits best?", "header": "Plan",
+     "options": [{"label": "Starter", "description": "<img src=x onerror=window.__xss=1> solo"},
+                 {"label": "Pro"}]},
+    {"question": "Which extras do you want?", "header": "Extras",
+     "options": ["Support", "Training", "Onboarding"], "multiSelect": True}],
+    "reason": "to route you to the right quote"})
+
+
+def card_of(page, kind):
+    """The newest interaction form of `kind`, once it is on the page."""
+    def find():
+        cards = page.d.find_elements(page.By.CSS_SELECTOR, "form.interaction")
+        return cards[-1] if cards and cards[-1].get_attribute("data-kind") == kind else None
+    return wait_until(find, what="%s form" % kind)
+
+
+def tool_results(gw, name):
+    """The tool results the server sent the model for tool `name` (parsed JSON)."""
+    calls = {}
+    out = []
+    for r in gw.requests:
+        for m in (r or {}).get("messages", []):
+            for c in m.get("tool_calls") or []:
+                calls[c.get("id")] = c.get("function", {}).get("name")
+            if m.get("role") == "tool" and calls.get(m.get("tool_call_id")) == name:
+                out.append(json.loads(m.get("content")))
+    return out
+
+
+def text_content(element):
+    return (element.get_attribute("textContent") or "").strip()
+
+
+def assert_card_closed(page, card):
+    for control in card.find_elements(page.By.CSS_SELECTOR, "input, button"):
+        assert not control.is_enabled(), control.get_attribute("outerHTML")
+
+
+def tap(page, element):
+    """Clicks `element` after scrolling it clear of the sticky composer, as a thumb would."""
+    page.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def assert_no_horizontal_scroll(page):
+    overflow = page.d.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, overflow
+
+
+def case_identity_form_submit(page, gw, server):
+    """The contact form: labelled fields, required marker, focus, keyboard submit, the reply."""
+    gw.script(Reply(tokens=["Happy to help. "], tool_call=("request_identity_intake", CONTACT_ARGS)),
+              Reply(tokens=["Thanks — ", "I've got your details."]))
+    page.open()
+    page.send("Can you send me a quote?")
+    card = card_of(page, "identity_intake")
+    assert card.get_attribute("data-state") == "open"
+    assert "Asked to send you the quote." in card.text, card.text
+    labels = {l.get_attribute("for"): text_content(l)
+              for l in card.find_elements(page.By.CSS_SELECTOR, "label")}
+    inputs = card.find_elements(page.By.CSS_SELECTOR, "input")
+    assert [i.get_attribute("name") for i in inputs] == ["name", "email"]
+    name, email = inputs
+    assert labels[name.get_attribute("id")] == "Name (optional)", labels
+    assert labels[email.get_attribute("id")] == "Email * (required)", labels
+    assert email.get_attribute("aria-required") == "true"
+    assert name.get_attribute("aria-required") is None
+    assert email.get_attribute("autocomplete") == "email"
+    # Focus moved into the form; the turn is parked: Stop works, Send waits.
+    assert page.d.switch_to.active_element == name
+    assert page.last_state() == "streaming"
+    assert page.d.find_element(page.By.ID, "stop").is_enabled()
+    assert not page.d.find_element(page.By.ID, "send").is_enabled()
+    # The page declared both kinds, so the model got no conversational submit_interaction tool.
+    offered = [t["function"]["name"] for t in gw.requests[0].get("tools", [])]
+    assert "request_identity_intake" in offered and "submit_interaction" not in offered, offered
+    # Keyboard only: type, Tab to the next field, Enter submits.
+    from selenium.webdriver.common.keys import Keys
+    page.d.switch_to.active_element.send_keys("Alice Example", Keys.TAB)
+    assert page.d.switch_to.active_element == email
+    page.d.switch_to.active_element.send_keys("Alice@Example.COM", Keys.ENTER)
+    msg = page.wait_turn_end("done")
+    assert "Thanks — I've got your details." in body(msg), body(msg)
+    assert card.get_attribute("data-state") == "submitted"
+    assert "Sent: Alice Example, Alice@example.com" in card.text, card.text
+    assert_card_closed(page, card)
+    assert tool_results(gw, "request_identity_intake") == [
+        {"status": "submitted", "values": {"email": "Alice@example.com", "name": "Alice Example"}}]
+    assert page.d.switch_to.active_element.get_attribute("id") == "message"
+
+
+def case_identity_form_invalid(page, gw, server):
+    """interaction_invalid: the field error is shown next to the field, the form stays open."""
+    gw.script(Reply(tool_call=("request_identity_intake", EMAIL_ARGS)),
+              Reply(tokens=["Got it — ", "sending the quote now."]))
+    page.open()
+    page.send("Quote please")
+    card = card_of(page, "identity_intake")
+    email = card.find_element(page.By.CSS_SELECTOR, "input[name=email]")
+    email.send_keys("not-an-email")
+    card.find_element(page.By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_until(lambda: card.get_attribute("data-state") == "invalid", what="invalid state")
+    error = card.find_element(page.By.CSS_SELECTOR, ".field-error")
+    assert error.text == "must be a valid email address", error.text
+    assert email.get_attribute("aria-invalid") == "true"
+    assert error.get_attribute("id") in email.get_attribute("aria-describedby").split()
+    alert = card.find_element(page.By.CSS_SELECTOR, "[role=alert]")
+    assert alert.text == "Some fields need attention.", alert.text
+    # The form is kept, usable and focused on the field to fix; the turn is still parked.
+    assert email.is_enabled() and email.get_attribute("value") == "not-an-email"
+    assert page.d.switch_to.active_element == email
+    assert page.last_state() == "streaming"
+    assert tool_results(gw, "request_identity_intake") == []
+    email.clear()
+    email.send_keys("alice@example.com")
+    card.find_element(page.By.CSS_SELECTOR, "button[type=submit]").click()
+    msg = page.wait_turn_end("done")
+    assert "Got it — sending the quote now." in body(msg)
+    assert card.get_attribute("data-state") == "submitted"
+    assert card.find_elements(page.By.CSS_SELECTOR, ".field-error") == []
+    assert tool_results(gw, "request_identity_intake") == [
+        {"status": "submitted", "values": {"email": "alice@example.com"}}]
+
+
+def case_choices_submit(page, gw, server):
+    """Choices at phone width: a radio group (single) and checkboxes (multi) with an Other."""
+    page.d.set_window_size(360, 740)
+    gw.script(Reply(tool_call=("request_choices", CHOICE_ARGS)),
+              Reply(tokens=["Pro it is — ", "pulling that quote up."]))
+    page.open()
+    page.send("I want a quote")
+    card = card_of(page, "choices")
+    plan, extras = card.find_elements(page.By.CSS_SELECTOR, "fieldset.question")
+    assert "Which plan fits best?" in plan.find_element(page.By.TAG_NAME, "legend").text
+    radios = plan.find_elements(page.By.CSS_SELECTOR, "input[type=radio]")
+    assert [r.get_attribute("value") for r in radios] == ["Starter", "Pro", ""]  # "" = Other
+    boxes = extras.find_elements(page.By.CSS_SELECTOR, "input[type=checkbox]")
+    assert [b.get_attribute("value") for b in boxes] == ["Support", "Training", "Onboarding"]
+    for control in radios + boxes:  # every option has its label
+        label = card.find_element(page.By.CSS_SELECTOR, "label[for='%s']" % control.get_attribute("id"))
+        assert text_content(label), control.get_attribute("id")
+    # Model text in an option is text, never markup.
+    assert page.d.find_elements(page.By.CSS_SELECTOR, "form.interaction img") == []
+    assert "<img src=x onerror=window.__xss=1> solo" in plan.text, plan.text
+    assert page.d.switch_to.active_element == radios[0]
+    assert_no_horizontal_scroll(page)
+    # Keyboard: arrow keys move the radio choice, Space ticks a checkbox.
+    from selenium.webdriver.common.keys import Keys
+    radios[0].send_keys(Keys.ARROW_DOWN)
+    wait_until(lambda: radios[1].is_selected(), what="Pro selected by keyboard")
+    tap(page, card.find_element(page.By.CSS_SELECTOR, "label[for='%s']" % boxes[0].get_attribute("id")))
+    boxes[1].send_keys(Keys.SPACE)
+    other = extras.find_element(page.By.CSS_SELECTOR, "input.other-text")
+    other.send_keys("Installation help")
+    tap(page, card.find_element(page.By.CSS_SELECTOR, "button[type=submit]"))
+    msg = page.wait_turn_end("done")
+    assert "Pro it is — pulling that quote up." in body(msg)
+    assert card.get_attribute("data-state") == "submitted"
+    assert "Plan: Pro; Extras: Support, Training, Installation help" in card.text, card.text
+    assert_card_closed(page, card)
+    assert tool_results(gw, "request_choices") == [{"status": "submitted", "values": {"answers": [
+        {"header": "Plan", "options": ["Pro"]},
+        {"header": "Extras", "options": ["Support", "Training"], "other": "Installation help"}]}}]
+    assert page.d.execute_script("return typeof window.__xss") == "undefined"
+    assert_no_horizontal_scroll(page)
+
+
+def case_decline_form(page, gw, server):
+    gw.script(Reply(tool_call=("request_identity_intake", CONTACT_ARGS)),
+              Reply(tokens=["No problem — ", "I'll keep helping without that."]))
+    page.open()
+    page.send("Can you send me a quote?")
+    card = card_of(page, "identity_intake")
+    decline = [b for b in card.find_elements(page.By.TAG_NAME, "button") if b.text == "Decline"][0]
+    decline.click()
+    msg = page.wait_turn_end("done")
+    assert "No problem — I'll keep helping without that." in body(msg)
+    assert card.get_attribute("data-state") == "declined"
+    assert "You declined this form." in card.text
+    assert_card_closed(page, card)
+    assert [r["status"] for r in tool_results(gw, "request_identity_intake")] == ["declined"]
+
+
+def case_stop_while_form_waits(page, gw, server):
+    """Stop (cancel) ends the parked turn: its form is closed and cannot be submitted."""
+    gw.script(Reply(tool_call=("request_identity_intake", CONTACT_ARGS)),
+              Reply(tokens=["never said"]))
+    page.open()
+    page.send("Can you send me a quote?")
+    card = card_of(page, "identity_intake")
+    card.find_element(page.By.CSS_SELECTOR, "input[name=name]").send_keys("Alice")
+    page.d.find_element(page.By.ID, "stop").click()
+    msg = page.wait_turn_end("cancelled")
+    assert card.get_attribute("data-state") == "closed"
+    assert "the reply was stopped" in card.text, card.text
+    assert_card_closed(page, card)
+    assert "never said" not in msg.text
+    assert tool_results(gw, "request_identity_intake") == []
+    assert page.d.find_element(page.By.ID, "send").is_enabled()
+    assert page.d.switch_to.active_element.get_attribute("id") == "message"
+
+
+def case_form_times_out(page, gw, server):
+    """An unanswered form is retired at the server's timeout (1 s here): shown as expired."""
+    gw.script(Reply(tool_call=("request_choices", CHOICE_ARGS)),
+              Reply(tokens=["I'll go on ", "without it."]))
+    page.open()
+    page.send("I want a quote")
+    card = card_of(page, "choices")
+    msg = page.wait_turn_end("done")
+    assert "I'll go on without it." in body(msg)
+    assert card.get_attribute("data-state") == "expired"
+    assert "timed out" in card.text, card.text
+    assert_card_closed(page, card)
+    assert [r["status"] for r in tool_results(gw, "request_choices")] == ["no_response"]
+
+
+def case_reconnect_while_form_waits(page, gw, server):
+    """A turn parked on a form survives a dropped socket: submit after reconnecting."""
+    proxy = TcpProxy(server.port)
+    try:
+        page.url = proxy.url
+        page.connection_drops_expected = True
+        gw.script(Reply(tool_call=("request_identity_intake", EMAIL_ARGS)),
+                  Reply(tokens=["Got it — ", "sending the quote now."]))
+        page.open()
+        page.send("Quote please")
+        card = card_of(page, "identity_intake")
+        before = proxy.accepted
+        proxy.drop_all()
+        wait_until(lambda: proxy.accepted > before and page.status() == "ready",
+                   what="reconnected")
+        assert card.get_attribute("data-state") == "open"
+        assert page.last_state() == "streaming"
+        email = card.find_element(page.By.CSS_SELECTOR, "input[name=email]")
+        email.send_keys("alice@example.com")
+        card.find_element(page.By.CSS_SELECTOR, "button[type=submit]").click()
+        msg = page.wait_turn_end("done")
+        assert "Got it — sending the quote now." in body(msg)
+        assert card.get_attribute("data-state") == "submitted"
+    finally:
+        proxy.close()
+
+
 CASES = {
     "streams before the turn ends": (case_streams_before_turn_end, {}),
     "tool call and result": (case_tool_call_and_result, {}),
@@ -425,6 +678,13 @@ CASES = {
     "model html renders as text": (case_model_html_is_text, {}),
     "phone width": (case_phone_width, {}),
     "web ui disabled": (case_web_ui_disabled, {"SMOOTH_AGENT_WEB_UI": "0"}),
+    "identity form submitted": (case_identity_form_submit, {}),
+    "identity form invalid email": (case_identity_form_invalid, {}),
+    "choices submitted at phone width": (case_choices_submit, {}),
+    "decline a form": (case_decline_form, {}),
+    "stop while a form waits": (case_stop_while_form_waits, {}),
+    "form times out": (case_form_times_out, {"SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS": "1"}),
+    "reconnect while a form waits": (case_reconnect_while_form_waits, {}),
 }
 
 
