@@ -284,6 +284,7 @@ function onTurnEvent(turn, event) {
       return;
     }
     case "interaction_required":
+      turn.body.querySelector(".typing")?.remove();  // the turn now waits for the user
       cards.open(turn, data.data ?? {});
       return scrollToEnd();
     case "write_confirmation_required":

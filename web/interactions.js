@@ -75,7 +75,7 @@ export class InteractionCards {
     card.append(title);
     const reason = str(info.reason).trim();
     if (reason) {
-      const p = el("p", "interaction-reason", `Asked ${reason}.`);
+      const p = el("p", "interaction-reason", `Why we ask: ${reason}`);
       p.id = `${id}-reason`;
       card.setAttribute("aria-describedby", p.id);
       card.append(p);

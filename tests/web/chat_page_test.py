@@ -57,6 +57,8 @@ class Page:
         self.d = driver
         self.url = url
         self.connection_drops_expected = False  # failed WebSocket attempts log console errors
+        self.screenshots = None  # the folder of this run's screenshots (main sets it)
+        self.case = ""
 
     def open(self, query="agentId=" + AGENT):
         self.d.get(self.url + "/?" + query)
@@ -98,6 +100,13 @@ class Page:
 
     def body_text(self):
         return self.d.find_element(self.By.TAG_NAME, "body").text
+
+    def snapshot(self, stage):
+        """An extra screenshot of an intermediate state: <case>-<stage>.png."""
+        if self.screenshots:
+            os.makedirs(self.screenshots, exist_ok=True)
+            self.d.save_screenshot(os.path.join(self.screenshots,
+                                                slug(self.case) + "-" + stage + ".png"))
 
     def severe_console_errors(self):
         try:
@@ -473,7 +482,7 @@ def case_identity_form_submit(page, gw, server):
     page.send("Can you send me a quote?")
     card = card_of(page, "identity_intake")
     assert card.get_attribute("data-state") == "open"
-    assert "Asked to send you the quote." in card.text, card.text
+    assert "Why we ask: to send you the quote" in card.text, card.text
     labels = {l.get_attribute("for"): text_content(l)
               for l in card.find_elements(page.By.CSS_SELECTOR, "label")}
     inputs = card.find_elements(page.By.CSS_SELECTOR, "input")
@@ -529,6 +538,7 @@ def case_identity_form_invalid(page, gw, server):
     assert page.d.switch_to.active_element == email
     assert page.last_state() == "streaming"
     assert tool_results(gw, "request_identity_intake") == []
+    page.snapshot("invalid")
     email.clear()
     email.send_keys("alice@example.com")
     card.find_element(page.By.CSS_SELECTOR, "button[type=submit]").click()
@@ -562,6 +572,7 @@ def case_choices_submit(page, gw, server):
     assert "<img src=x onerror=window.__xss=1> solo" in plan.text, plan.text
     assert page.d.switch_to.active_element == radios[0]
     assert_no_horizontal_scroll(page)
+    page.snapshot("open")
     # Keyboard: arrow keys move the radio choice, Space ticks a checkbox.
     from selenium.webdriver.common.keys import Keys
     radios[0].send_keys(Keys.ARROW_DOWN)
@@ -607,6 +618,7 @@ def case_stop_while_form_waits(page, gw, server):
     page.send("Can you send me a quote?")
     card = card_of(page, "identity_intake")
     card.find_element(page.By.CSS_SELECTOR, "input[name=name]").send_keys("Alice")
+    page.snapshot("open")
     page.d.find_element(page.By.ID, "stop").click()
     msg = page.wait_turn_end("cancelled")
     assert card.get_attribute("data-state") == "closed"
@@ -746,6 +758,7 @@ def main():
     try:
         server = ServerProcess(args.server, env)
         page = Page(driver, server.url)
+        page.screenshots, page.case = args.screenshots, args.case
         fn(page, gw, server)
         errors = [e for e in page.severe_console_errors()
                   if not (page.connection_drops_expected and "WebSocket" in e.get("message", ""))]
