@@ -573,6 +573,15 @@ def case_choices_submit(page, gw, server):
     assert page.d.switch_to.active_element == radios[0]
     assert_no_horizontal_scroll(page)
     page.snapshot("open")
+    # Nothing picked: the server's error for each question is shown on its group.
+    tap(page, card.find_element(page.By.CSS_SELECTOR, "button[type=submit]"))
+    wait_until(lambda: card.get_attribute("data-state") == "invalid", what="invalid state")
+    for group in (plan, extras):
+        assert group.get_attribute("aria-invalid") == "true"
+        error = group.find_element(page.By.CSS_SELECTOR, ".field-error")
+        assert error.text == "select an option or provide an 'other' answer", error.text
+        assert error.get_attribute("id") in group.get_attribute("aria-describedby").split()
+    assert page.d.switch_to.active_element == radios[0]
     # Keyboard: arrow keys move the radio choice, Space ticks a checkbox.
     from selenium.webdriver.common.keys import Keys
     radios[0].send_keys(Keys.ARROW_DOWN)
@@ -586,6 +595,7 @@ def case_choices_submit(page, gw, server):
     assert "Pro it is — pulling that quote up." in body(msg)
     assert card.get_attribute("data-state") == "submitted"
     assert "Plan: Pro; Extras: Support, Training, Installation help" in card.text, card.text
+    assert card.find_elements(page.By.CSS_SELECTOR, ".field-error, [aria-invalid]") == []
     assert_card_closed(page, card)
     assert tool_results(gw, "request_choices") == [{"status": "submitted", "values": {"answers": [
         {"header": "Plan", "options": ["Pro"]},
