@@ -173,8 +173,7 @@ export class InteractionCards {
     entry.card.removeAttribute("aria-busy");
     if (!isOpen(entry.card)) return;  // closed meanwhile (the turn ended)
     if (reply === null) {
-      entry.controls.disabled = false;
-      return showError(entry, "Not sent: the connection was lost. Try again once reconnected.");
+      return retry(entry, "Not sent: the connection was lost. Try again once reconnected.");
     }
     if (reply.type === "interaction_invalid") {
       entry.controls.disabled = false;
@@ -186,8 +185,7 @@ export class InteractionCards {
         closeCard(entry.card, "stale", "This form is no longer waiting for an answer.");
         return this.page.focusComposer();
       }
-      entry.controls.disabled = false;
-      return showError(entry, `Not sent: ${str(error.message, "error")}`);
+      return retry(entry, `Not sent: ${str(error.message, "error")}`);
     }
     if (body.declined) {
       closeCard(entry.card, "declined", "You declined this form.");
@@ -196,6 +194,13 @@ export class InteractionCards {
     }
     entry.status.focus();
   }
+}
+
+/** The answer did not arrive: the card is usable again, with why, and focused. */
+function retry(entry, text) {
+  entry.controls.disabled = false;
+  showError(entry, text);
+  entry.controls.querySelector("input, button")?.focus();
 }
 
 function isOpen(card) {
