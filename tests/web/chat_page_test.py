@@ -682,6 +682,31 @@ def case_reconnect_while_form_waits(page, gw, server):
         proxy.close()
 
 
+def case_form_answered_elsewhere(page, gw, server):
+    """Another connection answers the form (a second tab): this page's form shows it was
+    answered and closes, and the turn finishes here."""
+    gw.script(Reply(tool_call=("request_choices", CHOICE_ARGS)),
+              Reply(tokens=["Starter it is."]))
+    page.open()
+    page.send("I want a quote")
+    card = card_of(page, "choices")
+    ack = page.d.execute_async_script("""
+        const [sessionId, interactionId, done] = arguments;
+        const ws = new WebSocket(`ws://${location.host}/ws`);
+        ws.onopen = () => ws.send(JSON.stringify({action: "submit_interaction", requestId: "tab2",
+            sessionId, interactionId, kind: "choices",
+            values: {answers: [{header: "Plan", options: ["Starter"]},
+                               {header: "Extras", options: [], other: "none"}]}}));
+        ws.onmessage = (e) => { ws.close(); done(JSON.parse(e.data)); };
+        ws.onerror = () => done(null);
+    """, page.session_id(), card.get_attribute("data-interaction-id"))
+    assert ack and ack.get("status") == 200, ack
+    msg = page.wait_turn_end("done")
+    assert "Starter it is." in body(msg)
+    assert card.get_attribute("data-state") == "submitted"
+    assert_card_closed(page, card)
+
+
 CASES = {
     "streams before the turn ends": (case_streams_before_turn_end, {}),
     "tool call and result": (case_tool_call_and_result, {}),
@@ -707,6 +732,7 @@ CASES = {
     "stop while a form waits": (case_stop_while_form_waits, {}),
     "form times out": (case_form_times_out, {"SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS": "1"}),
     "reconnect while a form waits": (case_reconnect_while_form_waits, {}),
+    "form answered in another tab": (case_form_answered_elsewhere, {}),
 }
 
 
