@@ -31,7 +31,13 @@ add_custom_command(
   DEPENDS smooth-operator-server ${SO_DEBIAN_DIR}/env-file.awk
   COMMENT "Generating smooth-operator.env from smooth-operator-server --help"
   VERBATIM)
-add_custom_target(so_env_file ALL DEPENDS ${SO_ENV_FILE})
+# Part of `all` (so `cmake --install` after a plain build works), except in the sanitizer
+# tree, which is never packaged and whose binary need not run at build time.
+if(SO_SANITIZE)
+  add_custom_target(so_env_file DEPENDS ${SO_ENV_FILE})
+else()
+  add_custom_target(so_env_file ALL DEPENDS ${SO_ENV_FILE})
+endif()
 
 install(TARGETS smooth-operator-server smooth-operator-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # Relative to the /usr prefix: /usr/lib/systemd/system is on systemd's unit path on every
