@@ -67,7 +67,6 @@ set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/package)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # smooth-operator_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/smooai/smooth-operator")
 # Runtime libraries: computed by dpkg-shlibdeps from the binaries when dpkg-dev and file
 # (CPack needs both) are installed; otherwise the list dpkg-shlibdeps computes on Debian 12
 # (bookworm), kept here by hand (scripts/package-smoke checks the main names).
