@@ -9,9 +9,13 @@
 // bytes the way gathering frames above Beast would.
 //
 // Contract:
-//  - `async_write_some` copies the bytes into the layer and completes at once (posted);
-//    unless the layer is held, it also starts sending (one `async_write` of everything
-//    pending at a time; bytes that arrive meanwhile go out with the next one).
+//  - Pass-through: while the layer is not held and holds no bytes, `async_write_some` goes
+//    straight to the socket and completes when the socket does (no copy, no buffer): a
+//    lone reply (ping, create) costs what it costs without this layer.
+//  - Otherwise `async_write_some` copies the bytes into the layer and completes at once
+//    (posted); unless the layer is held, it also starts sending (one `async_write` of
+//    everything pending at a time; bytes that arrive meanwhile go out with the next one).
+//    Beast issues one write at a time, so a pass-through write is never overtaken.
 //  - `hold()` keeps accepted bytes in the layer; `release()` starts sending them. The
 //    owner (websocket_session) holds only while its own queue has frames and releases
 //    every few frames and when the queue drains, so held bytes wait at most a burst.
@@ -79,6 +83,20 @@ class write_batching_stream {
 
   template <class ConstBuffers, class WriteToken>
   auto async_write_some(const ConstBuffers& buffers, WriteToken&& token) {
+    // Nothing held, queued, in flight or failed (buffers_ is freed once drained).
+    if (!held_ && !buffers_ && !passing_) {
+      return boost::asio::async_initiate<WriteToken, void(boost::beast::error_code, std::size_t)>(
+          [this](auto handler, const ConstBuffers& data) {
+            passing_ = true;
+            next_.async_write_some(data, [this, handler = std::move(handler)](
+                                             boost::beast::error_code ec, std::size_t n) mutable {
+              passing_ = false;
+              if (!held_) start_send();  // bytes copied in behind it, if any
+              std::move(handler)(ec, n);
+            });
+          },
+          token, buffers);
+    }
     return boost::asio::async_initiate<WriteToken, void(boost::beast::error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& data) {
           if (!buffers_) {
@@ -114,7 +132,9 @@ class write_batching_stream {
   };
 
   void start_send() {
-    if (!buffers_ || buffers_->sending_now || buffers_->pending.empty() || buffers_->failed) return;
+    if (passing_ || !buffers_ || buffers_->sending_now || buffers_->pending.empty() ||
+        buffers_->failed)
+      return;
     auto keep = owner_.lock();
     if (!keep) return;  // no owner (gone, or never set): nothing may outlive it
     auto& s = *buffers_;
@@ -142,6 +162,7 @@ class write_batching_stream {
   std::weak_ptr<void> owner_;
   std::unique_ptr<state> buffers_;
   bool held_ = false;
+  bool passing_ = false;  // a pass-through write is on the socket
 };
 
 // Beast closes a WebSocket through its next layer's teardown: the socket's.

@@ -139,8 +139,25 @@ TEST_CASE("write_batching_stream reports a failed send on later writes", "[net][
 
 TEST_CASE("write_batching_stream starts no send once its owner is gone", "[net][batching]") {
   socket_pair s;
+  s.batching.hold();
   s.owner.reset();
   CHECK(s.write("lost") == 4);  // accepted, never sent: nothing may outlive the owner
+  s.batching.release();
   CHECK(s.readable().empty());
   CHECK(s.batching.pending_bytes() == 4);
+}
+
+TEST_CASE("write_batching_stream passes a lone write straight to the socket", "[net][batching]") {
+  socket_pair s;
+  // Nothing held or queued: no copy into the layer (a ping's reply allocates no buffer);
+  // the write completes when the socket's does.
+  const std::string text = "lone reply";
+  std::optional<std::size_t> done;
+  s.batching.async_write_some(asio::buffer(text),
+                              [&](boost::beast::error_code, std::size_t n) { done = n; });
+  CHECK(s.batching.pending_bytes() == 0);
+  REQUIRE(test::run_until(
+      s.io, [&] { return done.has_value(); }, 5s));
+  CHECK(*done == text.size());
+  CHECK(s.read_exactly(text.size()) == text);
 }
