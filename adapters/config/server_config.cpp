@@ -426,7 +426,6 @@ void load_ours(const env_lookup& env, server_config& c) {
   load_ws_identity(env, c);
 }
 
-
 // ---- traces: OTLP/HTTP JSON export (issue 13 item 5, helper "otel"; docs/observability.md) ----
 // The standard OpenTelemetry variables keep the SDKs' rules: a number that does not parse
 // (or is 0) keeps its default; what would silently stop the export instead (an endpoint

@@ -177,10 +177,11 @@ struct server_config {
   std::string otel_service_name = "smooth-operator";  ///< OTEL_SERVICE_NAME
   /// OTEL_EXPORTER_OTLP_HEADERS, then OTEL_EXPORTER_OTLP_TRACES_HEADERS (same key: it wins).
   std::vector<std::pair<std::string, std::string>> otel_headers;
-  std::vector<std::pair<std::string, std::string>> otel_resource_attributes;  ///< OTEL_RESOURCE_ATTRIBUTES
-  std::size_t otel_max_queue = 2048;                     ///< OTEL_BSP_MAX_QUEUE_SIZE
-  std::chrono::milliseconds otel_schedule_delay{5000};   ///< OTEL_BSP_SCHEDULE_DELAY
-  std::size_t otel_max_batch = 512;                      ///< OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+  /// OTEL_RESOURCE_ATTRIBUTES (service.name there loses to OTEL_SERVICE_NAME).
+  std::vector<std::pair<std::string, std::string>> otel_resource_attributes;
+  std::size_t otel_max_queue = 2048;                      ///< OTEL_BSP_MAX_QUEUE_SIZE
+  std::chrono::milliseconds otel_schedule_delay{5000};    ///< OTEL_BSP_SCHEDULE_DELAY
+  std::size_t otel_max_batch = 512;                       ///< OTEL_BSP_MAX_EXPORT_BATCH_SIZE
   std::chrono::milliseconds otel_export_timeout{10'000};  ///< OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT
   /// Not a variable: how long shutdown waits for the last spans to be exported.
   std::chrono::milliseconds otel_shutdown_timeout{5000};
