@@ -478,6 +478,10 @@ void load_traces(const env_lookup& env, server_config& c) {
     c.otel_headers.emplace_back(k, v);
   }
   c.otel_resource_attributes = key_values("OTEL_RESOURCE_ATTRIBUTES");
+  // service.name: OTEL_SERVICE_NAME, else the resource attribute, else our default.
+  if (!get(env, "OTEL_SERVICE_NAME"))
+    for (const auto& [k, v] : c.otel_resource_attributes)
+      if (k == "service.name") c.otel_service_name = v;
   if (auto v = get(env, "OTEL_BSP_MAX_QUEUE_SIZE"))
     if (auto n = parse_unsigned<std::uint32_t>(*v); n && *n > 0) c.otel_max_queue = *n;
   if (auto v = get(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"))

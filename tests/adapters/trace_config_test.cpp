@@ -97,6 +97,15 @@ TEST_CASE("trace config: service name, headers, resource attributes, batch proce
   }
 }
 
+TEST_CASE("trace config: service.name is OTEL_SERVICE_NAME, else the resource attribute",
+          "[trace][config]") {
+  CHECK(load({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"}}).otel_service_name ==
+        "from-attrs");
+  CHECK(load({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"},
+              {"OTEL_SERVICE_NAME", "from-name"}})
+            .otel_service_name == "from-name");
+}
+
 TEST_CASE("trace env: key-value lists and percent-decoding", "[trace][config]") {
   using telemetry::parse_otel_key_values;
   CHECK(parse_otel_key_values("") == kv{});
