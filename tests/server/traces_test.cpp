@@ -290,7 +290,7 @@ TEST_CASE("traces: a failed turn and a cancelled turn have error status", "[trac
   require_quiescent(server);
 }
 
-TEST_CASE("traces: a collector that never answers delays no turn; the full queue drops and counts",
+TEST_CASE("traces: a collector that never answers delays no turn, the full queue drops and counts",
           "[traces]") {
   collector slow(200, std::chrono::minutes(5));  // accepts, then holds every answer
   fake_gateway fake({tool_call("lookup_order"), text("one"), text("two"), text("three")});
