@@ -12,6 +12,7 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/persona_source.hpp"
 #include "adapters/telemetry/server_metrics.hpp"
+#include "adapters/telemetry/trace_tracer.hpp"
 #include "adapters/llm/skill_library.hpp"
 #include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tools/confirm_policy.hpp"
@@ -58,6 +59,8 @@ struct services {
   /// The counters of /metrics (adapters/telemetry/server_metrics.hpp); never null.
   adapters::telemetry::server_metrics_ptr metrics =
       std::make_shared<adapters::telemetry::server_metrics>();
+  /// Where the turns' spans go (issue 13 item 5; trace_tracer.hpp); null = tracing off.
+  adapters::telemetry::tracer_ptr tracer;
 
   /// Where every storage and knowledge call runs (actors/storage_pool.hpp).
   storage_pool_ptr storage;

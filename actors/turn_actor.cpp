@@ -10,6 +10,7 @@
 #include "adapters/llm/agent_prompt.hpp"
 #include "adapters/llm/response_accumulator.hpp"
 #include "adapters/logging/log_ids.hpp"
+#include "adapters/telemetry/trace_turn.hpp"
 #include "adapters/tools/interaction_tools.hpp"
 #include "adapters/tools/tool_registry.hpp"
 #include "protocol/error_codes.hpp"
@@ -69,6 +70,7 @@ struct turn_state {
   adapters::telemetry::turn_outcome outcome = adapters::telemetry::turn_outcome::failed;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   bool first_token_seen = false;
+  adapters::telemetry::turn_trace trace;  ///< issue 13 item 5: this turn's spans
   static inline const char* name = "turn";
 
   // Whatever ends the turn (including a kill at shutdown) ends its stream and confirmation.
@@ -164,6 +166,7 @@ void finish_with(self_ptr self, std::string terminal) {
   auto& st = self->state;
   auto& metrics = *st.spec.svc->metrics;
   metrics.turn_ended(st.outcome, std::chrono::steady_clock::now() - st.started_at);
+  st.trace.end_turn(st.outcome);
   if (st.usage_seen) {
     metrics.prompt_tokens.fetch_add(st.usage.prompt_tokens, std::memory_order_relaxed);
     metrics.completion_tokens.fetch_add(st.usage.completion_tokens, std::memory_order_relaxed);
@@ -187,6 +190,7 @@ void fail(self_ptr self, const std::string& message,
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
+  st.trace.set_error(code, message);
   finish_with(self, agent_error(st, message, code));
 }
 
@@ -321,6 +325,7 @@ void renew(self_ptr self) {
 
 void tool_done(self_ptr self, tools::tool_outcome outcome) {
   auto& st = self->state;
+  st.trace.end_tool(outcome.is_error);
   const auto& call = st.calls[st.next_call];
   st.send(ev::tool_result_chunk(st.rid(), call.name, outcome.is_error, outcome.text, st.now_ms()));
   llm::chat_message m;
@@ -385,6 +390,7 @@ void run_next_tool(self_ptr self) {
   auto& call = st.calls[st.next_call];
   if (call.arguments_json.empty() || call.arguments_json == "null" || call.arguments_json == "\"\"")
     call.arguments_json = "{}";
+  st.trace.begin_tool(call.name, call.id);
   if (st.spec.svc->confirm.requires_confirmation(call.name)) return park(self);
   // A raise tool's toolCall chunk is held: a park emits interaction_required first.
   if (auto tool = st.tools.find(call.name))
@@ -496,6 +502,7 @@ void on_response(self_ptr self) {
   auto& st = self->state;
   st.stream.reset();
   auto res = st.acc.finish();
+  st.trace.end_llm(res);
   if (res.usage_reported) {
     st.usage.prompt_tokens += res.usage.prompt_tokens;
     st.usage.completion_tokens += res.usage.completion_tokens;
@@ -562,6 +569,7 @@ void run_iteration(self_ptr self) {
   auto me = caf::actor_cast<caf::actor>(self);
   llm::call_options call;
   call.api_key = st.spec.request.gateway_key.value_or(std::string());
+  st.trace.begin_llm(req.model, req.max_tokens, req.temperature);
   st.stream = st.spec.svc->llm->stream_with(req, call, [me, id](llm::stream_event e) {
     caf::anon_send(me, llm_event{id, std::move(e)});
   });
@@ -614,6 +622,11 @@ void start(self_ptr self) {
   auto& st = self->state;
   st.started_at = std::chrono::steady_clock::now();
   st.spec.svc->metrics->turns_started.fetch_add(1, std::memory_order_relaxed);
+  const auto& rec = st.spec.record;
+  st.trace.begin_turn(st.spec.svc->tracer,
+                      {rec.session_id, rec.conversation_id, st.rid(), st.spec.request.connection_id,
+                       rec.agent_id, rec.agent_name, rec.organization_id,
+                       st.spec.request.model ? *st.spec.request.model : st.spec.svc->config.model});
   auto access = st.spec.request.access;
   if (!access.organization_id) access.organization_id = st.spec.record.organization_id;
   // Tools see the session's org, the connection's access (org filled in), the

@@ -36,6 +36,8 @@
 #include "net/listener.hpp"
 #include "net/metrics_route.hpp"
 #include "net/nats_bus.hpp"
+#include "net/otlp_exporter.hpp"
+#include "net/url.hpp"
 
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
@@ -120,6 +122,8 @@ struct server::impl {
   /// provider and the sockets.
   adapters::telemetry::server_metrics_ptr metrics =
       std::make_shared<adapters::telemetry::server_metrics>();
+  /// Ships the turns' spans when OTLP tracing is configured (issue 13 item 5); null = off.
+  std::unique_ptr<otlp_exporter> traces;
   std::once_flag stopped;
   std::uint16_t port = 0;  ///< kept: valid after shutdown too
   std::string bound_address;
@@ -134,6 +138,8 @@ struct server::impl {
   /// asynchronously.
   void gather_metrics(std::function<void(adapters::telemetry::scrape_values)> done);
   void drain_turns();
+  /// The tracer and its exporter thread (issue 13 item 5; docs/observability.md).
+  adapters::telemetry::tracer_ptr start_traces(const http_client_ptr& http);
   void close_sockets();
 };
 
@@ -330,6 +336,7 @@ void server::impl::boot() {
 
   svc = std::make_shared<actors::services>();
   svc->metrics = metrics;
+  if (cfg.otel_traces_url) svc->tracer = start_traces(http);  // issue 13 item 5
   svc->config = cfg;
   svc->clock = opts.clock;
   svc->limits.json.max_depth = 64;
@@ -472,6 +479,41 @@ void server::impl::gather_metrics(std::function<void(adapters::telemetry::scrape
   sys->spawn(ask, true);
 }
 
+adapters::telemetry::tracer_ptr server::impl::start_traces(const http_client_ptr& http) {
+  const auto& cfg = opts.config;
+  namespace tel = adapters::telemetry;
+  tel::tracer_options to;
+  to.max_queue = cfg.otel_max_queue;
+  to.max_batch = cfg.otel_max_batch;
+  to.metrics = metrics;
+  for (const auto& [k, v] : cfg.otel_resource_attributes) {
+    if (k == "service.name") continue;  // OTEL_SERVICE_NAME (or its default) wins
+    to.resource.attributes.push_back({k, v});
+  }
+  to.resource.attributes.insert(to.resource.attributes.begin(),
+                                {"service.name", cfg.otel_service_name});
+  to.resource.attributes.push_back({"service.version", std::string(SO_VERSION)});
+  to.resource.attributes.push_back({"telemetry.sdk.language", std::string("cpp")});
+  to.resource.scope_version = SO_VERSION;
+  const auto gateway = parse_url(cfg.gateway_url);
+  if (const auto* u = std::get_if<parsed_url>(&gateway)) {
+    to.server_address = u->host;
+    to.server_port = u->port;
+  }
+  if (auto bad = parse_url(*cfg.otel_traces_url); std::holds_alternative<std::string>(bad))
+    throw std::runtime_error("OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: " +
+                             std::get<std::string>(bad));
+  auto tracer = std::make_shared<tel::tracer>(std::move(to));
+  otlp_exporter_options eo;
+  eo.url = *cfg.otel_traces_url;
+  eo.headers = cfg.otel_headers;
+  eo.export_timeout = cfg.otel_export_timeout;
+  eo.schedule_delay = cfg.otel_schedule_delay;
+  traces = std::make_unique<otlp_exporter>(tracer, http, std::move(eo));
+  spdlog::info("traces: exporting OTLP/HTTP JSON to {}", *cfg.otel_traces_url);
+  return tracer;
+}
+
 void server::impl::drain_turns() {
   caf_thread_release release;
   caf::scoped_actor self{*sys};
@@ -512,6 +554,8 @@ void server::impl::stop() {
     }
     // The actors run on the io threads: those must keep running until here.
     sys->await_all_actors_done();
+    // Every turn has ended its spans: ship them (bounded) while the io threads still run.
+    if (traces) traces->shutdown(opts.config.otel_shutdown_timeout);
     pool->stop();
     // Whatever is enqueued from now on (exits sent by dying sockets, CAF's own
     // shutdown) waits for the scheduler's stop() instead of a dead io_context.

@@ -6,6 +6,8 @@
 // Variables we own are strict: a bad value is a config_error naming it.
 #include "adapters/config/server_config.hpp"
 
+#include "adapters/telemetry/trace_env.hpp"
+
 #include <arpa/inet.h>
 
 #include <netinet/in.h>
@@ -424,6 +426,72 @@ void load_ours(const env_lookup& env, server_config& c) {
   load_ws_identity(env, c);
 }
 
+// ---- traces: OTLP/HTTP JSON export (issue 13 item 5, helper "otel"; docs/observability.md) ----
+// The standard OpenTelemetry variables keep the SDKs' rules: a number that does not parse
+// (or is 0) keeps its default; what would silently stop the export instead (an endpoint
+// that is not http(s), an exporter or protocol we do not speak, a malformed key-value list)
+// is a config_error naming the variable.
+void load_traces(const env_lookup& env, server_config& c) {
+  const auto truthy = [&env](const char* name) {
+    auto v = get(env, name);
+    return v && lower(*v) == "true";
+  };
+  const auto key_values = [&env](const char* name) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (auto v = get(env, name)) {
+      auto parsed = telemetry::parse_otel_key_values(*v);
+      if (!parsed) invalid(name, "(not shown)", "key1=value1,key2=value2 (values percent-encoded)");
+      out = std::move(*parsed);
+    }
+    return out;
+  };
+  const auto positive_ms = [&env](const char* name, std::chrono::milliseconds fallback) {
+    auto v = get(env, name);
+    auto n = v ? parse_unsigned<std::uint32_t>(*v) : std::nullopt;
+    return n && *n > 0 ? std::chrono::milliseconds(*n) : fallback;
+  };
+  const bool disabled = truthy("OTEL_SDK_DISABLED");
+  std::optional<std::string> exporter;
+  if (auto v = get(env, "OTEL_TRACES_EXPORTER")) {
+    exporter = lower(*v);
+    if (*exporter != "otlp" && *exporter != "none")
+      invalid("OTEL_TRACES_EXPORTER", *v, "otlp or none (this server exports OTLP/HTTP JSON)");
+  }
+  for (const char* name : {"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"}) {
+    if (auto v = get(env, name); v && lower(*v) != "http/json" && lower(*v) != "http/protobuf")
+      invalid(name, *v, "http/json (http/protobuf is accepted: JSON is sent to the same URL)");
+  }
+  std::optional<std::string> url;
+  if (auto v = get(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    url = *v;
+  } else if (auto base = get(env, "OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    url = telemetry::otlp_traces_url(*base);
+  }
+  if (url && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
+    invalid("OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", *url,
+            "an http:// or https:// URL");
+  if (!disabled && exporter != std::optional<std::string>("none")) c.otel_traces_url = url;
+  if (auto v = get(env, "OTEL_SERVICE_NAME")) c.otel_service_name = *v;
+  c.otel_headers = key_values("OTEL_EXPORTER_OTLP_HEADERS");
+  for (auto& [k, v] : key_values("OTEL_EXPORTER_OTLP_TRACES_HEADERS")) {
+    std::erase_if(c.otel_headers, [&k](const auto& h) { return lower(h.first) == lower(k); });
+    c.otel_headers.emplace_back(k, v);
+  }
+  c.otel_resource_attributes = key_values("OTEL_RESOURCE_ATTRIBUTES");
+  // service.name: OTEL_SERVICE_NAME, else the resource attribute, else our default.
+  if (!get(env, "OTEL_SERVICE_NAME"))
+    for (const auto& [k, v] : c.otel_resource_attributes)
+      if (k == "service.name") c.otel_service_name = v;
+  if (auto v = get(env, "OTEL_BSP_MAX_QUEUE_SIZE"))
+    if (auto n = parse_unsigned<std::uint32_t>(*v); n && *n > 0) c.otel_max_queue = *n;
+  if (auto v = get(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"))
+    if (auto n = parse_unsigned<std::uint32_t>(*v); n && *n > 0) c.otel_max_batch = *n;
+  c.otel_max_batch = std::min(c.otel_max_batch, c.otel_max_queue);
+  c.otel_schedule_delay = positive_ms("OTEL_BSP_SCHEDULE_DELAY", c.otel_schedule_delay);
+  c.otel_export_timeout = positive_ms("OTEL_EXPORTER_OTLP_TIMEOUT", c.otel_export_timeout);
+  c.otel_export_timeout = positive_ms("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", c.otel_export_timeout);
+}
+
 }  // namespace
 
 env_lookup process_env() {
@@ -443,6 +511,7 @@ server_config load_config(const env_lookup& env) {
   load_backplane(env, c);
   load_widget_auth(env, c);
   load_ours(env, c);
+  load_traces(env, c);  // issue 13 item 5
   return c;
 }
 
@@ -619,6 +688,32 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_KNOWLEDGE_RANKING", "hybrid",
        "In-memory knowledge ranking: hybrid (dense + full-text RRF, as PostgreSQL) | lexical "
        "(the reference's in-memory word scoring)."},
+      // ---- traces: OTLP/HTTP JSON export (issue 13 item 5, helper "otel") ----
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "(unset)",
+       "OTLP/HTTP base URL (http or https): spans are POSTed as JSON to {it}/v1/traces. Unset: "
+       "no tracing."},
+      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "(unset)",
+       "Full traces URL, used as is; wins over OTEL_EXPORTER_OTLP_ENDPOINT."},
+      {"OTEL_TRACES_EXPORTER", "otlp", "otlp | none (none: no tracing)."},
+      {"OTEL_SDK_DISABLED", "false", "true: no tracing."},
+      {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json",
+       "http/json | http/protobuf (JSON is sent either way); grpc stops startup."},
+      {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json",
+       "As OTEL_EXPORTER_OTLP_PROTOCOL, for traces."},
+      {"OTEL_SERVICE_NAME", "smooth-operator", "service.name of every span's resource."},
+      {"OTEL_RESOURCE_ATTRIBUTES", "(empty)",
+       "key=value,... resource attributes (values percent-encoded)."},
+      {"OTEL_EXPORTER_OTLP_HEADERS", "(empty)",
+       "key=value,... headers of every export request (values percent-encoded)."},
+      {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "(empty)",
+       "As OTEL_EXPORTER_OTLP_HEADERS, for traces; wins on the same key."},
+      {"OTEL_BSP_MAX_QUEUE_SIZE", "2048",
+       "Spans waiting for export; at the bound a span is dropped and counted, never waited for."},
+      {"OTEL_BSP_SCHEDULE_DELAY", "5000", "Milliseconds between exports of a partial batch."},
+      {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "512", "Spans per export request (<= the queue size)."},
+      {"OTEL_EXPORTER_OTLP_TIMEOUT", "10000", "Deadline of one export request, in milliseconds."},
+      {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "10000",
+       "As OTEL_EXPORTER_OTLP_TIMEOUT, for traces; wins."},
   };
   return kVariables;
 }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace so::adapters {
@@ -168,6 +169,22 @@ struct server_config {
   /// SMOOTH_AGENT_KNOWLEDGE_RANKING: hybrid (dense + sparse RRF, as PostgreSQL) | lexical
   /// (the reference's in-memory word scoring). PostgreSQL always ranks hybrid.
   knowledge_ranking_choice knowledge_ranking = knowledge_ranking_choice::hybrid;
+  // ---- traces: OTLP/HTTP JSON export (issue 13 item 5, helper "otel"; docs/observability.md) ----
+  /// Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else
+  /// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces". Unset, OTEL_TRACES_EXPORTER=none or
+  /// OTEL_SDK_DISABLED=true: tracing is off and no span is built.
+  std::optional<std::string> otel_traces_url;
+  std::string otel_service_name = "smooth-operator";  ///< OTEL_SERVICE_NAME
+  /// OTEL_EXPORTER_OTLP_HEADERS, then OTEL_EXPORTER_OTLP_TRACES_HEADERS (same key: it wins).
+  std::vector<std::pair<std::string, std::string>> otel_headers;
+  /// OTEL_RESOURCE_ATTRIBUTES (service.name there loses to OTEL_SERVICE_NAME).
+  std::vector<std::pair<std::string, std::string>> otel_resource_attributes;
+  std::size_t otel_max_queue = 2048;                      ///< OTEL_BSP_MAX_QUEUE_SIZE
+  std::chrono::milliseconds otel_schedule_delay{5000};    ///< OTEL_BSP_SCHEDULE_DELAY
+  std::size_t otel_max_batch = 512;                       ///< OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+  std::chrono::milliseconds otel_export_timeout{10'000};  ///< OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT
+  /// Not a variable: how long shutdown waits for the last spans to be exported.
+  std::chrono::milliseconds otel_shutdown_timeout{5000};
 
   bool llm_enabled() const { return !gateway_key.empty(); }
 };

@@ -43,7 +43,10 @@ void response_accumulator::add(const stream_event& e) {
           usage_ = ev.usage;
           usage_reported_ = true;
         } else if constexpr (std::is_same_v<T, finish_seen>) {
-          finish_reason_ = ev.reason;
+          // The first one: a chunk's own reason ("tool_calls") precedes the `[DONE]`
+          // marker, which the decoder reports as "stop" (issue 13 item 5: LLM spans).
+          if (!finish_seen_) finish_reason_ = ev.reason;
+          finish_seen_ = true;
         }
         // stream_complete / stream_failed carry nothing to accumulate.
       },

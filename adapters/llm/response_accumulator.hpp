@@ -27,7 +27,7 @@ struct accumulated_response {
   /// estimated as (content bytes + argument JSON bytes) / 4.
   token_usage usage;
   bool usage_reported = false;
-  std::string finish_reason = "stop";  ///< the last finish seen; informational
+  std::string finish_reason = "stop";  ///< the first finish seen; informational
 };
 
 /// Compact JSON of `raw` when it is valid JSON (any type), else `{}`.
@@ -52,6 +52,7 @@ class response_accumulator {
   token_usage usage_;
   bool usage_reported_ = false;
   std::string finish_reason_ = "stop";
+  bool finish_seen_ = false;
 };
 
 }  // namespace so::adapters::llm

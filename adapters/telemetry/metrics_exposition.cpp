@@ -113,6 +113,10 @@ std::string render_metrics(const server_metrics& m, const scrape_values& v) {
             d(m.gateway_retries.load(std::memory_order_relaxed)));
   f.histogram("gateway_request_duration", "One LLM gateway attempt, sent to complete.",
               m.gateway_latency);
+  // Traces (issue 13 item 5).
+  f.counter("trace_spans_dropped",
+            "Trace spans lost: export queue full, or their OTLP export failed.",
+            d(m.trace_spans_dropped.load(std::memory_order_relaxed)));
 
   // Storage.
   f.histogram("storage_job_duration", "Storage jobs, submitted to done (queue wait included).",

@@ -81,6 +81,10 @@ class server_metrics {
   // ---- storage -------------------------------------------------------------------------
   latency_histogram storage_job_latency;  ///< submit → job done (queue wait included)
   labelled_counter storage_refusals;      ///< "busy" | "timeout"
+
+  // ---- traces (issue 13 item 5; adapters/telemetry/trace_tracer.hpp) -------------------
+  /// Spans lost: the export queue was full, or the collector did not take their batch.
+  std::atomic<std::uint64_t> trace_spans_dropped{0};
 };
 
 using server_metrics_ptr = std::shared_ptr<server_metrics>;
