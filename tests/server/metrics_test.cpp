@@ -92,6 +92,7 @@ TEST_CASE("metrics: every family is present and moves when its event happens", "
   for (const char* name : {"connections_open",
                            "connections_refused_total",
                            "slow_consumer_closes_total",
+                           "trace_spans_dropped_total",
                            "rate_limited_frames_total",
                            "turns_started_total",
                            "turns_live",
