@@ -68,7 +68,7 @@ TEST_CASE("knowledge_search at the knowledge queue bound is a STORAGE_BUSY tool 
   auto g = std::make_shared<test::gate>();
   auto pool = std::make_shared<actors::storage_pool>(
       sys, std::make_shared<adapters::memory_storage>(), std::make_shared<test::gated_knowledge>(g),
-      actors::storage_pool_options{1, 1, 10s});
+      actors::storage_pool_options{1, 1, 10s, 4, nullptr});
   auto tool = actors::make_knowledge_search(pool);
   g->close();
   auto running = invoke(*tool, "a");

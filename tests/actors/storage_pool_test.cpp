@@ -100,7 +100,7 @@ void submit_one(caf::actor_system& sys, storage_pool_ptr pool, storage_route rou
 
 storage_pool_options opts(unsigned workers, std::size_t bound,
                           std::chrono::milliseconds timeout = 10s) {
-  return storage_pool_options{workers, bound, timeout};
+  return storage_pool_options{workers, bound, timeout, 4, nullptr};
 }
 
 /// A pool over a gated (blocking) storage and knowledge base; owns the system.
@@ -432,7 +432,7 @@ TEST_CASE("storage pool: a call without a shard key goes to one fixed worker", "
 TEST_CASE("storage pool: indexing passes run on their own worker, bounded, never inline",
           "[storage][ingest]") {
   // Memory storage: storage jobs run inline, indexing jobs still on the indexing worker.
-  fixture f(storage_pool_options{4, 16, 10s, 2}, std::make_shared<adapters::memory_storage>());
+  fixture f(storage_pool_options{4, 16, 10s, 2, nullptr}, std::make_shared<adapters::memory_storage>());
   CHECK_FALSE(f.pool->runs_inline(storage_route(indexing_lane)));
   const auto threads = run_thread_probe(f, indexing_lane);
   CHECK(threads.job != threads.caller);
