@@ -25,6 +25,8 @@
 #include "adapters/storage/memory_storage.hpp"
 #include "adapters/storage/postgres_storage.hpp"
 #include "adapters/tenant/postgres_tenant_stores.hpp"
+#include "adapters/tools/chained_tool_provider.hpp"
+#include "adapters/tools/mcp_provider.hpp"
 #include "adapters/tools/tools_file.hpp"
 #include "net/admin_api.hpp"
 #include "net/admin_model_costs.hpp"
@@ -34,6 +36,7 @@
 #include "net/io_timer.hpp"
 #include "net/json_poster.hpp"
 #include "net/listener.hpp"
+#include "net/mcp_connector.hpp"
 #include "net/metrics_route.hpp"
 #include "net/nats_bus.hpp"
 #include "net/otlp_exporter.hpp"
@@ -118,6 +121,8 @@ struct server::impl {
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<actors::services> svc;
   std::unique_ptr<listener> lst;
+  /// MCP servers (SMOOTH_AGENT_MCP_CONFIG): their supervisors and children end in stop().
+  std::shared_ptr<adapters::tools::mcp_provider> mcp;
   /// What /metrics reports; shared with the services, the storage pool, the gateway
   /// provider and the sockets.
   adapters::telemetry::server_metrics_ptr metrics =
@@ -301,6 +306,11 @@ void server::impl::boot() {
          adapters::tools::load_tools_file(*cfg.tools_file, http, cfg.max_tool_result_bytes))
       tools.push_back(t);
 
+  // MCP servers (docs/mcp.md): a bad config file stops startup here; the servers connect
+  // on their own threads once the io threads run (below).
+  std::optional<adapters::tools::mcp_config> mcp_servers;
+  if (cfg.mcp_config) mcp_servers = adapters::tools::load_mcp_config_file(*cfg.mcp_config);
+
   // Embed policies (admin-auth.md §4.2): a bad policies file stops startup here.
   auto widget = opts.widget_policies;
   if (!widget) widget = adapters::auth::make_widget_policy_provider(cfg, http, opts.clock);
@@ -345,6 +355,19 @@ void server::impl::boot() {
   svc->gateway_keys = opts.gateway_key_resolver;
   svc->extra_tools = std::move(tools);
   svc->host_tools = opts.host_tools;
+  if (mcp_servers) {
+    adapters::tools::mcp_provider_options mo;
+    mo.max_result_bytes = cfg.max_tool_result_bytes;
+    mo.client_version = SO_VERSION;
+    mcp = std::make_shared<adapters::tools::mcp_provider>(std::move(*mcp_servers),
+                                                          make_mcp_connector(http), std::move(mo));
+    mcp->start();
+    // After the host's tools: an MCP tool of the same name replaces a host one (§7.5).
+    svc->host_tools =
+        opts.host_tools ? std::make_shared<adapters::tools::chained_tool_provider>(
+                              std::vector<adapters::tools::tool_provider_ptr>{opts.host_tools, mcp})
+                        : adapters::tools::tool_provider_ptr(mcp);
+  }
   // The org's settings persona first, then the host's (admin-auth.md §9).
   svc->persona = std::make_shared<adapters::tenant::fallback_persona_source>(
       opts.settings->persona_view(), opts.persona);
@@ -552,6 +575,9 @@ void server::impl::stop() {
         if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       if (svc->storage) svc->storage->stop();
     }
+    // After the drain (an MCP call may finish a turn), before the io threads stop (an
+    // HTTP MCP server's calls run there): fails what is still pending, reaps the children.
+    if (mcp) mcp->shutdown();
     // The actors run on the io threads: those must keep running until here.
     sys->await_all_actors_done();
     // Every turn has ended its spans: ship them (bounded) while the io threads still run.
@@ -634,6 +660,10 @@ std::size_t server::publish(const std::string& kind, const std::string& id,
       .receive([&](std::size_t delivered) { n = delivered; },
                [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
   return n;
+}
+
+std::vector<adapters::tools::mcp_server_status> server::mcp_status() const {
+  return impl_->mcp ? impl_->mcp->status() : std::vector<adapters::tools::mcp_server_status>{};
 }
 
 server_stats server::stats() {

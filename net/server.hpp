@@ -26,6 +26,7 @@
 #include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tenant/indexing_run_store.hpp"
 #include "adapters/tenant/settings_store.hpp"
+#include "adapters/tools/mcp_provider.hpp"
 #include "adapters/tools/tool.hpp"
 #include "net/http_client.hpp"
 #include "protocol/clock.hpp"
@@ -128,6 +129,8 @@ class server {
 
   /// Snapshot of live actor counts. Blocks briefly.
   server_stats stats();
+  /// The MCP servers of SMOOTH_AGENT_MCP_CONFIG (empty without one): connected, tools.
+  std::vector<adapters::tools::mcp_server_status> mcp_status() const;
 
   /// Number of io threads (SMOOTH_AGENT_IO_THREADS, 0 resolved to the core count).
   std::size_t io_threads() const;

@@ -339,6 +339,8 @@ void load_ours(const env_lookup& env, server_config& c) {
   }
   // ---- metrics (issue 13, coordinator) ----
   if (auto v = get(env, "SMOOTH_AGENT_METRICS_TOKEN")) c.metrics_token = *v;
+  // ---- MCP tools (issue 13 item 7, helper "mcp") ----
+  c.mcp_config = get(env, "SMOOTH_AGENT_MCP_CONFIG");
   // ---- web chat page (issue 13, helper "web") ----
   if (auto v = get(env, "SMOOTH_AGENT_WEB_UI")) {
     const auto s = lower(*v);
@@ -653,6 +655,12 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_METRICS_TOKEN", "(unset)",
        "When set, GET /metrics (Prometheus text format) needs `Authorization: Bearer <token>` "
        "(else 401); unset: /metrics is open (bind to a private address or set a token)."},
+      // ---- MCP tools (issue 13 item 7, helper "mcp") ----
+      {"SMOOTH_AGENT_MCP_CONFIG", "(unset)",
+       "JSON file {\"mcpServers\": {name: {command, args, env, url, bearer_token, disabled, "
+       "timeout_secs, connect_timeout_secs}}}: the MCP servers whose tools join every turn as "
+       "mcp__<server>__<tool> (docs/mcp.md). A missing or invalid file stops startup; a server "
+       "that fails is skipped with a warning and retried with backoff."},
       // ---- web chat page (issue 13, helper "web") ----
       {"SMOOTH_AGENT_WEB_UI", "1",
        "0 | 1 | true | false: serve the web chat page at / (assets under /web/, embedded in the "

@@ -131,6 +131,10 @@ struct server_config {
   // ---- metrics (issue 13, coordinator) ----
   /// SMOOTH_AGENT_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`.
   std::string metrics_token;
+  // ---- MCP tools (issue 13 item 7, helper "mcp"; docs/mcp.md) ----
+  /// SMOOTH_AGENT_MCP_CONFIG: the `{"mcpServers": {...}}` JSON file of MCP servers whose
+  /// tools join every turn; unset = no MCP. Read at startup (a bad file stops it).
+  std::optional<std::string> mcp_config;
   // ---- web chat page (issue 13, helper "web") ----
   /// SMOOTH_AGENT_WEB_UI: serve the embedded chat page at `/` and `/web/<file>`.
   bool web_ui = true;
