@@ -618,7 +618,7 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_STORAGE_TIMEOUT_MS", "5000",
        "Deadline of one storage job; a job not started by then is not run (STORAGE_TIMEOUT)."},
       {"SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES", "262144",
-       "Largest webhook tool response body (>= 1024); over → the tool call fails."},
+       "Largest webhook or MCP tool result (>= 1024); over → the tool call fails."},
       // ---- WebSocket identity (issue 8) ----
       {"SMOOTH_AGENT_WS_AUTH_REQUIRED", "0",
        "0 | 1 | true | false: a /ws upgrade without a valid ?token= is refused with HTTP 401 "
