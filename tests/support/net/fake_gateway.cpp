@@ -284,6 +284,7 @@ struct fake_gateway::impl {
   std::size_t releases = 0;
   std::size_t connections = 0;
   std::size_t resumed_handshakes = 0;
+  std::size_t model_infos = 0;
   bool stopping = false;
   std::vector<std::thread> workers;
   std::set<int> live_fds;
@@ -406,7 +407,10 @@ struct fake_gateway::impl {
         ends_with(std::string_view(req.target().data(), req.target().size()), "/model/info");
     {
       std::lock_guard lock(mu);
-      requests.push_back(std::move(rec));
+      if (is_info)
+        ++model_infos;
+      else
+        requests.push_back(std::move(rec));
       if (routed && routes.count(*routed) == 0) routed.reset();
       if (is_chat && routed) {
         auto& q = routes[*routed].answers;
@@ -571,6 +575,11 @@ void fake_gateway::push(script_entry e) {
 std::vector<recorded_request> fake_gateway::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;
+}
+
+std::size_t fake_gateway::model_info_requests() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->model_infos;
 }
 
 std::size_t fake_gateway::events_sent() const {

@@ -64,6 +64,8 @@ struct fake_gateway_options {
   /// server dropping idle connections: the client's pooled connection is then stale.
   bool close_after_answer = false;
   /// Body of `GET …/model/info` (200, JSON); none: 404 like any other unknown path.
+  /// Those GETs (the server's price table fetch, off every turn's path) are counted by
+  /// `model_info_requests()`, not recorded in `requests()`.
   std::optional<std::string> model_info;
 };
 
@@ -90,6 +92,8 @@ class fake_gateway {
   void route(const std::string& model, adapters::llm::script_entry e, gateway_fault f = {});
   void release_route(const std::string& model);
   std::vector<recorded_request> requests() const;
+  /// `GET …/model/info` requests received so far.
+  std::size_t model_info_requests() const;
   /// Number of SSE events written so far for the current/last request (for
   /// "first token before last chunk" ordering tests).
   std::size_t events_sent() const;
