@@ -1,8 +1,9 @@
 // tests/protocol/suggested_replies_test.cpp — the suggested-replies trailer: stream
 // hold-back, extraction, the markdown fallback (later-protocol.md §3.1) and the
-// responseParts repetition collapse (§3.2).
+// responseParts repetition collapse (§3.2), and the turn's final-reply selection (§3.5).
 #include "protocol/suggested_replies.hpp"
 #include "protocol/reply_collapse.hpp"
+#include "protocol/turn_reply.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -170,4 +171,36 @@ TEST_CASE("prompt: the section is the spec's text", "[suggested]") {
                                       "candidate reply\"]</suggested_replies>") !=
         std::string_view::npos);
   CHECK(suggested_replies_prompt.substr(suggested_replies_prompt.size() - 14) == " description).");
+}
+
+TEST_CASE("turn reply: the last assistant text wins, then the stream, then reasoning",
+          "[turn-reply]") {
+  turn_reply r;
+  CHECK(r.answer_delta("Checking ") == "Checking ");
+  CHECK_FALSE(r.answer_delta("now <sugg").empty());
+  CHECK(r.answer_started());
+  CHECK(r.end_of_response() == "<sugg");  // a false prefix at the end of a response
+  r.reasoning_delta("thinking");
+  CHECK(r.finish("Final answer.").persisted == "Final answer.");
+  auto streamed = r.finish("  \n");  // blank last message: every answer delta of the turn
+  CHECK(streamed.persisted == "Checking now <sugg");
+  turn_reply only_reasoning;
+  only_reasoning.reasoning_delta("The answer ");
+  only_reasoning.reasoning_delta("is 42.");
+  CHECK_FALSE(only_reasoning.answer_started());
+  CHECK(only_reasoning.finish("").persisted == "The answer is 42.");
+}
+
+TEST_CASE("turn reply: the trailer is extracted; a reply of nothing but whitespace is empty",
+          "[turn-reply]") {
+  turn_reply r;
+  auto f = r.finish("Pick one.\n<suggested_replies>[\"A\",\"B\"]</suggested_replies>");
+  CHECK(f.persisted == "Pick one.");
+  CHECK(f.wire == "Pick one.");
+  CHECK(f.suggestions == strings{"A", "B"});
+  auto only_trailer = r.finish("<suggested_replies>[\"A\"]</suggested_replies>");
+  CHECK(only_trailer.persisted.empty());
+  CHECK(only_trailer.wire.empty());
+  CHECK(only_trailer.suggestions == strings{"A"});
+  CHECK(turn_reply{}.finish("").persisted.empty());
 }
