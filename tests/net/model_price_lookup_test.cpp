@@ -74,7 +74,7 @@ TEST_CASE("price lookup: once fetched, prices are answered inline without a requ
   CHECK(gw.requests().size() == 2);
 }
 
-TEST_CASE("price lookup: one fetch at a time; others get unknown at once", "[model-prices]") {
+TEST_CASE("price lookup: one fetch at a time, others get unknown at once", "[model-prices]") {
   std::atomic<bool> ok{true};
   auto gw = gateway(ok, 300ms);
   test::background_io io;

@@ -43,7 +43,7 @@ TEST_CASE("eventual_response carries the suggestions and the cost", "[protocol][
   require_schema(text, "events/eventual-response.schema.json");
 }
 
-TEST_CASE("eventual_response: no known price, no costUsd; a zero cost is sent",
+TEST_CASE("eventual_response: no known price, no costUsd, but a zero cost is sent",
           "[protocol][events]") {
   auto unknown =
       parse_json(ev::eventual_response("r", "m", "x", {}, ev::usage{1, 2, std::nullopt}, kNow));

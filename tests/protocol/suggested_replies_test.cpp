@@ -96,7 +96,7 @@ TEST_CASE("extract: an unparsable body yields none but is still stripped", "[sug
   CHECK(obj.suggestions.empty());
 }
 
-TEST_CASE("extract: no closing tag runs to the end; text after a closing tag stays",
+TEST_CASE("extract: no closing tag runs to the end, text after a closing tag stays",
           "[suggested]") {
   auto open = extract_suggested_replies("Q? <suggested_replies>[\"y\", \"n\"]");
   CHECK(open.reply == "Q?");
@@ -191,7 +191,7 @@ TEST_CASE("turn reply: the last assistant text wins, then the stream, then reaso
   CHECK(only_reasoning.finish("").persisted == "The answer is 42.");
 }
 
-TEST_CASE("turn reply: the trailer is extracted; a reply of nothing but whitespace is empty",
+TEST_CASE("turn reply: the trailer is extracted, a reply of nothing but whitespace is empty",
           "[turn-reply]") {
   turn_reply r;
   auto f = r.finish("Pick one.\n<suggested_replies>[\"A\",\"B\"]</suggested_replies>");

@@ -116,7 +116,7 @@ TEST_CASE("preamble: a late preamble is dropped once the answer has started", "[
   require_quiescent(server);
 }
 
-TEST_CASE("preamble: never after the terminal event; the actor dies with the turn", "[preamble]") {
+TEST_CASE("preamble: never after the terminal event, and the actor dies with the turn", "[preamble]") {
   fake_gateway fake({text("Done.")});
   fake.route(kFast, text("Let me see."), hold_first());
   net::server server(preamble_options(fake));
