@@ -29,6 +29,8 @@ struct activity_state {
         return c.confirmations;
       case activity_kind::interaction:
         return c.interactions;
+      case activity_kind::preamble:
+        return c.preambles;
       case activity_kind::connection:
         break;
     }

@@ -222,13 +222,14 @@ struct backplane_target {
 
 // ---- activity registry ------------------------------------------------------------------
 
-enum class activity_kind { turn, confirmation, connection, interaction };
+enum class activity_kind { turn, confirmation, connection, interaction, preamble };
 
 struct live_counts {
   std::size_t turns = 0;
   std::size_t confirmations = 0;
   std::size_t connections = 0;
   std::size_t interactions = 0;  ///< parked Rich Interactions
+  std::size_t preambles = 0;     ///< stream_preamble side calls (actors/preamble_actor.hpp)
 };
 
 }  // namespace so::actors

@@ -10,6 +10,7 @@
 #include "adapters/backplane/message_bus.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
+#include "adapters/llm/model_prices.hpp"
 #include "adapters/llm/persona_source.hpp"
 #include "adapters/telemetry/server_metrics.hpp"
 #include "adapters/telemetry/trace_tracer.hpp"
@@ -55,6 +56,8 @@ struct services {
   adapters::auth::widget_policy_provider_ptr widget_policies;
   /// Issue 12: the skills `send_message.skill` may name (loaded at boot); null = none.
   adapters::llm::skill_library_ptr skills;
+  /// Issue 12: the gateway's model prices, for `usage.costUsd`; null = never priced.
+  adapters::llm::model_price_source_ptr model_prices;
 
   /// The counters of /metrics (adapters/telemetry/server_metrics.hpp); never null.
   adapters::telemetry::server_metrics_ptr metrics =

@@ -2,6 +2,7 @@
 
 #include "actors/confirmation_actor.hpp"
 #include "actors/interaction_actor.hpp"
+#include "actors/preamble_actor.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/title_actor.hpp"
 #include "actors/unexpected_messages.hpp"
@@ -17,6 +18,7 @@
 #include "protocol/events.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/interactions.hpp"
+#include "protocol/turn_reply.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -54,6 +56,10 @@ struct turn_state {
   /// Fallback raises of this turn: kind → canonical spec (the latest raise wins).
   std::map<std::string, std::string> fallback_stash;
   std::string reply;  ///< last assistant text of THIS turn (decisions.md)
+  // ---- eventual_response additions and stream_preamble (issue 12 items 3, 4) ----
+  protocol::turn_reply answer;  ///< streamed text, trailer hold-back, final reply selection
+  caf::actor preamble;          ///< the stream_preamble side call, while it may matter
+  std::optional<llm::model_price> price;  ///< the turn model's gateway price, once known
   ev::usage usage;
   bool usage_seen = false;
   bool finished = false;  ///< a terminal path has started; later inputs are ignored
@@ -78,6 +84,7 @@ struct turn_state {
     if (stream) stream->cancel();
     if (confirmation) caf::anon_send_exit(confirmation, caf::exit_reason::user_shutdown);
     if (interaction) caf::anon_send_exit(interaction, caf::exit_reason::user_shutdown);
+    if (preamble) caf::anon_send_exit(preamble, caf::exit_reason::user_shutdown);
   }
 
   const std::string& rid() const { return spec.request.request_id; }
@@ -105,6 +112,8 @@ logging::log_ids ids_of(const turn_state& st) {
 }
 /// The turn's own timer: renew the lease (every third of SMOOTH_AGENT_TURN_LEASE_SECS).
 using renew_atom = caf::atom_constant<caf::atom("renewlease")>;
+/// `(modelprice, input per token, output per token)`: the turn model's gateway price.
+using price_atom = caf::atom_constant<caf::atom("modelprice")>;
 
 /// What a turn reads and writes before its first LLM call (one storage hop).
 struct turn_prelude {
@@ -115,6 +124,12 @@ struct turn_prelude {
 
 void run_iteration(self_ptr self);
 void run_next_tool(self_ptr self);
+
+/// The preamble stops mattering once the answer starts or the turn ends (§4.1).
+void stop_preamble(turn_state& st) {
+  if (st.preamble) caf::anon_send_exit(st.preamble, caf::exit_reason::user_shutdown);
+  st.preamble = nullptr;
+}
 
 // ---- terminal paths ---------------------------------------------------------------------
 
@@ -175,6 +190,7 @@ void finish_with(self_ptr self, std::string terminal) {
   st.stream.reset();
   if (st.confirmation) caf::anon_send_exit(st.confirmation, caf::exit_reason::user_shutdown);
   if (st.interaction) caf::anon_send_exit(st.interaction, caf::exit_reason::user_shutdown);
+  stop_preamble(st);
   auto frame = net::make_frame(std::move(terminal));
   release_lease(self, [self, frame] { end_turn(self, frame); });
 }
@@ -217,22 +233,26 @@ void complete(self_ptr self) {
   auto citations = adapters::build_citations(st.auto_sources, st.tool_sources);
   std::optional<ev::usage> usage;
   if (st.usage_seen) usage = st.usage;
-  auto respond = [self, citations, usage](const std::string& message_id) {
+  if (usage && st.price)
+    usage->cost_usd = llm::cost_usd(*st.price, usage->prompt_tokens, usage->completion_tokens);
+  // Issue 12 (§3.5, §3.1, §3.2): the reply, its suggestions, the collapsed wire text.
+  auto final = std::make_shared<protocol::final_reply>(st.answer.finish(st.reply));
+  auto respond = [self, citations, usage, final](const std::string& message_id) {
     auto& s = self->state;
     s.outcome = adapters::telemetry::turn_outcome::succeeded;
-    finish_with(self,
-                ev::eventual_response(s.rid(), message_id, s.reply, citations, usage, s.now_ms()));
+    finish_with(self, ev::eventual_response(s.rid(), message_id, final->wire, citations, usage,
+                                            s.now_ms(), final->suggestions));
     // Issue 12: the auto-titler starts once this actor has exited (title_actor.hpp).
     spawn_auto_title(self->system(),
                      {s.spec.svc, caf::actor_cast<caf::actor>(self), s.conversation_id(),
-                      s.spec.request.message, s.reply, s.spec.request.gateway_key});
+                      s.spec.request.message, final->persisted, s.spec.request.gateway_key});
   };
-  if (st.reply.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
+  if (final->persisted.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
   protocol::message out;
   out.id = protocol::new_uuid_v4();
   out.conversation_id = st.spec.record.conversation_id;
   out.direction = protocol::direction::outbound;
-  out.content = protocol::message_content::from_text(st.reply);
+  out.content = protocol::message_content::from_text(final->persisted);
   out.created_at = st.spec.svc->clock->now();
   // The lease is released in the reply's own job, right after the reply committed: one
   // storage hop, and another process's next turn always finds the reply in the history.
@@ -501,6 +521,9 @@ void on_verdict(self_ptr self, confirmation_verdict& v) {
 void on_response(self_ptr self) {
   auto& st = self->state;
   st.stream.reset();
+  // A held-back tail that never became the trailer goes out before this response's tools.
+  if (auto tail = st.answer.end_of_response(); !tail.empty())
+    st.send(ev::stream_token(st.rid(), tail, st.now_ms()));
   auto res = st.acc.finish();
   st.trace.end_llm(res);
   if (res.usage_reported) {
@@ -535,11 +558,17 @@ void on_stream_event(self_ptr self, llm_event& e) {
               st.first_token_seen = true;
               st.spec.svc->metrics->time_to_first_token.observe(std::chrono::steady_clock::now() -
                                                                 st.started_at);
+              stop_preamble(st);  // the answer has started: no preamble any more
             }
-            st.send(ev::stream_token(st.rid(), x.text, st.now_ms()));
+            // The suggested-replies trailer (and only a possible start of it) is held back.
+            if (auto out = st.answer.answer_delta(x.text); !out.empty())
+              st.send(ev::stream_token(st.rid(), out, st.now_ms()));
           }
         } else if constexpr (std::is_same_v<T, llm::reasoning_delta>) {
-          if (!x.text.empty()) st.send(ev::stream_reasoning(st.rid(), x.text, st.now_ms()));
+          if (!x.text.empty()) {
+            st.answer.reasoning_delta(x.text);
+            st.send(ev::stream_reasoning(st.rid(), x.text, st.now_ms()));
+          }
         }
       },
       e.event);
@@ -590,6 +619,23 @@ void build_tools(self_ptr self) {
     for (const auto& t : svc.host_tools->tools_for(st.tool_ctx)) st.tools.add(t);
 }
 
+/// Issue 12: the preamble (§4.1) and the model's price for `usage.costUsd` (§3.3), both
+/// in parallel with the first model call and never waited for.
+void start_side_calls(self_ptr self) {
+  auto& st = self->state;
+  const auto& svc = st.spec.svc;
+  st.preamble = spawn_preamble(self->system(),
+                               {svc, caf::actor_cast<caf::actor>(self), st.spec.request.message,
+                                /*the turn's temperature*/ 0.0, st.spec.request.gateway_key});
+  if (!svc->model_prices) return;
+  svc->model_prices->price_of(st.spec.request.model.value_or(svc->config.model),
+                              [me = caf::actor_cast<caf::actor>(self)](auto p) {
+                                if (p)
+                                  caf::anon_send(me, price_atom::value, p->input_per_token,
+                                                 p->output_per_token);
+                              });
+}
+
 void begin(self_ptr self, turn_prelude& pre) {
   auto& st = self->state;
   const auto& svc = *st.spec.svc;
@@ -602,6 +648,8 @@ void begin(self_ptr self, turn_prelude& pre) {
   system.content = persona ? *persona : std::string(llm::default_system_prompt);
   // Issue 12: this turn's skill (never persisted: the stored user message is `message`).
   if (st.spec.request.skill_section) system.content += "\n\n" + *st.spec.request.skill_section;
+  // Issue 12 (§3.1): the suggested-replies contract is always the LAST section.
+  system.content += "\n\n" + std::string(protocol::suggested_replies_prompt);
   st.conversation.push_back(std::move(system));
   for (auto& m : llm::replay_history(pre.history)) st.conversation.push_back(std::move(m));
   if (!st.auto_sources.empty()) {
@@ -615,6 +663,7 @@ void begin(self_ptr self, turn_prelude& pre) {
   user.content = st.spec.request.message;
   user.images = st.spec.request.images;  // issue 12: this turn only, not persisted
   st.conversation.push_back(std::move(user));
+  start_side_calls(self);
   run_iteration(self);
 }
 
@@ -734,6 +783,16 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
         if (connection_id == self->state.sink_connection_id) cancel(self);
       },
       [self](renew_atom) { renew(self); },
+      [self](preamble_atom, std::string& text) {
+        auto& s = self->state;
+        s.preamble = nullptr;  // it quits after sending
+        // §4.1: only before the answer starts; decisions.md: never after the terminal event.
+        if (s.finished || s.answer.answer_started()) return;
+        s.send(ev::stream_preamble(s.rid(), text, s.now_ms()));
+      },
+      [self](price_atom, double input, double output) {
+        self->state.price = llm::model_price{input, output};
+      },
   };
 }
 

@@ -38,6 +38,7 @@
 #include "net/listener.hpp"
 #include "net/mcp_connector.hpp"
 #include "net/metrics_route.hpp"
+#include "net/model_price_lookup.hpp"
 #include "net/nats_bus.hpp"
 #include "net/otlp_exporter.hpp"
 #include "net/url.hpp"
@@ -132,6 +133,8 @@ struct server::impl {
   std::once_flag stopped;
   std::uint16_t port = 0;  ///< kept: valid after shutdown too
   std::string bound_address;
+  /// The gateway's model table: `/admin/model-costs` and the turns' `usage.costUsd`.
+  std::shared_ptr<model_cost_cache> model_costs;
 
   explicit impl(server_options o) : opts(std::move(o)) {}
 
@@ -373,6 +376,8 @@ void server::impl::boot() {
       opts.settings->persona_view(), opts.persona);
   svc->confirm = adapters::tools::confirm_policy(cfg.confirm_tools);
   svc->skills = std::make_shared<const adapters::llm::skill_library>(cfg.skills_dirs);  // issue 12
+  model_costs = std::make_shared<model_cost_cache>(http, cfg.gateway_url, cfg.gateway_key);
+  if (llm_needs_key) svc->model_prices = std::make_shared<model_price_lookup>(model_costs);
   svc->storage = std::make_shared<actors::storage_pool>(
       *sys, opts.storage, opts.knowledge_base,
       actors::storage_pool_options{cfg.storage_workers, cfg.storage_queue, cfg.storage_timeout,
@@ -443,8 +448,7 @@ std::shared_ptr<const http_router> server::impl::make_router(const http_client_p
     publish_async(*sys, backplane, actors::backplane_target{*k, id}, org, std::move(json),
                   std::move(done));
   };
-  admin->model_costs =
-      std::make_shared<model_cost_cache>(http, opts.config.gateway_url, opts.config.gateway_key);
+  admin->model_costs = model_costs;
   add_indexing_services(*admin, svc->storage, opts.knowledge_base, opts.config, http);  // issue 11
   add_admin_routes(*router, std::move(admin));
   add_metrics_route(*router, {opts.config.metrics_token, metrics,
@@ -676,6 +680,7 @@ server_stats server::stats() {
             out.live_turns = c.turns;
             out.live_confirmations = c.confirmations;
             out.live_interactions = c.interactions;
+            out.live_preambles = c.preambles;
           },
           [](caf::error& e) { throw std::runtime_error(caf::to_string(e)); });
   self->request(impl_->svc->backplane, 5s, actors::count_atom::value)

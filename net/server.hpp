@@ -84,6 +84,7 @@ struct server_stats {
   std::size_t live_turns = 0;
   std::size_t live_confirmations = 0;
   std::size_t live_interactions = 0;  ///< parked Rich Interactions
+  std::size_t live_preambles = 0;     ///< stream_preamble side calls
   std::size_t attached_connections = 0;
   // The socket layer's counters (net::listener_stats; README "Limits").
   std::uint64_t connections_refused = 0;

@@ -109,7 +109,8 @@ void write_citation(event_writer& e, const citation& c) {
 }
 
 // The "general agent response" with its fixed neutral defaults (engine.md §1.14).
-void write_general_response(event_writer& e, std::string_view reply) {
+void write_general_response(event_writer& e, std::string_view reply,
+                            const std::vector<std::string>& suggestions) {
   e.open("response");
   write_key(e.w(), "responseParts");
   e.w().StartArray();
@@ -123,6 +124,7 @@ void write_general_response(event_writer& e, std::string_view reply) {
   e.field("resolutionStatus", "in_progress");
   write_key(e.w(), "suggestedNextActions");
   e.w().StartArray();
+  for (const auto& s : suggestions) write_string(e.w(), s);
   e.w().EndArray();
   e.w().EndObject();
 }
@@ -246,9 +248,14 @@ std::string tool_result_chunk(std::string_view rid, std::string_view tool, bool 
   });
 }
 
+std::string stream_preamble(std::string_view rid, std::string_view token, std::int64_t now_ms) {
+  return token_event("stream_preamble", rid, token, now_ms);
+}
+
 std::string eventual_response(std::string_view rid, std::string_view message_id,
                               std::string_view reply, const std::vector<citation>& citations,
-                              const std::optional<usage>& usage, std::int64_t now_ms) {
+                              const std::optional<usage>& usage, std::int64_t now_ms,
+                              const std::vector<std::string>& suggestions) {
   event_writer e;
   e.w().StartObject();
   e.field("type", "eventual_response");
@@ -259,7 +266,7 @@ std::string eventual_response(std::string_view rid, std::string_view message_id,
   e.int_field("status", 200);
   e.open("data");
   e.field("messageId", message_id);
-  write_general_response(e, reply);
+  write_general_response(e, reply, suggestions);
   e.bool_field("needsEscalation", false);
   if (!citations.empty()) {
     write_key(e.w(), "citations");
@@ -269,6 +276,10 @@ std::string eventual_response(std::string_view rid, std::string_view message_id,
   }
   if (usage) {
     e.open("usage");
+    if (usage->cost_usd) {
+      write_key(e.w(), "costUsd");
+      write_double(e.w(), *usage->cost_usd);
+    }
     write_key(e.w(), "promptTokens");
     e.w().Uint64(usage->prompt_tokens);
     write_key(e.w(), "completionTokens");

@@ -29,10 +29,12 @@ struct citation {
   float score = 0;                 ///< written as the float widened to double
 };
 
-/// Token usage of a turn (decisions.md: `data.data.usage`).
+/// Token usage of a turn (decisions.md: `data.data.usage`; later-protocol.md §3.3).
 struct usage {
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
+  /// `costUsd`: only when the gateway's prices of the turn's model are known.
+  std::optional<double> cost_usd;
 };
 
 // ---- `data` payloads of immediate_response (compact JSON objects) ----------------------
@@ -62,9 +64,13 @@ std::string tool_call_chunk(std::string_view rid, std::string_view tool,
 /// `stream_chunk` carrying `rawResponse.toolResult`; `result` is cut to 500 characters here.
 std::string tool_result_chunk(std::string_view rid, std::string_view tool, bool is_error,
                               std::string_view result, std::int64_t now_ms);
+/// Same shape as stream_token, type `stream_preamble` (later-protocol.md §4.1).
+std::string stream_preamble(std::string_view rid, std::string_view token, std::int64_t now_ms);
+/// `suggestions` become `response.suggestedNextActions` (later-protocol.md §3.1; `[]` when none).
 std::string eventual_response(std::string_view rid, std::string_view message_id,
                               std::string_view reply, const std::vector<citation>& citations,
-                              const std::optional<usage>& usage, std::int64_t now_ms);
+                              const std::optional<usage>& usage, std::int64_t now_ms,
+                              const std::vector<std::string>& suggestions = {});
 /// `actionDescription` = "Tool '<tool>' requires confirmation. Allow?".
 std::string write_confirmation_required(std::string_view rid, std::string_view tool,
                                         std::int64_t now_ms);

@@ -371,6 +371,8 @@ void load_ours(const env_lookup& env, server_config& c) {
   };
   if (auto v = env("SMOOTH_AGENT_ALLOWED_MODELS")) c.allowed_models = split(*v, ',');
   if (auto v = env("SMOOTH_SKILLS_DIR")) c.skills_dirs = split(*v, ':');
+  // ---- eventual_response additions and stream_preamble (issue 12, helper "reply") ----
+  if (auto v = env("SMOOTH_AGENT_PREAMBLE_MODEL")) c.preamble_model = std::string(trim(*v));
   // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
   c.embedder = embedder_choice::automatic;  // §5.2 when the environment says nothing
   if (auto v = get(env, "SMOOTH_AGENT_EMBEDDER")) {
@@ -680,6 +682,10 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_SKILLS_DIR", "(unset)",
        "':'-separated skill roots searched in order for <root>/<name>/SKILL.md "
        "(send_message.skill); unset = every skill is SKILL_NOT_FOUND."},
+      // ---- eventual_response additions and stream_preamble (issue 12, helper "reply") ----
+      {"SMOOTH_AGENT_PREAMBLE_MODEL", "(unset)",
+       "Fast gateway model of stream_preamble: one short 'what I am about to do' line per turn, "
+       "sent only while no answer token has arrived. Unset or empty: no preamble."},
       // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
       {"SMOOTH_AGENT_EMBEDDER", "auto",
        "auto | deterministic | gateway. auto: the gateway embedder (POST {SMOOAI_GATEWAY_URL}"

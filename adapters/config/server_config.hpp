@@ -152,6 +152,10 @@ struct server_config {
   /// SMOOTH_SKILLS_DIR: the skill roots (`:`-separated, trimmed, empties dropped),
   /// searched in order for `<root>/<name>/SKILL.md`; empty = no skill resolves.
   std::vector<std::string> skills_dirs;
+  // ---- eventual_response additions and stream_preamble (issue 12, helper "reply") ----
+  /// SMOOTH_AGENT_PREAMBLE_MODEL: the fast model of `stream_preamble` (later-protocol.md
+  /// §4.1), trimmed; empty = no preamble. Used only with the real gateway.
+  std::string preamble_model;
   // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
   /// SMOOTH_AGENT_EMBEDDER: auto | deterministic | gateway. From the environment, unset
   /// means `automatic` (§5.2: the gateway embedder when SMOOAI_GATEWAY_KEY is non-blank,

@@ -245,7 +245,7 @@ TEST_CASE("eventual_response: citations and usage", "[protocol][events]") {
        1.0f / 13.0f},
   };
   const std::string text =
-      ev::eventual_response("r", "m", "reply", citations, ev::usage{1200, 34}, kNow);
+      ev::eventual_response("r", "m", "reply", citations, ev::usage{1200, 34, std::nullopt}, kNow);
   auto doc = parse_json(text);
   CHECK(member_count(doc, "data/data") == 5);
   const auto* list = at(doc, "data/data/citations");

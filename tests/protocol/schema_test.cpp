@@ -244,7 +244,7 @@ TEST_CASE("builder output validates against the event schemas", "[protocol][sche
   require_valid(v, ev::eventual_response("r", "m", "reply", {}, std::nullopt, kNow),
                 "events/eventual-response.schema.json");
   const std::string with_all =
-      ev::eventual_response("r", "m", "reply", citations, ev::usage{10, 20}, kNow);
+      ev::eventual_response("r", "m", "reply", citations, ev::usage{10, 20, std::nullopt}, kNow);
   require_valid(v, with_all, "events/eventual-response.schema.json");
   const auto with_all_doc = parse_json(with_all);
   for (const auto& c : with_all_doc["data"]["data"]["citations"].GetArray()) {
@@ -285,7 +285,8 @@ TEST_CASE("events in the envelope enum validate against EventEnvelope", "[protoc
   require_valid(v, ev::immediate_response("r", 202, "m", "{}", kNow), envelope);
   require_valid(v, ev::stream_token("r", "t", kNow), envelope);
   require_valid(v, ev::tool_call_chunk("r", "t", "{}", kNow), envelope);
-  require_valid(v, ev::eventual_response("r", "m", "x", {}, ev::usage{1, 2}, kNow), envelope);
+  require_valid(v, ev::eventual_response("r", "m", "x", {}, ev::usage{1, 2, std::nullopt}, kNow),
+                envelope);
   require_valid(v, ev::write_confirmation_required("r", "t", kNow), envelope);
   require_valid(v, ev::error("r", "C", "m", kNow), envelope);
 

@@ -1,5 +1,6 @@
 // Whole-server tests of the settings routes (admin-auth.md §2.2, §5.2) and of the
 // persona they hand to turns.
+#include "protocol/suggested_replies.hpp"
 #include "tests/server/admin_test_support.hpp"
 
 using namespace so;
@@ -112,5 +113,6 @@ TEST_CASE("admin settings: a persona PUT by the org's admin becomes its turns' s
   REQUIRE_FALSE(reqs[0].messages.empty());
   CHECK(reqs[0].messages[0].role == adapters::llm::role::system);
   CHECK(reqs[0].messages[0].content.find("org-a persona") == std::string::npos);
-  CHECK(reqs[1].messages[0].content == "You are the reference persona.");
+  CHECK(reqs[1].messages[0].content ==  // issue 12: then the suggested-replies section
+        "You are the reference persona.\n\n" + std::string(protocol::suggested_replies_prompt));
 }

@@ -5,6 +5,7 @@
 // system prompt, and host tools see the session's org, the connection's access, the
 // conversation and the resolved key.
 #include "adapters/llm/agent_prompt.hpp"
+#include "protocol/suggested_replies.hpp"
 #include "tests/server/ws_identity_support.hpp"
 #include "tests/support/net/fake_gateway.hpp"
 
@@ -109,9 +110,12 @@ TEST_CASE("ws identity: the persona of the session's org replaces the system pro
   REQUIRE(reqs.size() == 2);
   frame acme(reqs[0].body);
   CHECK(acme.str("/messages/0/role") == "system");
-  CHECK(acme.str("/messages/0/content") == "You are Acme's concierge.");
+  // Issue 12: every system prompt ends with the suggested-replies section.
+  const auto replies = "\n\n" + std::string(protocol::suggested_replies_prompt);
+  CHECK(acme.str("/messages/0/content") == "You are Acme's concierge." + replies);
   frame seed(reqs[1].body);
-  CHECK(seed.str("/messages/0/content") == std::string(adapters::llm::default_system_prompt));
+  CHECK(seed.str("/messages/0/content") ==
+        std::string(adapters::llm::default_system_prompt) + replies);
 }
 
 TEST_CASE("ws identity: host tools see the session's org, the access, the conversation and the key",

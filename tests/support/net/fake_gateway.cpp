@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -283,9 +284,15 @@ struct fake_gateway::impl {
   std::size_t releases = 0;
   std::size_t connections = 0;
   std::size_t resumed_handshakes = 0;
+  std::size_t model_infos = 0;
   bool stopping = false;
   std::vector<std::thread> workers;
   std::set<int> live_fds;
+  struct route_queue {
+    std::deque<std::pair<script_entry, gateway_fault>> answers;
+    std::size_t releases = 0;
+  };
+  std::map<std::string, route_queue> routes;
 
   void accept_loop() {
     for (;;) {
@@ -329,17 +336,20 @@ struct fake_gateway::impl {
     socket.close(ignored);
   }
 
-  // Waits for one release() (or `timeout`, or shutdown). True when released.
-  bool wait_release(std::optional<std::chrono::milliseconds> timeout) {
+  // Waits for one release() (or `timeout`, or shutdown). True when released. `route`:
+  // wait for that route's release_route() instead.
+  bool wait_release(std::optional<std::chrono::milliseconds> timeout,
+                    const std::string* route = nullptr) {
     std::unique_lock lock(mu);
-    const auto ready = [&] { return releases > 0 || stopping; };
+    std::size_t& count = route ? routes[*route].releases : releases;
+    const auto ready = [&] { return count > 0 || stopping; };
     if (timeout) {
       cv.wait_for(lock, *timeout, ready);
     } else {
       cv.wait(lock, ready);
     }
-    if (releases == 0) return false;
-    --releases;
+    if (count == 0) return false;
+    --count;
     return true;
   }
 
@@ -384,10 +394,32 @@ struct fake_gateway::impl {
     const bool is_chat =
         req.method() == http::verb::post &&
         ends_with(std::string_view(req.target().data(), req.target().size()), "/chat/completions");
+    std::optional<std::string> routed;
+    if (is_chat) {
+      rapidjson::Document body;
+      body.Parse(req.body().data(), req.body().size());
+      if (!body.HasParseError() && body.IsObject() && body.HasMember("model") &&
+          body["model"].IsString())
+        routed = body["model"].GetString();
+    }
+    const bool is_info =
+        req.method() == http::verb::get &&
+        ends_with(std::string_view(req.target().data(), req.target().size()), "/model/info");
     {
       std::lock_guard lock(mu);
-      requests.push_back(std::move(rec));
-      if (is_chat) {
+      if (is_info)
+        ++model_infos;
+      else
+        requests.push_back(std::move(rec));
+      if (routed && routes.count(*routed) == 0) routed.reset();
+      if (is_chat && routed) {
+        auto& q = routes[*routed].answers;
+        if (!q.empty()) {
+          entry = std::move(q.front().first);
+          if (q.front().second.what != gateway_fault::kind::none) fault = q.front().second;
+          q.pop_front();
+        }
+      } else if (is_chat) {
         if (!faults.empty()) {
           fault = faults.front();
           faults.pop_front();
@@ -399,6 +431,8 @@ struct fake_gateway::impl {
         }
       }
     }
+    if (is_info && options.model_info)
+      return write_simple(stream, http::status::ok, *options.model_info, std::nullopt, keep);
     if (!is_chat) return write_simple(stream, http::status::not_found, "{}", std::nullopt, keep);
     if (fault && fault->what == gateway_fault::kind::http_status) {
       return write_simple(stream, static_cast<http::status>(fault->status), fault->body,
@@ -411,13 +445,14 @@ struct fake_gateway::impl {
     const std::vector<stream_event> events =
         entry ? script_events(*entry)
               : std::vector<stream_event>{finish_seen{"stop"}, stream_complete{}};
-    return stream_sse(stream, sse_events(events), fault, keep);
+    return stream_sse(stream, sse_events(events), fault, keep, routed ? &*routed : nullptr);
   }
 
   // True when the whole stream was written and the connection may serve another.
   template <class Stream>
   bool stream_sse(Stream& stream, const std::vector<std::string>& events,
-                  const std::optional<gateway_fault>& fault, bool keep) {
+                  const std::optional<gateway_fault>& fault, bool keep,
+                  const std::string* route = nullptr) {
     http::response<http::empty_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/event-stream");
     res.set(http::field::cache_control, "no-cache");
@@ -440,6 +475,11 @@ struct fake_gateway::impl {
     if (is(gateway_fault::kind::malformed_line) && !write_chunk("data: {this is not json\n\n")) {
       return false;
     }
+    if (is(gateway_fault::kind::hold_first)) {
+      wait_release(fault->delay.count() > 0 ? std::optional(fault->delay) : std::nullopt, route);
+      std::lock_guard lock(mu);
+      if (stopping) return false;
+    }
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (i > 0 && options.chunk_delay.count() > 0 && !sleep_unless_stopping(options.chunk_delay)) {
         return false;
@@ -453,7 +493,7 @@ struct fake_gateway::impl {
       cv.notify_all();
       if (i == 0 && is(gateway_fault::kind::drop_mid_stream)) return false;  // no final chunk
       if (i == 0 && is(gateway_fault::kind::stall)) {
-        wait_release(fault->delay);
+        wait_release(fault->delay, route);
         std::lock_guard lock(mu);
         if (stopping) return false;
       }
@@ -514,6 +554,19 @@ void fake_gateway::push_fault(gateway_fault f) {
   impl_->faults.push_back(std::move(f));
 }
 
+void fake_gateway::route(const std::string& model, script_entry e, gateway_fault f) {
+  std::lock_guard lock(impl_->mu);
+  impl_->routes[model].answers.emplace_back(std::move(e), std::move(f));
+}
+
+void fake_gateway::release_route(const std::string& model) {
+  {
+    std::lock_guard lock(impl_->mu);
+    ++impl_->routes[model].releases;
+  }
+  impl_->cv.notify_all();
+}
+
 void fake_gateway::push(script_entry e) {
   std::lock_guard lock(impl_->mu);
   impl_->script.push_back(std::move(e));
@@ -522,6 +575,11 @@ void fake_gateway::push(script_entry e) {
 std::vector<recorded_request> fake_gateway::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;
+}
+
+std::size_t fake_gateway::model_info_requests() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->model_infos;
 }
 
 std::size_t fake_gateway::events_sent() const {

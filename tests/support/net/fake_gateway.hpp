@@ -34,6 +34,7 @@ struct gateway_fault {
     malformed_line,   ///< inject a non-JSON `data:` line before the entry's events
     drop_mid_stream,  ///< send the first delta then close the socket without finishing
     stall,            ///< send the first delta, then silence for `delay` or until release()
+    hold_first,       ///< send nothing of the stream until released (`delay` bounds the wait)
   };
   kind what = kind::none;
   int status = 500;
@@ -62,6 +63,10 @@ struct fake_gateway_options {
   /// Announce keep-alive but close each connection right after its answer, like a
   /// server dropping idle connections: the client's pooled connection is then stale.
   bool close_after_answer = false;
+  /// Body of `GET …/model/info` (200, JSON); none: 404 like any other unknown path.
+  /// Those GETs (the server's price table fetch, off every turn's path) are counted by
+  /// `model_info_requests()`, not recorded in `requests()`.
+  std::optional<std::string> model_info;
 };
 
 class fake_gateway {
@@ -80,7 +85,15 @@ class fake_gateway {
   /// http_status does not consume a script entry).
   void push_fault(gateway_fault f);
   void push(adapters::llm::script_entry e);
+  /// Chat requests whose body names `model` are answered from this model's own queue
+  /// (entry and fault), never from the shared script, so a side call racing the turn's
+  /// call (e.g. stream_preamble) gets a deterministic answer. A drained queue answers an
+  /// empty "stop" response. Its holds are released by `release_route(model)` only.
+  void route(const std::string& model, adapters::llm::script_entry e, gateway_fault f = {});
+  void release_route(const std::string& model);
   std::vector<recorded_request> requests() const;
+  /// `GET …/model/info` requests received so far.
+  std::size_t model_info_requests() const;
   /// Number of SSE events written so far for the current/last request (for
   /// "first token before last chunk" ordering tests).
   std::size_t events_sent() const;
