@@ -36,6 +36,7 @@
 #include "net/listener.hpp"
 #include "net/metrics_route.hpp"
 #include "net/nats_bus.hpp"
+#include "net/otp_webhook.hpp"
 
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
@@ -356,6 +357,14 @@ void server::impl::boot() {
   svc->knowledge_search = actors::make_knowledge_search(svc->storage, reranker);
   svc->widget_policies = widget;
   svc->widget_lookup = actors::spawn_widget_policy_lookup(*sys, widget);
+  // Issue 12 (OTP): the gate, and the service's own workers (it may block on HTTP).
+  svc->auth_gate = adapters::auth::otp_tool_gate(cfg.auth_tools);
+  if (!opts.otp_service && !cfg.otp_url.empty())
+    opts.otp_service = make_otp_webhook(make_json_poster(http, {cfg.otp_timeout, 64u * 1024u}),
+                                        {cfg.otp_url, cfg.otp_token});
+  if (opts.otp_service)
+    svc->otp = std::make_shared<actors::otp_workers>(
+        *sys, opts.otp_service, actors::otp_workers_options{2, 64, cfg.otp_timeout});
   svc->directory = actors::spawn_session_directory(*sys, svc);
 
   // ---- network ----
@@ -509,6 +518,7 @@ void server::impl::stop() {
       for (auto& a : {svc->directory, svc->backplane, svc->registry, svc->widget_lookup})
         if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       if (svc->storage) svc->storage->stop();
+      if (svc->otp) svc->otp->stop();
     }
     // The actors run on the io threads: those must keep running until here.
     sys->await_all_actors_done();

@@ -147,6 +147,18 @@ struct server_config {
   /// SMOOTH_SKILLS_DIR: the skill roots (`:`-separated, trimmed, empties dropped),
   /// searched in order for `<root>/<name>/SKILL.md`; empty = no skill resolves.
   std::vector<std::string> skills_dirs;
+  // ---- OTP identity verification (issue 12, helper "otp") ----
+  /// SMOOTH_AGENT_AUTH_TOOLS: the tools the OTP auth gate guards (comma list, trimmed,
+  /// empties dropped; `name` or `name:end_user|admin|none`, bare = end_user;
+  /// adapters/auth/otp_tool_gate.hpp). Empty: the gate is off.
+  std::vector<std::string> auth_tools;
+  /// SMOOTH_AGENT_OTP_URL: the OTP webhook (net/otp_webhook.hpp); empty = no OTP service
+  /// (verify_otp fails closed, gated tools stay refused).
+  std::string otp_url;
+  /// SMOOTH_AGENT_OTP_TOKEN: sent as `Authorization: Bearer <it>` to the webhook.
+  std::string otp_token;
+  /// SMOOTH_AGENT_OTP_TIMEOUT_MS: deadline of one webhook call.
+  std::chrono::milliseconds otp_timeout{5000};
   // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
   /// SMOOTH_AGENT_EMBEDDER: auto | deterministic | gateway. From the environment, unset
   /// means `automatic` (§5.2: the gateway embedder when SMOOAI_GATEWAY_KEY is non-blank,
