@@ -27,6 +27,31 @@ std::optional<std::string> metadata_string(const protocol::session& s, const cha
   return std::string(d.GetString(), d.GetStringLength());
 }
 
+/// Sets otpVerified on the stored session (no live session actor holds it); then `done`.
+template <class Done>
+void store_verified(caf::event_based_actor* self, const services_ptr& svc,
+                    const std::string& session_id, Done done) {
+  storage_await<bool>(
+      self, svc->storage, session_id,
+      [session_id](adapters::storage& s, adapters::knowledge_base&) {
+        auto stored = s.get_session(session_id);
+        if (!stored) return false;
+        adapters::session_update u;
+        u.metadata = stored->metadata;
+        (*u.metadata)[auth::otp_verified_key] = "true";
+        s.update_session(session_id, u);
+        return true;
+      },
+      [done, session_id](bool stored) {
+        if (!stored) spdlog::warn("verify_otp: session {} is not in storage", session_id);
+        done();
+      },
+      [done, session_id](const std::string& err) {
+        spdlog::warn("session {}: storing otpVerified failed: {}", session_id, err);
+        done();
+      });
+}
+
 }  // namespace
 
 std::optional<std::string> otp_gate_check(const services& svc, otp_turn_state& st,
@@ -83,19 +108,19 @@ void verify_otp(caf::event_based_actor* self, const services_ptr& svc, const caf
   otp_call<auth::otp_verdict, true>(
       self, svc->otp,
       [session_id, code](auth::otp_service& s) { return s.verify_code(session_id, code); },
-      [self, svc, session, rid, send](auth::otp_verdict v) {
+      [self, svc, session, rid, session_id, send](auth::otp_verdict v) {
         if (!v.verified)
           return send(
               otp::invalid(rid, v.attempts_remaining, v.error, v.message, svc->clock->now_ms()));
         auto done = [svc, rid, send] { send(otp::verified(rid, svc->clock->now_ms())); };
         self->request(session, std::chrono::seconds(30), otp_atom::value)
             .await([done](caf::ok_atom) { done(); },
-                   [rid, done](caf::error& e) {
-                     // The host verified; the session is gone (idle): the next turn hydrates
-                     // from storage without the flag. Reported as verified, logged.
-                     spdlog::warn("verify_otp {}: the session did not record it: {}", rid,
+                   [self, svc, rid, session_id, done](caf::error& e) {
+                     // The session actor quit (idle) after the lookup: the next turn hydrates
+                     // from storage, so the flag goes there directly.
+                     spdlog::info("verify_otp {}: session actor gone ({}), storing directly", rid,
                                   caf::to_string(e));
-                     done();
+                     store_verified(self, svc, session_id, done);
                    });
       },
       [svc, rid, send](const std::string& detail) {

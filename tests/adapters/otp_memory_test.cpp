@@ -70,7 +70,7 @@ TEST_CASE("otp_memory: an expired code answers EXPIRED", "[otp]") {
   CHECK(v.attempts_remaining == 0);
 }
 
-TEST_CASE("otp_memory: sms delivery masks the phone; a failing send throws", "[otp]") {
+TEST_CASE("otp_memory: sms delivery masks the phone, a failing send throws", "[otp]") {
   otp_memory m(fixed_code());
   auto d = m.send_code("s1", otp_contact{std::nullopt, std::string("+15551234567")});
   CHECK(d.channel == "sms");

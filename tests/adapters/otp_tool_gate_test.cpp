@@ -31,7 +31,7 @@ TEST_CASE("otp gate: end_user tools need verification, admin never runs, none ru
   CHECK_FALSE(g.check("pay_invoic", false));  // exact names only
 }
 
-TEST_CASE("otp gate: an empty list is off; bad entries are refused", "[otp]") {
+TEST_CASE("otp gate: an empty list is off, bad entries are refused", "[otp]") {
   CHECK(otp_tool_gate().empty());
   CHECK(otp_tool_gate(std::vector<std::string>{}).empty());
   CHECK_THROWS_AS(otp_tool_gate({"pay:root"}), std::invalid_argument);
