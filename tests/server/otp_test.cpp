@@ -323,6 +323,41 @@ TEST_CASE("otp: a webhook that times out gives OTP_SEND_FAILED, then the turn st
   require_quiescent(*fx.server);
 }
 
+TEST_CASE("otp: a contact captured by identity intake in the same turn is OTP-reachable", "[otp]") {
+  // later-protocol.md §1.14 + §5.2: the conversational submit stamps contactEmail and
+  // contactPhone on the session; the end-of-turn OTP step reads them.
+  adapters::auth::otp_memory_options mo;
+  mo.next_code = [] { return std::string("555555"); };
+  auto service = std::make_shared<adapters::auth::otp_memory>(mo);
+  otp_server fx({tool_call("submit_interaction",
+                           R"({"kind":"identity_intake","values":{"email":"carol@example.com",)"
+                           R"("phone":"(555) 123-4567"}})",
+                           "call-1"),
+                 tool_call("pay_invoice", "{}", "call-2"), text("Check your inbox.")},
+                "", service);
+  auto ws = connect(*fx.server);
+  const auto sid = create_with_email(*ws, nullptr);  // no contact at create
+
+  start_turn(*ws, sid, "r-1", "I am Carol, pay my invoice");
+  auto frames = read_turn(*ws, "r-1");
+  auto results = of_type(frames, "stream_chunk", "toolResult");
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].boolean("/data/state/rawResponse/toolResult/isError") == false);
+  require_tool_result(results[1], "pay_invoice", true, kRefusal);
+  auto required = of_type(frames, "otp_verification_required");
+  REQUIRE(required.size() == 1);
+  CHECK(required[0].size("/data/data/availableChannels") == 2);
+  CHECK(required[0].str("/data/data/availableChannels/0") == "email");
+  CHECK(required[0].str("/data/data/availableChannels/1") == "sms");
+  auto sent = of_type(frames, "otp_sent");
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].str("/data/data/channel") == "email");
+  CHECK(sent[0].str("/data/data/maskedDestination") == "c***@example.com");
+  require_reply(frames.back(), "r-1", "Check your inbox.");
+  CHECK(service->last_code(sid) == std::optional<std::string>("555555"));
+  require_quiescent(*fx.server);
+}
+
 TEST_CASE("otp: no contact, an admin tool, a failing send", "[otp]") {
   auto service = std::make_shared<adapters::auth::otp_memory>();
   otp_server fx({tool_call("pay_invoice"), text("a"), tool_call("wipe_tenant"), text("b"),
