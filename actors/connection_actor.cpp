@@ -2,6 +2,7 @@
 
 #include "actors/control_ask.hpp"
 #include "actors/conversation_jobs.hpp"
+#include "actors/otp_flow.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/turn_control.hpp"
 #include "actors/unexpected_messages.hpp"
@@ -656,6 +657,21 @@ void on_submit_interaction(self_ptr self, protocol::submit_interaction_action& a
       no_pending);
 }
 
+// ---- issue 12: OTP (later-protocol.md §5.4; the flow is actors/otp_flow.hpp) ----------------
+
+void on_verify_otp(self_ptr self, protocol::verify_otp_action& a) {
+  with_session(
+      self, a.session_id,
+      [self, a](session_ref& ref) {
+        auto& st = self->state;
+        verify_otp(self, st.svc, ref.actor, a.rid, a.session_id, a.code,
+                   [self](std::string json) { self->state.send(std::move(json)); });
+      },
+      [self, rid = a.rid, id = a.session_id] {
+        self->state.error(rid, codes::session_not_found, not_found_text(id));
+      });
+}
+
 /// The /metrics label of an inbound frame (adapters/telemetry/server_metrics.hpp).
 template <class T>
 std::string_view frame_label() {
@@ -673,6 +689,7 @@ std::string_view frame_label() {
   if constexpr (std::is_same_v<T, protocol::list_conversations_action>) return "list_conversations";
   if constexpr (std::is_same_v<T, protocol::rename_conversation_action>)
     return "rename_conversation";
+  if constexpr (std::is_same_v<T, protocol::verify_otp_action>) return "verify_otp";
   return "other";
 }
 
@@ -805,6 +822,8 @@ void dispatch(self_ptr self, protocol::action& act) {
           on_list_conversations(self, a);  // issue 12
         } else if constexpr (std::is_same_v<T, protocol::rename_conversation_action>) {
           on_rename_conversation(self, a);  // issue 12
+        } else if constexpr (std::is_same_v<T, protocol::verify_otp_action>) {
+          on_verify_otp(self, a);  // issue 12
         }
       },
       act);

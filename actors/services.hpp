@@ -5,16 +5,18 @@
 // bundle is shared by pointer-to-const between actors without locking.
 #pragma once
 
+#include "actors/otp_worker.hpp"
 #include "actors/storage_pool.hpp"
+#include "adapters/auth/otp_tool_gate.hpp"
 #include "adapters/auth/widget_policy_provider.hpp"
 #include "adapters/backplane/message_bus.hpp"
 #include "adapters/config/server_config.hpp"
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/model_prices.hpp"
 #include "adapters/llm/persona_source.hpp"
+#include "adapters/llm/skill_library.hpp"
 #include "adapters/telemetry/server_metrics.hpp"
 #include "adapters/telemetry/trace_tracer.hpp"
-#include "adapters/llm/skill_library.hpp"
 #include "adapters/tenant/gateway_key_resolver.hpp"
 #include "adapters/tools/confirm_policy.hpp"
 #include "adapters/tools/tool.hpp"
@@ -58,6 +60,10 @@ struct services {
   adapters::llm::skill_library_ptr skills;
   /// Issue 12: the gateway's model prices, for `usage.costUsd`; null = never priced.
   adapters::llm::model_price_source_ptr model_prices;
+  /// Issue 12 (OTP, later-protocol.md §5): the tool auth gate (SMOOTH_AGENT_AUTH_TOOLS) and
+  /// the workers of the OTP service; null `otp` = no service (verify_otp fails closed).
+  adapters::auth::otp_tool_gate auth_gate;
+  otp_workers_ptr otp;
 
   /// The counters of /metrics (adapters/telemetry/server_metrics.hpp); never null.
   adapters::telemetry::server_metrics_ptr metrics =

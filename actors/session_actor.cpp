@@ -1,6 +1,7 @@
 #include "actors/session_actor.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/otp_flow.hpp"
 #include "actors/remote_sink.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/turn_actor.hpp"
@@ -243,6 +244,11 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
             });
       },
       [self](record_atom) -> protocol::session { return self->state.record; },
+      [self](otp_atom) -> caf::result<caf::ok_atom> {  // issue 12: verify_otp succeeded
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        record_otp_verified(self, self->state.svc, self->state.record, rp);
+        return rp;
+      },
       [self, idle_limit](idle_atom) {
         if (self->state.idle(idle_limit)) {
           self->quit();

@@ -40,6 +40,7 @@
 //   (retire, interact, interaction actor)         from the interaction: it resolved or timed out
 //   (stamp, canonical identity values)            identity intake side effect (§1.14)
 //   (record) -> session                           the session record as this actor holds it
+//   (otp) -> ok                                   verify_otp succeeded: metadata otpVerified, stored
 #pragma once
 
 #include "actors/services.hpp"

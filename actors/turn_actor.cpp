@@ -2,6 +2,7 @@
 
 #include "actors/confirmation_actor.hpp"
 #include "actors/interaction_actor.hpp"
+#include "actors/otp_flow.hpp"
 #include "actors/preamble_actor.hpp"
 #include "actors/storage_calls.hpp"
 #include "actors/title_actor.hpp"
@@ -55,6 +56,8 @@ struct turn_state {
   std::vector<std::string> supports;  ///< the session's render capabilities, read at start
   /// Fallback raises of this turn: kind → canonical spec (the latest raise wins).
   std::map<std::string, std::string> fallback_stash;
+  /// Issue 12: this turn's OTP gate (actors/otp_flow.hpp).
+  otp_turn_state otp;
   std::string reply;  ///< last assistant text of THIS turn (decisions.md)
   // ---- eventual_response additions and stream_preamble (issue 12 items 3, 4) ----
   protocol::turn_reply answer;  ///< streamed text, trailer hold-back, final reply selection
@@ -247,7 +250,14 @@ void complete(self_ptr self) {
                      {s.spec.svc, caf::actor_cast<caf::actor>(self), s.conversation_id(),
                       s.spec.request.message, final->persisted, s.spec.request.gateway_key});
   };
-  if (final->persisted.empty()) return respond(protocol::new_uuid_v4());  // nothing persisted
+  // Issue 12 (OTP, §5.3): otp_verification_required / otp_sent come before eventual_response.
+  auto respond_after_otp = [self, respond](const std::string& message_id) {
+    auto& s = self->state;
+    otp_after_turn(self, s.spec.svc, s.spec.session, s.rid(), s.otp, s.sink,
+                   [respond, message_id] { respond(message_id); });
+  };
+  if (final->persisted.empty())
+    return respond_after_otp(protocol::new_uuid_v4());  // nothing persisted
   protocol::message out;
   out.id = protocol::new_uuid_v4();
   out.conversation_id = st.spec.record.conversation_id;
@@ -257,9 +267,9 @@ void complete(self_ptr self) {
   // The lease is released in the reply's own job, right after the reply committed: one
   // storage hop, and another process's next turn always finds the reply in the history.
   const bool release = st.lease_held;
-  auto respond_released = [self, respond, release](const std::string& message_id) {
+  auto respond_released = [self, respond_after_otp, release](const std::string& message_id) {
     if (release) self->state.lease_held = false;
-    respond(message_id);
+    respond_after_otp(message_id);
   };
   storage_then<std::string>(
       self, st.spec.svc->storage, *out.conversation_id,
@@ -327,16 +337,14 @@ void renew(self_ptr self) {
       [self](bool kept) {
         auto& s = self->state;
         if (!kept && s.lease_held && !s.finished) {
-          spdlog::warn("{} turn: the turn lease was taken over by another process",
-                       ids_of(s));
+          spdlog::warn("{} turn: the turn lease was taken over by another process", ids_of(s));
           s.lease_held = false;
           return;
         }
         schedule_renew(self);
       },
       [self](const storage_failure& f) {
-        spdlog::warn("{} turn: renewing the turn lease failed: {}", ids_of(self->state),
-                     f.message);
+        spdlog::warn("{} turn: renewing the turn lease failed: {}", ids_of(self->state), f.message);
         schedule_renew(self);
       });
 }
@@ -411,6 +419,11 @@ void run_next_tool(self_ptr self) {
   if (call.arguments_json.empty() || call.arguments_json == "null" || call.arguments_json == "\"\"")
     call.arguments_json = "{}";
   st.trace.begin_tool(call.name, call.id);
+  // Issue 12 (OTP, §5.1): the auth gate refuses before the confirmation hook.
+  if (auto refusal = otp_gate_check(*st.spec.svc, st.otp, call.name)) {
+    st.send(ev::tool_call_chunk(st.rid(), call.name, call.arguments_json, st.now_ms()));
+    return tool_done(self, {std::move(*refusal), true, {}});
+  }
   if (st.spec.svc->confirm.requires_confirmation(call.name)) return park(self);
   // A raise tool's toolCall chunk is held: a park emits interaction_required first.
   if (auto tool = st.tools.find(call.name))
@@ -683,6 +696,7 @@ void start(self_ptr self) {
   st.tool_ctx = {st.spec.record.session_id, st.spec.record.conversation_id,
                  st.spec.record.organization_id, access, st.spec.request.gateway_key};
   st.tool_ctx.files = st.spec.request.files;  // issue 12: host tools only
+  st.otp.verified = adapters::auth::otp_verified(st.spec.record.metadata);  // issue 12 (OTP)
   build_tools(self);
 
   protocol::message inbound;

@@ -41,6 +41,7 @@
 #include "net/model_price_lookup.hpp"
 #include "net/nats_bus.hpp"
 #include "net/otlp_exporter.hpp"
+#include "net/otp_webhook.hpp"
 #include "net/url.hpp"
 
 #include <spdlog/spdlog.h>
@@ -391,6 +392,14 @@ void server::impl::boot() {
   svc->knowledge_search = actors::make_knowledge_search(svc->storage, reranker);
   svc->widget_policies = widget;
   svc->widget_lookup = actors::spawn_widget_policy_lookup(*sys, widget);
+  // Issue 12 (OTP): the gate, and the service's own workers (it may block on HTTP).
+  svc->auth_gate = adapters::auth::otp_tool_gate(cfg.auth_tools);
+  if (!opts.otp_service && !cfg.otp_url.empty())
+    opts.otp_service = make_otp_webhook(make_json_poster(http, {cfg.otp_timeout, 64u * 1024u}),
+                                        {cfg.otp_url, cfg.otp_token});
+  if (opts.otp_service)
+    svc->otp = std::make_shared<actors::otp_workers>(
+        *sys, opts.otp_service, actors::otp_workers_options{2, 64, cfg.otp_timeout});
   svc->directory = actors::spawn_session_directory(*sys, svc);
 
   // ---- network ----
@@ -578,6 +587,7 @@ void server::impl::stop() {
       for (auto& a : {svc->directory, svc->backplane, svc->registry, svc->widget_lookup})
         if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       if (svc->storage) svc->storage->stop();
+      if (svc->otp) svc->otp->stop();
     }
     // After the drain (an MCP call may finish a turn), before the io threads stop (an
     // HTTP MCP server's calls run there): fails what is still pending, reaps the children.

@@ -14,6 +14,7 @@
 
 #include "actors/backplane_actor.hpp"
 #include "adapters/auth/authenticator.hpp"
+#include "adapters/auth/otp_service.hpp"
 #include "adapters/auth/widget_policy_provider.hpp"
 #include "adapters/backplane/message_bus.hpp"
 #include "adapters/config/server_config.hpp"
@@ -70,6 +71,8 @@ struct server_options {
   http_client_options http;  ///< outbound HTTP (gateway, webhooks)
   /// Test seam: replaces the authenticator the auth mode of `config` selects.
   adapters::auth::authenticator_ptr authenticator;
+  /// Test seam: the OTP service (issue 12); default: the webhook of SMOOTH_AGENT_OTP_URL, if set.
+  adapters::auth::otp_service_ptr otp_service;
   /// Test seam: replaces the embed-policy provider the config selects (admin-auth.md §4.2).
   adapters::auth::widget_policy_provider_ptr widget_policies;
   // Tenant stores (admin API; the settings' persona reaches turns). Default: in memory.

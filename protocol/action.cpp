@@ -6,6 +6,7 @@
 
 #include "protocol/conversation_titles.hpp"
 #include "protocol/error_codes.hpp"
+#include "protocol/otp_events.hpp"
 #include "protocol/utf8.hpp"
 
 #include <cstdint>
@@ -258,6 +259,19 @@ action parse_rename_conversation(const rapidjson::Value& frame, request_id rid) 
   return rename_conversation_action{std::move(rid), std::move(*conversation_id), std::move(title)};
 }
 
+// ---- issue 12: OTP (later-protocol.md §5.4 rows 1-3) ----
+
+action parse_verify_otp(const rapidjson::Value& frame, request_id rid) {
+  if (!rid)
+    return fail(std::nullopt, codes::validation_error, std::string(otp::requires_request_id));
+  auto session_id = get_string(frame, "sessionId");
+  if (!session_id)
+    return fail(std::move(rid), codes::validation_error, std::string(otp::requires_session_id));
+  auto code = get_string(frame, "code");
+  if (!code) return fail(std::move(rid), codes::validation_error, std::string(otp::requires_code));
+  return verify_otp_action{std::move(*rid), std::move(*session_id), std::move(*code)};
+}
+
 }  // namespace
 
 action parse_action(std::string_view frame, const action_limits& limits) {
@@ -283,6 +297,7 @@ action parse_action(std::string_view frame, const action_limits& limits) {
   if (*name == "submit_interaction") return parse_submit_interaction(doc, std::move(rid));
   if (*name == "list_conversations") return parse_list_conversations(doc, std::move(rid));
   if (*name == "rename_conversation") return parse_rename_conversation(doc, std::move(rid));
+  if (*name == "verify_otp") return parse_verify_otp(doc, std::move(rid));  // issue 12
   return fail(std::move(rid), codes::unsupported_action,
               "action '" + *name + "' is not supported by this server");
 }

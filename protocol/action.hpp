@@ -112,6 +112,15 @@ struct rename_conversation_action {
   std::string title;            ///< sanitized (conversation_titles.hpp), never empty
 };
 
+// ---- issue 12: OTP (later-protocol.md §5.4) ----
+/// `verify_otp`: rows 1-3 of §5.4 are checked while parsing (the code is verbatim:
+/// an empty string passes).
+struct verify_otp_action {
+  std::string rid;  ///< required
+  std::string session_id;
+  std::string code;
+};
+
 /// A frame that must be answered with an `error` event (and nothing else).
 struct action_error {
   request_id rid;
@@ -119,10 +128,10 @@ struct action_error {
   std::string message;
 };
 
-using action =
-    std::variant<ping_action, create_session_action, get_session_action, get_messages_action,
-                 send_message_action, confirm_tool_action, cancel_action, submit_interaction_action,
-                 list_conversations_action, rename_conversation_action, action_error>;
+using action = std::variant<ping_action, create_session_action, get_session_action,
+                            get_messages_action, send_message_action, confirm_tool_action,
+                            cancel_action, submit_interaction_action, list_conversations_action,
+                            rename_conversation_action, verify_otp_action, action_error>;
 
 /// Limits applied while parsing an inbound frame.
 struct action_limits {

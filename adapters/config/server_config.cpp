@@ -6,6 +6,7 @@
 // Variables we own are strict: a bad value is a config_error naming it.
 #include "adapters/config/server_config.hpp"
 
+#include "adapters/auth/otp_tool_gate.hpp"
 #include "adapters/telemetry/trace_env.hpp"
 
 #include <arpa/inet.h>
@@ -373,6 +374,33 @@ void load_ours(const env_lookup& env, server_config& c) {
   if (auto v = env("SMOOTH_SKILLS_DIR")) c.skills_dirs = split(*v, ':');
   // ---- eventual_response additions and stream_preamble (issue 12, helper "reply") ----
   if (auto v = env("SMOOTH_AGENT_PREAMBLE_MODEL")) c.preamble_model = std::string(trim(*v));
+  // ---- OTP identity verification (issue 12, helper "otp") ----
+  if (auto v = get(env, "SMOOTH_AGENT_AUTH_TOOLS")) {
+    std::string_view rest = *v;
+    while (true) {
+      const auto comma = rest.find(',');
+      const auto item = trim(rest.substr(0, comma));
+      if (!item.empty()) c.auth_tools.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    try {
+      auth::otp_tool_gate check(c.auth_tools);
+    } catch (const std::invalid_argument&) {
+      invalid("SMOOTH_AGENT_AUTH_TOOLS", *v,
+              "tool names, each optionally :end_user, :admin or :none");
+    }
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_OTP_URL")) {
+    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0)
+      invalid("SMOOTH_AGENT_OTP_URL", *v, "an http:// or https:// URL");
+    c.otp_url = *v;
+  }
+  if (auto v = get(env, "SMOOTH_AGENT_OTP_TOKEN")) c.otp_token = *v;
+  if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_OTP_TIMEOUT_MS", 1, kMaxU32,
+                                             "whole milliseconds > 0")) {
+    c.otp_timeout = std::chrono::milliseconds(*v);
+  }
   // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
   c.embedder = embedder_choice::automatic;  // §5.2 when the environment says nothing
   if (auto v = get(env, "SMOOTH_AGENT_EMBEDDER")) {
@@ -686,6 +714,18 @@ const std::vector<config_variable>& config_variables() {
       {"SMOOTH_AGENT_PREAMBLE_MODEL", "(unset)",
        "Fast gateway model of stream_preamble: one short 'what I am about to do' line per turn, "
        "sent only while no answer token has arrived. Unset or empty: no preamble."},
+      // ---- OTP identity verification (issue 12, helper "otp") ----
+      {"SMOOTH_AGENT_AUTH_TOOLS", "(unset)",
+       "Comma list of tools the OTP gate guards: name (= end_user) or name:end_user|admin|none. An "
+       "end_user tool is refused until the session passes verify_otp; an admin tool is always "
+       "refused (agents are public-facing)."},
+      {"SMOOTH_AGENT_OTP_URL", "(unset)",
+       "OTP webhook (POST JSON, docs/protocol.md); unset = no OTP service: verify_otp answers "
+       "otp_invalid NOT_FOUND and gated tools stay refused."},
+      {"SMOOTH_AGENT_OTP_TOKEN", "(unset)", "Sent to the OTP webhook as Authorization: Bearer."},
+      {"SMOOTH_AGENT_OTP_TIMEOUT_MS", "5000",
+       "Deadline of one OTP webhook call (> 0); past it a send is OTP_SEND_FAILED and a verify "
+       "fails closed."},
       // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
       {"SMOOTH_AGENT_EMBEDDER", "auto",
        "auto | deterministic | gateway. auto: the gateway embedder (POST {SMOOAI_GATEWAY_URL}"

@@ -89,7 +89,7 @@ struct server_config {
   unsigned io_threads = 0;  ///< SMOOTH_AGENT_IO_THREADS; 0 = one per core (resolved at boot)
   std::chrono::seconds session_idle_timeout{1800};  ///< SMOOTH_AGENT_SESSION_IDLE_SECS
   // ---- logs (issue 13, item 6): level and line format ----
-  std::string log_level = "info";  ///< SMOOTH_AGENT_LOG_LEVEL
+  std::string log_level = "info";   ///< SMOOTH_AGENT_LOG_LEVEL
   std::string log_format = "text";  ///< SMOOTH_AGENT_LOG_FORMAT: text | json (one object a line)
 
   // ---- runtime limits (issue 7; each documented in README with its default) ----
@@ -156,6 +156,18 @@ struct server_config {
   /// SMOOTH_AGENT_PREAMBLE_MODEL: the fast model of `stream_preamble` (later-protocol.md
   /// §4.1), trimmed; empty = no preamble. Used only with the real gateway.
   std::string preamble_model;
+  // ---- OTP identity verification (issue 12, helper "otp") ----
+  /// SMOOTH_AGENT_AUTH_TOOLS: the tools the OTP auth gate guards (comma list, trimmed,
+  /// empties dropped; `name` or `name:end_user|admin|none`, bare = end_user;
+  /// adapters/auth/otp_tool_gate.hpp). Empty: the gate is off.
+  std::vector<std::string> auth_tools;
+  /// SMOOTH_AGENT_OTP_URL: the OTP webhook (net/otp_webhook.hpp); empty = no OTP service
+  /// (verify_otp fails closed, gated tools stay refused).
+  std::string otp_url;
+  /// SMOOTH_AGENT_OTP_TOKEN: sent as `Authorization: Bearer <it>` to the webhook.
+  std::string otp_token;
+  /// SMOOTH_AGENT_OTP_TIMEOUT_MS: deadline of one webhook call.
+  std::chrono::milliseconds otp_timeout{5000};
   // ---- knowledge retrieval: embedder, reranker, ranking (issue 11, helper "knowledge") ----
   /// SMOOTH_AGENT_EMBEDDER: auto | deterministic | gateway. From the environment, unset
   /// means `automatic` (§5.2: the gateway embedder when SMOOAI_GATEWAY_KEY is non-blank,

@@ -274,6 +274,7 @@ session memory_storage::update_session(const std::string& id, const session_upda
   if (u.message_count) s.message_count = u.message_count;
   if (u.last_activity_at) s.last_activity_at = u.last_activity_at;
   if (u.ended_at) s.ended_at = u.ended_at;
+  if (u.metadata) s.metadata = *u.metadata;  // issue 12 (OTP)
   s.updated_at = clock_->now();
   return s;
 }

@@ -519,9 +519,12 @@ session postgres_storage::update_session(const std::string& id, const session_up
       "message_count = coalesce($4::bigint, message_count), "
       "last_activity_at = coalesce(" SO_TS("$5") ", last_activity_at), "
       "ended_at = coalesce(" SO_TS("$6") ", ended_at), updated_at = " SO_TS(
-          "$7") " WHERE session_id = $1 RETURNING " SO_SESS_COLS,
+          "$7") ", metadata = CASE WHEN $8::boolean THEN $9::json ELSE metadata END "
+          "WHERE session_id = $1 RETURNING " SO_SESS_COLS,
       {id, u.status, count_param(u.token_count), count_param(u.message_count),
-       opt_micros(u.last_activity_at), opt_micros(u.ended_at), micros(clock_->now())},
+       opt_micros(u.last_activity_at), opt_micros(u.ended_at), micros(clock_->now()),
+       std::string(u.metadata ? "true" : "false"),
+       u.metadata ? session_metadata_json(*u.metadata) : param()},
       "update session");
   if (r.rows() == 0) throw_not_found("session", id);
   return session_at(r, 0);

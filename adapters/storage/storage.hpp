@@ -52,6 +52,8 @@ struct session_update {
   std::optional<std::uint64_t> message_count;
   std::optional<protocol::time_point> last_activity_at;
   std::optional<protocol::time_point> ended_at;
+  /// Issue 12 (OTP, later-protocol.md §5.4): replaces the whole metadata map.
+  std::optional<std::map<std::string, std::string>> metadata;
 };
 
 /// Rich Interactions (issue 12; decisions.md "identity intake side effect"): the contact an

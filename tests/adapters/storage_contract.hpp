@@ -729,6 +729,25 @@ inline void run_storage_contract(const storage_factory& make) {
     CHECK(list[0].status == std::optional<std::string>("ended"));
   }
 
+  SECTION("update_session replaces the metadata map only when given (issue 12, OTP)") {
+    auto s = make();
+    auto se = make_session("sess-m", "conv-1", 0);
+    se.metadata["contactEmail"] = "\"a@b.co\"";
+    s->create_session(se);
+    session_update status_only;
+    status_only.status = "idle";
+    CHECK(s->update_session("sess-m", status_only).metadata == se.metadata);  // absent = kept
+    session_update u;
+    u.metadata = se.metadata;
+    (*u.metadata)["otpVerified"] = "true";
+    s->update_session("sess-m", u);
+    auto got = s->get_session("sess-m");
+    REQUIRE(got);
+    CHECK(got->metadata.at("otpVerified") == "true");
+    CHECK(got->metadata.at("contactEmail") == "\"a@b.co\"");
+    CHECK(got->status == std::optional<std::string>("idle"));
+  }
+
   SECTION("update_session of an unknown id is an error naming the id") {
     auto s = make();
     session_update u;

@@ -93,7 +93,7 @@ TEST_CASE("missing or non-string action", "[protocol][action]") {
 }
 
 TEST_CASE("unknown actions are UNSUPPORTED_ACTION with requestId", "[protocol][action]") {
-  for (const char* name : {"verify_otp", "get_messages", "PING", "", " ping"}) {
+  for (const char* name : {"get_messages", "PING", "", " ping", "VERIFY_OTP"}) {
     const std::string frame = std::string(R"({"action":")") + name + R"(","requestId":"rq"})";
     check_error(frame, codes::unsupported_action,
                 std::string("action '") + name + "' is not supported by this server", "rq");
@@ -102,6 +102,28 @@ TEST_CASE("unknown actions are UNSUPPORTED_ACTION with requestId", "[protocol][a
               "action 'nope' is not supported by this server", std::nullopt);
   check_error(R"({"action":"nope","requestId":false})", codes::unsupported_action,
               "action 'nope' is not supported by this server", std::nullopt);
+}
+
+TEST_CASE("verify_otp: rows 1-3 of later-protocol.md 5.4, in order", "[protocol][action]") {
+  check_error(R"({"action":"verify_otp","sessionId":"s","code":"1"})", codes::validation_error,
+              "verify_otp requires a 'requestId'", std::nullopt);
+  check_error(R"({"action":"verify_otp","requestId":7})", codes::validation_error,
+              "verify_otp requires a 'requestId'", std::nullopt);
+  check_error(R"({"action":"verify_otp","requestId":"r","code":"1"})", codes::validation_error,
+              "verify_otp requires a 'sessionId'", "r");
+  check_error(R"({"action":"verify_otp","requestId":"r","sessionId":"s","code":null})",
+              codes::validation_error, "verify_otp requires a 'code'", "r");
+  // An empty code passes verbatim (no trimming, no format check).
+  const action a =
+      parse_action(R"({"action":"verify_otp","requestId":"r","sessionId":"s","code":""})");
+  REQUIRE(std::holds_alternative<verify_otp_action>(a));
+  CHECK(std::get<verify_otp_action>(a).rid == "r");
+  CHECK(std::get<verify_otp_action>(a).session_id == "s");
+  CHECK(std::get<verify_otp_action>(a).code.empty());
+  const action b =
+      parse_action(R"({"action":"verify_otp","requestId":"r","sessionId":"s","code":" 12 "})");
+  REQUIRE(std::holds_alternative<verify_otp_action>(b));
+  CHECK(std::get<verify_otp_action>(b).code == " 12 ");
 }
 
 TEST_CASE("binary frames have their own fixed error", "[protocol][action]") {

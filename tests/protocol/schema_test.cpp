@@ -3,6 +3,7 @@
 #include "protocol/action.hpp"
 #include "protocol/events.hpp"
 #include "protocol/interactions.hpp"
+#include "protocol/otp_events.hpp"
 #include "tests/protocol/schema_validator.hpp"
 #include "tests/protocol/test_json.hpp"
 
@@ -196,12 +197,11 @@ TEST_CASE("fixture requests parse to the expected actions", "[protocol][schema]"
         "88888888-8888-8888-8888-888888888888");
   CHECK(std::get<submit_interaction_action>(submit).kind == "identity_intake");
 
-  // Spec actions this server does not implement (protocol.md §3.7).
-  for (const char* name : {"verify_otp_request"}) {
-    const action a = parse_action(frame(name));
-    REQUIRE(std::holds_alternative<action_error>(a));
-    CHECK(std::get<action_error>(a).code == "UNSUPPORTED_ACTION");
-  }
+  // OTP (issue 12): verify_otp is parsed.
+  const action otp = parse_action(frame("verify_otp_request"));
+  REQUIRE(std::holds_alternative<verify_otp_action>(otp));
+  CHECK(std::get<verify_otp_action>(otp).code == "123456");
+  CHECK(std::get<verify_otp_action>(otp).session_id == "22222222-2222-2222-2222-222222222222");
 }
 
 // ---- our builders against the event schemas
@@ -268,6 +268,20 @@ TEST_CASE("builder output validates against the event schemas", "[protocol][sche
                                         interactions::kind::identity_intake,
                                         {{"email", "must be a valid email address"}}, kNow),
       "events/interaction-invalid.schema.json");
+  // OTP (issue 12).
+  require_valid(
+      v, so::protocol::otp::verification_required("r", "pay_invoice", {"email", "sms"}, kNow),
+      "events/otp-verification-required.schema.json");
+  require_valid(v, so::protocol::otp::sent("r", "email", "j***@example.com", kNow),
+                "events/otp-sent.schema.json");
+  require_valid(v, so::protocol::otp::verified("r", kNow), "events/otp-verified.schema.json");
+  require_valid(v, so::protocol::otp::invalid("r", 2, std::string("INVALID_CODE"), "Wrong.", kNow),
+                "events/otp-invalid.schema.json");
+  require_valid(v, so::protocol::otp::invalid("r", 0, std::nullopt, "Unavailable.", kNow),
+                "events/otp-invalid.schema.json");
+  require_valid(v,
+                ev::error("r", "OTP_SEND_FAILED", so::protocol::otp::send_failed_text("x"), kNow),
+                "events/error.schema.json");
   require_valid(v, ev::error("r", "SESSION_NOT_FOUND", "session 'x' not found", kNow),
                 "events/error.schema.json");
   require_valid(v, ev::error(std::nullopt, "VALIDATION_ERROR", "bad", kNow),
