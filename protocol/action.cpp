@@ -197,7 +197,10 @@ action parse_send_message(const rapidjson::Value& frame, request_id rid,
     return fail(std::move(rid), codes::validation_error,
                 "'message' exceeds " + std::to_string(limits.max_message_chars) + " characters");
   }
-  send_message_action a{std::move(*rid), std::move(*session_id), std::move(*message)};
+  send_message_action a;
+  a.rid = std::move(*rid);
+  a.session_id = std::move(*session_id);
+  a.message = std::move(*message);
   parse_send_extensions(frame, a);  // issue 12
   return a;
 }

@@ -114,7 +114,7 @@ TEST_CASE(
   auto ws = connect(*s.server);
   const auto sid = create_session(*ws);
   const auto escape = "../" + outside.path.filename().string() + "/secret";
-  for (const std::string name : {std::string("nope"), std::string("../greet"), escape,
+  for (const std::string& name : {std::string("nope"), std::string("../greet"), escape,
                                  std::string("greet/../greet"), std::string("a/b")}) {
     INFO(name);
     send(*ws, sid, "r-x", R"(,"skill":)" + quote(name));
