@@ -6,6 +6,7 @@
 #include "adapters/knowledge/knowledge_file.hpp"
 #include "adapters/knowledge/memory_knowledge.hpp"
 #include "adapters/storage/postgres_storage.hpp"
+#include "protocol/suggested_replies.hpp"
 #include "tests/server/admin_test_support.hpp"
 #include "tests/support/llm/scripted_texts.hpp"
 #include "tests/support/pg/test_database.hpp"
@@ -102,7 +103,8 @@ TEST_CASE("postgres admin: a persona PUT on one server reaches the other's turns
     test::srv::run_turn(ws, ids.session_id, "hi", "r-" + std::to_string(turn));
     const auto reqs = llm_b->requests();
     reached = !reqs.empty() && !reqs.back().messages.empty() &&
-              reqs.back().messages[0].content == "You are from server A.";
+              reqs.back().messages[0].content ==  // issue 12: then the suggested-replies section
+                  "You are from server A.\n\n" + std::string(protocol::suggested_replies_prompt);
     if (!reached) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(reached);
