@@ -3,6 +3,7 @@
 #include "protocol/interactions.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/nested_event.hpp"
 #include "protocol/utf8.hpp"
 
 #include <algorithm>
@@ -551,25 +552,7 @@ void write_errors(json_writer& w, const std::vector<field_error>& errors) {
 
 template <class Body>
 std::string event(std::string_view type, std::string_view rid, std::int64_t now_ms, Body body) {
-  return write_json([&](json_writer& w) {
-    w.StartObject();
-    write_key(w, "type");
-    write_string(w, type);
-    write_key(w, "requestId");
-    write_string(w, rid);
-    write_key(w, "data");
-    w.StartObject();
-    write_key(w, "requestId");
-    write_string(w, rid);
-    write_key(w, "data");
-    w.StartObject();
-    body(w);
-    w.EndObject();
-    w.EndObject();
-    write_key(w, "timestamp");
-    w.Int64(now_ms);
-    w.EndObject();
-  });
+  return nested_event(type, rid, now_ms, std::move(body));
 }
 
 constexpr std::string_view identity_description =

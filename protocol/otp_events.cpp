@@ -2,6 +2,9 @@
 #include "protocol/otp_events.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/nested_event.hpp"
+
+#include <utility>
 
 namespace so::protocol::otp {
 
@@ -10,26 +13,7 @@ namespace {
 /// The double-nested envelope; `body` writes the inner object's members.
 template <class Body>
 std::string event(std::string_view type, std::string_view rid, std::int64_t now_ms, Body body) {
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  w.StartObject();
-  write_key(w, "type");
-  write_string(w, type);
-  write_key(w, "requestId");
-  write_string(w, rid);
-  write_key(w, "data");
-  w.StartObject();
-  write_key(w, "requestId");
-  write_string(w, rid);
-  write_key(w, "data");
-  w.StartObject();
-  body(w);
-  w.EndObject();
-  w.EndObject();
-  write_key(w, "timestamp");
-  w.Int64(now_ms);
-  w.EndObject();
-  return std::string(sb.GetString(), sb.GetSize());
+  return nested_event(type, rid, now_ms, std::move(body));
 }
 
 void field(json_writer& w, std::string_view key, std::string_view value) {
