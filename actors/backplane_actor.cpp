@@ -2,6 +2,7 @@
 
 #include "actors/backplane_subjects.hpp"
 #include "actors/messages.hpp"
+#include "actors/target_connections.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "protocol/json.hpp"
 #include "protocol/percent_encoding.hpp"
@@ -16,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace so::actors {
 
@@ -116,10 +118,10 @@ std::string legacy_envelope(const std::string& origin, const backplane_target& t
 // of them, so these sets grow with the sessions; every create adds to them.
 struct backplane_state {
   std::unordered_map<std::string, net::event_sink_ptr> sinks;
-  std::unordered_map<std::string, std::unordered_set<backplane_target, target_hash>>
-      targets_of;  // conn → targets
-  std::unordered_map<backplane_target, std::unordered_set<std::string>, target_hash>
-      conns_of;  // target → conns
+  std::unordered_map<backplane_target, target_connections, target_hash> conns_of;  // target → conns
+  /// conn → its targets: pointers to conns_of's keys (a node lives while it has a
+  /// connection, so while any of these point to it). Each (conn, target) pair once.
+  std::unordered_map<std::string, std::vector<const backplane_target*>> targets_of;
   // A connection's org (decisions.md, admin publish): its principal's org when it has
   // one, else the orgs of the sessions it is associated with.
   std::unordered_map<std::string, std::string> principal_org_of;  // conn → org
@@ -157,12 +159,13 @@ struct backplane_state {
     association_orgs_of.erase(conn);
     auto it = targets_of.find(conn);
     if (it != targets_of.end()) {
-      for (const auto& t : it->second) {
-        auto c = conns_of.find(t);
+      for (const auto* key : it->second) {
+        auto c = conns_of.find(*key);
         if (c == conns_of.end()) continue;
         c->second.erase(conn);
         if (c->second.empty()) {
-          conns_of.erase(c);  // prune empty targets
+          const backplane_target t = *key;  // the key dies with its node
+          conns_of.erase(c);                // prune empty targets
           update_interest(t);
         }
       }
@@ -178,8 +181,10 @@ struct backplane_state {
   }
 
   void associate(const std::string& conn, const backplane_target& t) {
-    targets_of[conn].insert(t);
-    if (conns_of[t].insert(conn).second) update_interest(t);
+    auto entry = conns_of.try_emplace(t).first;
+    if (!entry->second.insert(conn)) return;  // idempotent
+    targets_of[conn].push_back(&entry->first);
+    update_interest(t);
   }
 
   /// Delivers to the connections of `t`; with `org`, only to connections in that org.
@@ -189,8 +194,9 @@ struct backplane_state {
     auto it = conns_of.find(t);
     if (it == conns_of.end()) return 0;
     std::size_t n = 0;
-    for (const auto& conn : it->second)
+    it->second.for_each([&](const std::string& conn) {
       if (!org || in_org(conn, *org)) n += deliver(conn, f);
+    });
     return n;
   }
 

@@ -30,15 +30,10 @@ void require_owner(const std::string& owner) {
   if (owner.empty()) throw storage_error("turn lease: the owner id is empty");
 }
 
-/// One string for the (org, key) pair: the org's length first, so no choice of
-/// characters in either part can make two different pairs collide.
-std::string idempotency_index_key(const std::string& org, const std::string& key) {
-  std::string out = std::to_string(org.size());
-  out.reserve(out.size() + 1 + org.size() + key.size());
-  out += ':';
-  out += org;
-  out += key;
-  return out;
+/// The idempotency index's hash of an (org, key) pair; the index compares both fields.
+std::size_t idempotency_hash(const std::string& org, const std::string& key) {
+  const std::size_t h = record_hash(org);
+  return h ^ (record_hash(key) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2));
 }
 
 }  // namespace
@@ -46,38 +41,60 @@ std::string idempotency_index_key(const std::string& org, const std::string& key
 memory_storage::memory_storage(protocol::clock_ptr clock)
     : clock_(clock ? std::move(clock) : std::make_shared<protocol::system_clock>()) {}
 
+// ---- indexes --------------------------------------------------------------------------------
+
+memory_storage::conversation_row* memory_storage::find_idempotent(const std::string& org,
+                                                                  const std::string& key) const {
+  return idempotency_.find(idempotency_hash(org, key), [&](const conversation_row& r) {
+    return r.value.organization_id == org && r.value.idempotency_key == key;
+  });
+}
+
+memory_storage::conversation_index& memory_storage::index_for(const std::string& conv) {
+  if (auto* row = find_row(conversations_, conv)) return row->index;
+  if (auto* orphan = find_row(orphans_, conv)) return orphan->index;
+  return add_row(orphan_rows_, orphans_, orphan_index{conv, {}}).index;
+}
+
+const memory_storage::conversation_index* memory_storage::find_index(
+    const std::string& conv) const {
+  if (auto* row = find_row(conversations_, conv)) return &row->index;
+  if (auto* orphan = find_row(orphans_, conv)) return &orphan->index;
+  return nullptr;
+}
+
 // ---- conversations ----------------------------------------------------------------------
 
 conversation memory_storage::create_conversation(conversation c) {
   std::lock_guard lock(mutex_);
-  auto key = idempotency_index_key(c.organization_id, c.idempotency_key);
-  if (auto hit = idempotency_.find(key); hit != idempotency_.end()) {
-    return conversations_.at(hit->second).value;  // idempotent: the stored row, input discarded
-  }
-  if (conversations_.count(c.id) != 0) throw_conflict("conversation", c.id);
-  return insert_conversation(std::move(c), std::move(key));
+  if (auto* hit = find_idempotent(c.organization_id, c.idempotency_key))
+    return hit->value;  // idempotent: the stored row, input discarded
+  if (find_row(conversations_, c.id) != nullptr) throw_conflict("conversation", c.id);
+  return insert_conversation(std::move(c));
 }
 
-conversation& memory_storage::insert_conversation(conversation c, std::string key) {
-  idempotency_.emplace(std::move(key), c.id);
-  // Copy the key first: the row is built from `c` before emplace reads the key.
-  std::string id = c.id;
-  auto [it, inserted] =
-      conversations_.emplace(std::move(id), conversation_row{std::move(c), next_seq_++});
-  return it->second.value;
+conversation& memory_storage::insert_conversation(conversation c) {
+  // Records that named this id before it had a row keep their order (§1.4).
+  conversation_index earlier;
+  if (orphans_.size() != 0)
+    if (auto* orphan = find_row(orphans_, c.id)) earlier = std::exchange(orphan->index, {});
+  auto& row =
+      add_row(conversation_rows_, conversations_, conversation_row{std::move(c), next_seq_++, {}});
+  row.index = std::move(earlier);
+  idempotency_.insert(idempotency_hash(row.value.organization_id, row.value.idempotency_key), &row);
+  return row.value;
 }
 
 std::optional<conversation> memory_storage::get_conversation(const std::string& id) {
   std::lock_guard lock(mutex_);
-  auto it = conversations_.find(id);
-  if (it == conversations_.end()) return std::nullopt;
-  return it->second.value;
+  if (auto* row = find_row(conversations_, id)) return row->value;
+  return std::nullopt;
 }
 
 std::vector<conversation> memory_storage::list_conversations_by_org(const std::string& org) {
   std::lock_guard lock(mutex_);
   std::vector<const conversation_row*> rows;
-  for (const auto& [id, row] : conversations_) {
+  for (const auto& row : conversation_rows_) {
     if (row.value.organization_id == org) rows.push_back(&row);
   }
   // Newest createdAt first; among equal timestamps the later insert first.
@@ -95,9 +112,9 @@ std::vector<conversation> memory_storage::list_conversations_by_org(const std::s
 conversation memory_storage::update_conversation(const std::string& id,
                                                  const conversation_update& u) {
   std::lock_guard lock(mutex_);
-  auto it = conversations_.find(id);
-  if (it == conversations_.end()) throw_not_found("conversation", id);
-  auto& c = it->second.value;
+  auto* row = find_row(conversations_, id);
+  if (row == nullptr) throw_not_found("conversation", id);
+  auto& c = row->value;
   if (u.name) c.name = *u.name;
   if (u.metadata_json) c.metadata_json = u.metadata_json;
   if (u.analytics_json) c.analytics_json = u.analytics_json;
@@ -107,10 +124,10 @@ conversation memory_storage::update_conversation(const std::string& id,
 
 bool memory_storage::set_default_title(const std::string& id, const std::string& title) {
   std::lock_guard lock(mutex_);
-  auto it = conversations_.find(id);
-  if (it == conversations_.end() || !has_default_name(it->second.value)) return false;
-  it->second.value.name = title;
-  it->second.value.updated_at = clock_->now();
+  auto* row = find_row(conversations_, id);
+  if (row == nullptr || !has_default_name(row->value)) return false;
+  row->value.name = title;
+  row->value.updated_at = clock_->now();
   return true;
 }
 
@@ -118,25 +135,23 @@ bool memory_storage::set_default_title(const std::string& id, const std::string&
 
 participant memory_storage::add_participant(participant p) {
   std::lock_guard lock(mutex_);
-  if (participants_.count(p.id) != 0) throw_conflict("participant", p.id);
+  if (find_row(participants_, p.id) != nullptr) throw_conflict("participant", p.id);
   return insert_participant(std::move(p));
 }
 
 participant& memory_storage::insert_participant(participant p) {
-  std::string id = p.id;
-  auto [it, inserted] =
-      participants_.emplace(std::move(id), participant_row{std::move(p), next_seq_++});
-  by_conversation_[it->second.value.conversation_id].participants.push_back(&it->second);
-  return it->second.value;
+  auto& row = add_row(participant_rows_, participants_, participant_row{std::move(p), next_seq_++});
+  index_for(row.value.conversation_id).participants.push_back(&row);
+  return row.value;
 }
 
 // Rich Interactions (issue 12): the identity intake's contact on the user participant.
 bool memory_storage::update_participant_contact(const std::string& id,
                                                 const participant_contact_update& u) {
   std::lock_guard lock(mutex_);
-  auto it = participants_.find(id);
-  if (it == participants_.end()) return false;
-  auto& p = it->second.value;
+  auto* row = find_row(participants_, id);
+  if (row == nullptr) return false;
+  auto& p = row->value;
   if (u.name) p.name = *u.name;
   if (u.email) p.email = u.email;
   if (u.phone) p.phone = u.phone;
@@ -146,19 +161,18 @@ bool memory_storage::update_participant_contact(const std::string& id,
 
 std::optional<participant> memory_storage::get_participant(const std::string& id) {
   std::lock_guard lock(mutex_);
-  auto it = participants_.find(id);
-  if (it == participants_.end()) return std::nullopt;
-  return it->second.value;
+  if (auto* row = find_row(participants_, id)) return row->value;
+  return std::nullopt;
 }
 
 std::vector<participant> memory_storage::list_participants_by_conversation(
     const std::string& conv) {
   std::lock_guard lock(mutex_);
   std::vector<participant> out;
-  auto index = by_conversation_.find(conv);
-  if (index == by_conversation_.end()) return out;
-  out.reserve(index->second.participants.size());
-  for (const auto* row : index->second.participants) out.push_back(row->value);
+  const auto* index = find_index(conv);
+  if (index == nullptr) return out;
+  out.reserve(index->participants.size());
+  for (const auto* row : index->participants) out.push_back(row->value);
   std::sort(out.begin(), out.end(), [](const participant& a, const participant& b) {
     if (a.created_at != b.created_at) return a.created_at < b.created_at;
     return a.id < b.id;
@@ -169,11 +183,11 @@ std::vector<participant> memory_storage::list_participants_by_conversation(
 std::optional<participant> memory_storage::resolve_participant_by_external_id(
     const std::string& conv, const std::string& external_id) {
   std::lock_guard lock(mutex_);
-  auto index = by_conversation_.find(conv);
-  if (index == by_conversation_.end()) return std::nullopt;
+  const auto* index = find_index(conv);
+  if (index == nullptr) return std::nullopt;
   // Several matches: the earliest createdAt wins (as Postgres does), then the earliest insert.
   const participant_row* best = nullptr;
-  for (const auto* row : index->second.participants) {
+  for (const auto* row : index->participants) {
     const auto& p = row->value;
     if (p.external_id != external_id) continue;
     if (best == nullptr || p.created_at < best->value.created_at ||
@@ -189,35 +203,33 @@ std::optional<participant> memory_storage::resolve_participant_by_external_id(
 
 message memory_storage::append_message(message m) {
   std::lock_guard lock(mutex_);
-  if (messages_.count(m.id) != 0) throw_conflict("message", m.id);
-  std::string id = m.id;
-  auto [it, inserted] = messages_.emplace(std::move(id), message_row{std::move(m), 0});
+  if (find_row(messages_, m.id) != nullptr) throw_conflict("message", m.id);
+  auto& row = add_row(message_rows_, messages_, message_row{std::move(m), 0});
   // A message without a conversation is stored but never listed (§1.4).
-  if (const auto& conv = it->second.value.conversation_id) {
-    auto& order = by_conversation_[*conv].messages;
-    it->second.position = order.size();
-    order.push_back(&it->second);
+  if (const auto& conv = row.value.conversation_id) {
+    auto* conversation = find_row(conversations_, *conv);
+    auto& order = conversation ? conversation->index.messages : index_for(*conv).messages;
+    row.position = order.size();
+    order.push_back(&row);
     // Most-recently-active first in the conversation list (decisions.md).
-    if (auto row = conversations_.find(*conv); row != conversations_.end())
-      row->second.value.updated_at = clock_->now();
+    if (conversation) conversation->value.updated_at = clock_->now();
   }
-  return it->second.value;
+  return row.value;
 }
 
 std::optional<message> memory_storage::get_message(const std::string& id) {
   std::lock_guard lock(mutex_);
-  auto it = messages_.find(id);
-  if (it == messages_.end()) return std::nullopt;
-  return it->second.value;
+  if (auto* row = find_row(messages_, id)) return row->value;
+  return std::nullopt;
 }
 
 message_page memory_storage::list_messages(const message_query& q) {
   std::lock_guard lock(mutex_);
   message_page page;
   if (q.limit == 0) return page;
-  auto index = by_conversation_.find(q.conversation_id);
-  if (index == by_conversation_.end()) return page;
-  const auto& order = index->second.messages;
+  const auto* index = find_index(q.conversation_id);
+  if (index == nullptr) return page;
+  const auto& order = index->messages;
   const std::size_t n = order.size();
 
   // `start` counts positions in the requested direction: step k maps to
@@ -225,9 +237,9 @@ message_page memory_storage::list_messages(const message_query& q) {
   // message of this conversation restarts from the beginning (§2.3).
   std::size_t start = 0;
   if (q.cursor) {
-    auto cur = messages_.find(*q.cursor);
-    if (cur != messages_.end() && cur->second.value.conversation_id == q.conversation_id) {
-      const std::size_t pos = cur->second.position;
+    auto* cur = find_row(messages_, *q.cursor);
+    if (cur != nullptr && cur->value.conversation_id == q.conversation_id) {
+      const std::size_t pos = cur->position;
       start = q.descending ? n - pos : pos + 1;
     }
   }
@@ -246,29 +258,27 @@ message_page memory_storage::list_messages(const message_query& q) {
 
 session memory_storage::create_session(session s) {
   std::lock_guard lock(mutex_);
-  if (sessions_.count(s.session_id) != 0) throw_conflict("session", s.session_id);
+  if (find_row(sessions_, s.session_id) != nullptr) throw_conflict("session", s.session_id);
   return insert_session(std::move(s));
 }
 
 session& memory_storage::insert_session(session s) {
-  std::string id = s.session_id;
-  auto [it, inserted] = sessions_.emplace(std::move(id), std::move(s));
-  by_conversation_[it->second.conversation_id].sessions.push_back(&it->second);
-  return it->second;
+  auto& row = add_row(session_rows_, sessions_, session_row{std::move(s), {}});
+  index_for(row.value.conversation_id).sessions.push_back(&row.value);
+  return row.value;
 }
 
 std::optional<session> memory_storage::get_session(const std::string& id) {
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return std::nullopt;
-  return it->second;
+  if (auto* row = find_row(sessions_, id)) return row->value;
+  return std::nullopt;
 }
 
 session memory_storage::update_session(const std::string& id, const session_update& u) {
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) throw_not_found("session", id);
-  auto& s = it->second;
+  auto* row = find_row(sessions_, id);
+  if (row == nullptr) throw_not_found("session", id);
+  auto& s = row->value;
   if (u.status) s.status = u.status;
   if (u.token_count) s.token_count = u.token_count;
   if (u.message_count) s.message_count = u.message_count;
@@ -282,10 +292,10 @@ session memory_storage::update_session(const std::string& id, const session_upda
 std::vector<session> memory_storage::list_sessions_by_conversation(const std::string& conv) {
   std::lock_guard lock(mutex_);
   std::vector<session> out;
-  auto index = by_conversation_.find(conv);
-  if (index == by_conversation_.end()) return out;
-  out.reserve(index->second.sessions.size());
-  for (const auto* s : index->second.sessions) out.push_back(*s);
+  const auto* index = find_index(conv);
+  if (index == nullptr) return out;
+  out.reserve(index->sessions.size());
+  for (const auto* s : index->sessions) out.push_back(*s);
   // Oldest createdAt first; a missing createdAt sorts first (§2.4, memory); ties by id.
   std::sort(out.begin(), out.end(), [](const session& a, const session& b) {
     if (a.created_at != b.created_at) return a.created_at < b.created_at;
@@ -299,20 +309,22 @@ std::vector<session> memory_storage::list_sessions_by_conversation(const std::st
 std::optional<session> memory_storage::create_session_records(const new_session_records& r) {
   std::lock_guard lock(mutex_);
   // Every check before the first write, with persist_new_session's texts: all or none.
+  // (A check's probe leaves the index's cache lines warm for the insert that follows.)
   auto refuse = [](const char* step, const char* kind, const std::string& id) {
     throw storage_conflict(std::string(step) + " failed: " + conflict_text(kind, id));
   };
-  auto key = idempotency_index_key(r.conversation.organization_id, r.conversation.idempotency_key);
-  const bool existing = idempotency_.count(key) != 0;  // idempotent: the stored row stays
-  if (!existing && conversations_.count(r.conversation.id) != 0)
-    refuse("create conversation", "conversation", r.conversation.id);
-  if (participants_.count(r.user.id) != 0) refuse("add user participant", "participant", r.user.id);
-  if (participants_.count(r.agent.id) != 0 || r.agent.id == r.user.id)
+  const auto& c = r.conversation;
+  const bool existing = find_idempotent(c.organization_id, c.idempotency_key) != nullptr;
+  if (!existing && find_row(conversations_, c.id) != nullptr)
+    refuse("create conversation", "conversation", c.id);
+  if (find_row(participants_, r.user.id) != nullptr)
+    refuse("add user participant", "participant", r.user.id);
+  if (find_row(participants_, r.agent.id) != nullptr || r.agent.id == r.user.id)
     refuse("add agent participant", "participant", r.agent.id);
-  if (sessions_.count(r.session.session_id) != 0)
+  if (find_row(sessions_, r.session.session_id) != nullptr)
     refuse("create session", "session", r.session.session_id);
 
-  if (!existing) insert_conversation(r.conversation, std::move(key));
+  if (!existing) insert_conversation(c);  // idempotent: the stored row stays
   insert_participant(r.user);
   insert_participant(r.agent);
   return insert_session(r.session);
@@ -324,9 +336,10 @@ bool memory_storage::claim_turn(const std::string& session_id, const std::string
                                 std::chrono::milliseconds ttl) {
   require_owner(owner);
   std::lock_guard lock(mutex_);
-  if (sessions_.count(session_id) == 0) throw_not_found("session", session_id);
+  auto* row = find_row(sessions_, session_id);
+  if (row == nullptr) throw_not_found("session", session_id);
   const auto now = clock_->now();
-  auto& lease = leases_[session_id];
+  auto& lease = row->lease;
   if (!lease.owner.empty() && lease.owner != owner && lease.until > now) return false;
   lease.owner = owner;
   lease.until = now + std::max(ttl, std::chrono::milliseconds(0));
@@ -337,20 +350,20 @@ bool memory_storage::renew_turn(const std::string& session_id, const std::string
                                 std::chrono::milliseconds ttl) {
   require_owner(owner);
   std::lock_guard lock(mutex_);
-  if (sessions_.count(session_id) == 0) throw_not_found("session", session_id);
-  auto it = leases_.find(session_id);
-  if (it == leases_.end() || it->second.owner != owner) return false;
-  it->second.until = clock_->now() + std::max(ttl, std::chrono::milliseconds(0));
+  auto* row = find_row(sessions_, session_id);
+  if (row == nullptr) throw_not_found("session", session_id);
+  if (row->lease.owner != owner) return false;
+  row->lease.until = clock_->now() + std::max(ttl, std::chrono::milliseconds(0));
   return true;
 }
 
 bool memory_storage::release_turn(const std::string& session_id, const std::string& owner) {
   require_owner(owner);
   std::lock_guard lock(mutex_);
-  if (sessions_.count(session_id) == 0) throw_not_found("session", session_id);
-  auto it = leases_.find(session_id);
-  if (it == leases_.end() || it->second.owner != owner) return false;
-  it->second.owner.clear();
+  auto* row = find_row(sessions_, session_id);
+  if (row == nullptr) throw_not_found("session", session_id);
+  if (row->lease.owner != owner) return false;
+  row->lease.owner.clear();
   return true;
 }
 

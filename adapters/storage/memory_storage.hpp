@@ -4,27 +4,29 @@
 // reused primary id is a conflict (storage_conflict) rather than a silent
 // overwrite. Data lives only as long as the object.
 //
-// Thread-safety: every operation takes one internal mutex, so the object may be
-// shared between threads. It never blocks beyond that short critical section
-// (`may_block()` is false), so the server calls it inline on actor threads.
+// Thread-safety: every operation takes one internal mutex (spinning briefly before it
+// sleeps: spinning_mutex.hpp), so the object may be shared between threads. It never
+// blocks beyond that short critical section (`may_block()` is false), so the server
+// calls it inline on actor threads.
 //
 // A conversation's `updatedAt` is bumped on every message append (decisions.md), so
 // the conversation list is most-recently-active first.
 //
 // Every per-conversation listing (messages, participants, sessions) reads a
 // per-conversation index, never a scan of the whole store: the store grows with
-// every session ever created, and a listing must not slow down with it.
+// every session ever created, and a listing must not slow down with it. A create
+// allocates its four rows and nothing else (record_index.hpp).
 #pragma once
 
+#include "adapters/storage/record_index.hpp"
+#include "adapters/storage/spinning_mutex.hpp"
 #include "adapters/storage/storage.hpp"
 #include "protocol/clock.hpp"
 
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
+#include <deque>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace so::adapters {
@@ -71,12 +73,11 @@ class memory_storage final : public storage {
   bool set_default_title(const std::string& id, const std::string& title) override;
 
  private:
-  // Each row remembers its insertion sequence so ties in the ordered listings
-  // resolve deterministically (the reference leaves them arbitrary).
-  struct conversation_row {
-    conversation value;
-    std::uint64_t seq;
-  };
+  // ---- rows -----------------------------------------------------------------------
+  // Rows live in deques (stable addresses; no row is ever erased) and are found through
+  // record_index, keyed by fields of the row itself, so an id is stored once (record_index.hpp says
+  // why). Each row that has an order remembers its insertion sequence so ties in the ordered
+  // listings resolve deterministically (the reference leaves them arbitrary).
   struct participant_row {
     participant value;
     std::uint64_t seq;
@@ -85,39 +86,75 @@ class memory_storage final : public storage {
     message value;
     std::size_t position;  ///< index in its conversation's order list (if it has one)
   };
-
-  /// What one conversation id has, in insertion order. Pointers into the row maps:
-  /// unordered_map nodes never move and no row is ever erased.
+  /// A session's turn lease; an empty owner is a free slot, so a claim allocates nothing.
+  struct turn_lease {
+    std::string owner;
+    protocol::time_point until;
+  };
+  struct session_row {
+    session value;
+    turn_lease lease;
+  };
+  /// What one conversation id has, in insertion order: per-conversation listings read
+  /// this, never a scan of the whole store.
   struct conversation_index {
     std::vector<const message_row*> messages;  ///< append order (the paging order)
     std::vector<const participant_row*> participants;
     std::vector<const session*> sessions;
   };
+  struct conversation_row {
+    conversation value;
+    std::uint64_t seq;
+    conversation_index index;
+  };
+  /// The index of an id no conversation row has (§1.4 allows records to name one); a
+  /// conversation created later with that id takes the index over.
+  struct orphan_index {
+    std::string conversation_id;
+    conversation_index index;
+  };
 
-  // Unlocked inserts: callers hold mutex_ and have checked the id is free.
-  conversation& insert_conversation(conversation c, std::string idempotency_index_key);
+  static const std::string& id_of(const conversation_row& r) { return r.value.id; }
+  static const std::string& id_of(const participant_row& r) { return r.value.id; }
+  static const std::string& id_of(const message_row& r) { return r.value.id; }
+  static const std::string& id_of(const session_row& r) { return r.value.session_id; }
+  static const std::string& id_of(const orphan_index& r) { return r.conversation_id; }
+
+  template <class Row>
+  static Row* find_row(const record_index<Row>& index, const std::string& id) {
+    return index.find(record_hash(id), [&id](const Row& r) { return id_of(r) == id; });
+  }
+  template <class Row>
+  static Row& add_row(std::deque<Row>& rows, record_index<Row>& index, Row row) {
+    rows.push_back(std::move(row));
+    index.insert(record_hash(id_of(rows.back())), &rows.back());
+    return rows.back();
+  }
+
+  // Callers hold mutex_ and have checked that the id is free.
+  conversation_row* find_idempotent(const std::string& org, const std::string& key) const;
+  conversation& insert_conversation(conversation c);
   participant& insert_participant(participant p);
   session& insert_session(session s);
+  /// The index of conversation id `conv`: its row's, else its orphan index (created).
+  conversation_index& index_for(const std::string& conv);
+  const conversation_index* find_index(const std::string& conv) const;
 
   protocol::clock_ptr clock_;
-  std::mutex mutex_;
+  spinning_mutex mutex_;
   std::uint64_t next_seq_ = 0;
-  std::unordered_map<std::string, conversation_row> conversations_;
-  /// idempotency_index_key(organizationId, idempotencyKey) → conversation id. Hashed:
-  /// an ordered map of string pairs spent most of a create comparing equal org prefixes.
-  std::unordered_map<std::string, std::string> idempotency_;
-  std::unordered_map<std::string, participant_row> participants_;
-  std::unordered_map<std::string, message_row> messages_;
-  std::unordered_map<std::string, session> sessions_;
-  /// conversation id → its rows; also for ids no conversation row has (§1.4 allows it).
-  std::unordered_map<std::string, conversation_index> by_conversation_;
-  /// A session's turn lease; an empty owner is a free slot. Entries stay after a
-  /// release (at most one per session), so a turn's claim allocates nothing.
-  struct turn_lease {
-    std::string owner;
-    protocol::time_point until;
-  };
-  std::unordered_map<std::string, turn_lease> leases_;
+  std::deque<conversation_row> conversation_rows_;
+  std::deque<participant_row> participant_rows_;
+  std::deque<message_row> message_rows_;
+  std::deque<session_row> session_rows_;
+  std::deque<orphan_index> orphan_rows_;
+  record_index<conversation_row> conversations_;
+  /// (organizationId, idempotencyKey) of the conversation rows, as stored.
+  record_index<conversation_row> idempotency_;
+  record_index<participant_row> participants_;
+  record_index<message_row> messages_;
+  record_index<session_row> sessions_;
+  record_index<orphan_index> orphans_;
 };
 
 }  // namespace so::adapters

@@ -59,8 +59,9 @@ TEST_CASE("memory_storage is safe to share between threads", "[storage]") {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&s, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        s.append_message(contract::make_message("t" + std::to_string(t) + "-" + std::to_string(i),
-                                                std::string("conv-shared"), "x"));
+        s.append_message(
+            contract::make_message(std::string("t") + std::to_string(t) + "-" + std::to_string(i),
+                                   std::string("conv-shared"), "x"));
         s.list_messages(contract::page_query("conv-shared", 5, std::nullopt, true));
       }
     });
@@ -117,6 +118,27 @@ TEST_CASE("memory_storage lists per conversation, whatever else the store holds"
   CHECK(sessions.back().session_id == "s-48");
   CHECK(s.list_participants_by_conversation("conv-none").empty());
   CHECK_FALSE(s.resolve_participant_by_external_id("conv-none", "x"));
+}
+
+TEST_CASE("memory_storage keeps what named a conversation before its row existed", "[storage]") {
+  // §1.4: records may name a conversation id that has no row; creating that
+  // conversation later must not hide them or reorder the messages.
+  memory_storage s;
+  s.append_message(contract::make_message("m-1", std::string("conv-late"), "one"));
+  s.add_participant(contract::make_participant("p-1", "conv-late", "user"));
+  s.create_session(contract::make_session("s-1", "conv-late", 0));
+  s.create_conversation(contract::make_conversation("conv-late", "org-1", "idem-late"));
+  s.append_message(contract::make_message("m-2", std::string("conv-late"), "two"));
+  auto page = s.list_messages(contract::page_query("conv-late", 10));
+  REQUIRE(page.messages.size() == 2);
+  CHECK(page.messages[0].id == "m-1");
+  CHECK(page.messages[1].id == "m-2");
+  // The cursor of the message stored before the row still pages from its position.
+  auto rest = s.list_messages(contract::page_query("conv-late", 10, std::string("m-1")));
+  REQUIRE(rest.messages.size() == 1);
+  CHECK(rest.messages[0].id == "m-2");
+  CHECK(s.list_participants_by_conversation("conv-late").size() == 1);
+  CHECK(s.list_sessions_by_conversation("conv-late").size() == 1);
 }
 
 TEST_CASE("memory_storage: a turn lease expires by its clock, exactly at until", "[storage]") {

@@ -1,0 +1,75 @@
+// tests/adapters/record_index_test.cpp — the open-addressing index under the in-memory
+// storage: lookups through the caller's predicate, probe runs of equal hashes, growth,
+// and backward-shift erase keeping every other entry reachable.
+#include "adapters/storage/record_index.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <deque>
+#include <string>
+
+using so::adapters::record_hash;
+using so::adapters::record_index;
+
+namespace {
+
+struct row {
+  std::string id;
+};
+
+row* find(const record_index<row>& index, std::size_t hash, const std::string& id) {
+  return index.find(hash, [&](const row& r) { return r.id == id; });
+}
+
+}  // namespace
+
+TEST_CASE("record_index finds what was inserted and nothing else", "[record_index]") {
+  std::deque<row> rows;
+  record_index<row> index;
+  CHECK(find(index, record_hash("a"), "a") == nullptr);  // empty: no slots yet
+  for (int i = 0; i < 10'000; ++i) {
+    rows.push_back(row{"id-" + std::to_string(i)});
+    index.insert(record_hash(rows.back().id), &rows.back());
+  }
+  CHECK(index.size() == 10'000);
+  for (int i = 0; i < 10'000; i += 997) {
+    const auto id = "id-" + std::to_string(i);
+    auto* hit = find(index, record_hash(id), id);
+    REQUIRE(hit != nullptr);
+    CHECK(hit->id == id);
+  }
+  CHECK(find(index, record_hash("id-10000"), "id-10000") == nullptr);
+}
+
+TEST_CASE("record_index tells records with the same hash apart by the predicate",
+          "[record_index]") {
+  std::deque<row> rows{{"x"}, {"y"}, {"z"}};
+  record_index<row> index;
+  for (auto& r : rows) index.insert(42, &r);  // one probe run
+  CHECK(find(index, 42, "x") == &rows[0]);
+  CHECK(find(index, 42, "z") == &rows[2]);
+  CHECK(find(index, 42, "w") == nullptr);
+}
+
+TEST_CASE("record_index erase shifts later entries back so all stay reachable", "[record_index]") {
+  std::deque<row> rows;
+  record_index<row> index;
+  // Hashes chosen to collide at home slots 63 and 0 of the first 64-slot table, so the
+  // probe runs wrap around the end of the array.
+  const std::size_t hashes[] = {63, 63, 0, 63, 1, 0};
+  for (std::size_t i = 0; i < 6; ++i) {
+    rows.push_back(row{"r" + std::to_string(i)});
+    index.insert(hashes[i], &rows.back());
+  }
+  for (std::size_t gone = 0; gone < 6; ++gone) {
+    index.erase(hashes[gone], &rows[gone]);
+    CHECK(index.size() == 5 - gone);
+    CHECK(find(index, hashes[gone], rows[gone].id) == nullptr);
+    for (std::size_t i = gone + 1; i < 6; ++i) {
+      INFO("after erasing r" << gone << ", looking for r" << i);
+      CHECK(find(index, hashes[i], rows[i].id) == &rows[i]);
+    }
+  }
+  index.erase(7, &rows[0]);  // absent: no-op
+  CHECK(index.size() == 0);
+}
