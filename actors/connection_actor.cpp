@@ -263,8 +263,8 @@ void on_create(self_ptr self, protocol::create_session_action& a,
   auto conversation_id = r.conversation.id;
   storage_await<protocol::session>(
       self, st.svc->storage, conversation_id,
-      [r = std::move(r)](adapters::storage& s, adapters::knowledge_base&) {
-        return adapters::persist_new_session(s, r);
+      [r = std::move(r)](adapters::storage& s, adapters::knowledge_base&) mutable {
+        return adapters::persist_new_session(s, std::move(r));  // the job runs once
       },
       [self, rid = a.rid, data](protocol::session) {
         auto& st = self->state;

@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
@@ -27,6 +28,14 @@ int main(int argc, char** argv) {
                 << "\n";
     return 0;
   }
+  // Every heap glibc creates for a thread's arena is made writable whole (64 MiB of
+  // address space, no memory until touched), not one page per mprotect call as it
+  // grows: the in-memory storage keeps ~2 KB per created session, and those calls
+  // (each taking the process's mmap lock) cost ~10 % of a create (docs/benchmarks.md).
+  // The price: up to that much freed memory at the top of an arena is not returned.
+  // Before any thread starts, so every arena gets it.
+  mallopt(M_TOP_PAD, 64 << 20);
+
   // Block the drain signals before any thread starts (the logger's included), so
   // only sigwait sees them: a SIGTERM that came before sigwait was reached used to
   // be delivered to the logger thread and kill the process.

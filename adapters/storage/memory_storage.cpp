@@ -306,7 +306,7 @@ std::vector<session> memory_storage::list_sessions_by_conversation(const std::st
 
 // ---- multi-record writes --------------------------------------------------------------------
 
-std::optional<session> memory_storage::create_session_records(const new_session_records& r) {
+std::optional<session> memory_storage::create_session_records(new_session_records&& r) {
   std::lock_guard lock(mutex_);
   // Every check before the first write, with persist_new_session's texts: all or none.
   // (A check's probe leaves the index's cache lines warm for the insert that follows.)
@@ -324,10 +324,10 @@ std::optional<session> memory_storage::create_session_records(const new_session_
   if (find_row(sessions_, r.session.session_id) != nullptr)
     refuse("create session", "session", r.session.session_id);
 
-  if (!existing) insert_conversation(c);  // idempotent: the stored row stays
-  insert_participant(r.user);
-  insert_participant(r.agent);
-  return insert_session(r.session);
+  if (!existing) insert_conversation(std::move(r.conversation));  // else the stored row stays
+  insert_participant(std::move(r.user));
+  insert_participant(std::move(r.agent));
+  return insert_session(std::move(r.session));
 }
 
 // ---- the turn lease ----------------------------------------------------------------------

@@ -62,7 +62,7 @@ class memory_storage final : public storage {
 
   /// All four records under one lock, all or none: every id is checked before the
   /// first write (the errors are persist_new_session's texts).
-  std::optional<session> create_session_records(const new_session_records& r) override;
+  std::optional<session> create_session_records(new_session_records&& r) override;
   /// The turn lease (storage.hpp): expiry by this adapter's clock.
   bool claim_turn(const std::string& session_id, const std::string& owner,
                   std::chrono::milliseconds ttl) override;

@@ -3,10 +3,11 @@
 
 #include <exception>
 #include <string>
+#include <utility>
 
 namespace so::adapters {
 
-protocol::session persist_new_session(storage& st, const new_session_records& r) {
+protocol::session persist_new_session(storage& st, new_session_records r) {
   auto step = [](const char* what, auto&& fn) {
     try {
       fn();
@@ -15,7 +16,7 @@ protocol::session persist_new_session(storage& st, const new_session_records& r)
     }
   };
   // One transaction where the adapter supports it (PostgreSQL): all four or none.
-  if (auto atomic = st.create_session_records(r)) return *atomic;
+  if (auto atomic = st.create_session_records(std::move(r))) return std::move(*atomic);
   step("create conversation", [&] { st.create_conversation(r.conversation); });
   step("add user participant", [&] { st.add_participant(r.user); });
   step("add agent participant", [&] { st.add_participant(r.agent); });

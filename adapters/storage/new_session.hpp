@@ -25,6 +25,6 @@ struct new_session_records {
 /// that order, stopping at the first failure with the reference's texts
 /// ("create conversation failed: …", thrown as storage_error); earlier writes are
 /// not rolled back. Returns the stored session.
-protocol::session persist_new_session(storage& st, const new_session_records& r);
+protocol::session persist_new_session(storage& st, new_session_records r);
 
 }  // namespace so::adapters

@@ -543,7 +543,7 @@ std::vector<session> postgres_storage::list_sessions_by_conversation(const std::
 
 // ---- multi-record writes --------------------------------------------------------------
 
-std::optional<session> postgres_storage::create_session_records(const new_session_records& rec) {
+std::optional<session> postgres_storage::create_session_records(new_session_records&& rec) {
   auto conn = pool_.acquire();
   auto step = [](const char* what, auto&& fn) {
     try {

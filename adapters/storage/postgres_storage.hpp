@@ -75,7 +75,7 @@ class postgres_storage final : public storage {
   session update_session(const std::string& id, const session_update& u) override;
   std::vector<session> list_sessions_by_conversation(const std::string& conv) override;
 
-  std::optional<session> create_session_records(const new_session_records& r) override;
+  std::optional<session> create_session_records(new_session_records&& r) override;
 
   /// The turn lease (storage.hpp): one UPDATE each, expiry by the DATABASE clock
   /// (`now()`), so processes on hosts with skewed clocks still agree on expiry.

@@ -162,8 +162,8 @@ class title_probe_storage final : public adapters::storage {
     return inner_->list_sessions_by_conversation(conv);
   }
   std::optional<adapters::session> create_session_records(
-      const adapters::new_session_records& r) override {
-    return inner_->create_session_records(r);
+      adapters::new_session_records&& r) override {
+    return inner_->create_session_records(std::move(r));
   }
   bool claim_turn(const std::string& id, const std::string& owner,
                   std::chrono::milliseconds ttl) override {
