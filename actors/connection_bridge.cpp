@@ -1,6 +1,7 @@
 #include "actors/connection_bridge.hpp"
 
 #include "actors/connection_actor.hpp"
+#include "actors/io_scheduler.hpp"
 #include "actors/messages.hpp"
 #include "protocol/ids.hpp"
 
@@ -75,6 +76,7 @@ class actor_inbound_handler final : public net::inbound_handler {
   void spawn(connection_identity identity) {
     identity.connection_id = conn_id_.empty() ? protocol::new_uuid_v4() : std::string(conn_id_);
     actor_ = spawn_connection(sys_, svc_, std::move(identity), sink_);
+    if (auto* sched = io_scheduler::of(sys_)) sched->pin_here(actor_);  // its socket's thread
     caf::anon_send(svc_->registry, track_atom::value, activity_kind::connection, actor_);
     svc_ = nullptr;  // the actor holds what it needs
     sink_ = nullptr;

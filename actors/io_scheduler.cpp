@@ -3,6 +3,7 @@
 
 #include "net/io_thread_index.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/resumable.hpp>
@@ -82,12 +83,15 @@ io_scheduler_config::io_scheduler_config(std::vector<asio::io_context*> contexts
 io_scheduler::io_scheduler(caf::actor_system& sys, std::vector<asio::io_context*> contexts)
     : super(sys),
       contexts_(std::move(contexts)),
-      last_slot_(std::make_unique<std::atomic<std::uint8_t>[]>(kHintSlots)) {
+      last_slot_(std::make_unique<std::atomic<std::uint8_t>[]>(kHintSlots)),
+      home_slot_(std::make_unique<std::atomic<std::uint8_t>[]>(kHintSlots)) {
   if (contexts_.size() >= kNoSlot) throw std::invalid_argument("io_scheduler: too many io threads");
   for (std::size_t i = 0; i < contexts_.size(); ++i)
     units_.push_back(std::make_unique<unit>(sys, *this));
-  for (std::size_t i = 0; i < kHintSlots; ++i)
+  for (std::size_t i = 0; i < kHintSlots; ++i) {
     last_slot_[i].store(kNoSlot, std::memory_order_relaxed);
+    home_slot_[i].store(kNoSlot, std::memory_order_relaxed);
+  }
 }
 
 io_scheduler::~io_scheduler() = default;
@@ -103,9 +107,20 @@ io_scheduler* io_scheduler::of(caf::actor_system& sys) {
   return dynamic_cast<io_scheduler*>(&sys.scheduler());
 }
 
+void io_scheduler::pin_here(const caf::actor& actor) {
+  const auto own = net::own_io_slot(contexts_);
+  auto* r = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(actor));
+  if (own == static_cast<std::size_t>(-1) || r == nullptr) return;
+  home_slot_[address_hash(r) % kHintSlots].store(static_cast<std::uint8_t>(own),
+                                                 std::memory_order_relaxed);
+}
+
 void io_scheduler::enqueue(caf::resumable* r) {
   const auto own = net::own_io_slot(contexts_);
-  if (own != static_cast<std::size_t>(-1) && attached_.load(std::memory_order_relaxed)) {
+  const auto h = address_hash(r);
+  const std::size_t home = home_slot_[h % kHintSlots].load(std::memory_order_relaxed);
+  if (own != static_cast<std::size_t>(-1) && attached_.load(std::memory_order_relaxed) &&
+      (home >= contexts_.size() || home == own)) {
     // Our own thread runs this context, so it is alive: no bookkeeping needed.
     post(own, r);
     return;
@@ -117,8 +132,8 @@ void io_scheduler::enqueue(caf::resumable* r) {
     park(r);
     return;
   }
-  const auto h = address_hash(r);
-  std::size_t slot = last_slot_[h % kHintSlots].load(std::memory_order_relaxed);
+  std::size_t slot =
+      home < contexts_.size() ? home : last_slot_[h % kHintSlots].load(std::memory_order_relaxed);
   if (slot >= contexts_.size()) slot = h % contexts_.size();
   post(slot, r);
   posting_.fetch_sub(1);
@@ -136,7 +151,14 @@ void io_scheduler::resume_on(std::size_t slot, caf::resumable* r) {
     case caf::resumable::resume_later:
       post(slot, r);  // keeps CAF's reference; back of this thread's queue
       break;
-    case caf::resumable::done:
+    case caf::resumable::done: {
+      // A later actor at this address must not inherit the home.
+      auto& home = home_slot_[address_hash(r) % kHintSlots];
+      if (home.load(std::memory_order_relaxed) == slot)
+        home.store(kNoSlot, std::memory_order_relaxed);
+      caf::intrusive_ptr_release(r);
+      break;
+    }
     case caf::resumable::awaiting_message:
     case caf::resumable::shutdown_execution_unit:
       caf::intrusive_ptr_release(r);

@@ -8,6 +8,12 @@
 //     own io_context, asio's thread-private queue: no wake-up). So a connection
 //     actor woken by its socket's read handler runs there, and so do the session
 //     and turn actors it messages, and the reply write it posts.
+//   - Except a pinned actor (`pin_here`: the connection actors, each on its socket's
+//     thread): woken from another io thread, it is posted back to its home. Without
+//     this, a reply from a shared actor (the session directory, running on the other
+//     thread) woke a connection there, and the turn it started streamed all its
+//     tokens from that thread to a socket on this one: every frame crossed threads
+//     and was freed into another thread's malloc arena (docs/benchmarks.md).
 //   - From any other thread (storage workers, the clock, tests, main) the actor
 //     goes back to the io thread it last ran on (a reply from a storage worker
 //     lands where the request was made, next to the socket), or, for an actor that
@@ -26,6 +32,7 @@
 
 #include "actors/locked_actor_clock.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
@@ -73,6 +80,11 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
   /// for `stop()`. Call after the io threads are joined, before the contexts die.
   void detach_io_contexts();
 
+  /// Homes `actor` on the calling io thread: from now on it runs there whoever wakes
+  /// it (see above). No-op off the io threads. Forgotten when the actor finishes; a
+  /// collision in the table only costs locality.
+  void pin_here(const caf::actor& actor);
+
   /// Number of io threads (= io_contexts).
   std::size_t io_threads() const { return contexts_.size(); }
 
@@ -97,6 +109,8 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
   std::atomic<std::size_t> posting_{0};
   // Hint table: address hash → io slot the actor last ran on (kNoSlot: none yet).
   std::unique_ptr<std::atomic<std::uint8_t>[]> last_slot_;
+  // Home table: address hash → io slot a pinned actor always runs on (kNoSlot: none).
+  std::unique_ptr<std::atomic<std::uint8_t>[]> home_slot_;
   std::mutex parked_mtx_;
   std::vector<caf::resumable*> parked_;  // strong refs, released in stop()
 };

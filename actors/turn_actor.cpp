@@ -122,7 +122,7 @@ using price_atom = caf::atom_constant<caf::atom("modelprice")>;
 struct turn_prelude {
   bool claimed = false;  ///< the turn lease was granted (else nothing was read or stored)
   std::vector<adapters::knowledge_result> auto_sources;
-  std::vector<protocol::message> history;  ///< oldest first
+  std::vector<adapters::history_entry> history;  ///< oldest first
 };
 
 void run_iteration(self_ptr self);
@@ -664,7 +664,8 @@ void begin(self_ptr self, turn_prelude& pre) {
   // Issue 12 (§3.1): the suggested-replies contract is always the LAST section.
   system.content += "\n\n" + std::string(protocol::suggested_replies_prompt);
   st.conversation.push_back(std::move(system));
-  for (auto& m : llm::replay_history(pre.history)) st.conversation.push_back(std::move(m));
+  for (auto& m : llm::replay_history(std::move(pre.history)))
+    st.conversation.push_back(std::move(m));
   if (!st.auto_sources.empty()) {
     llm::chat_message knowledge;
     knowledge.role = llm::role::system;
@@ -709,7 +710,7 @@ void start(self_ptr self) {
   storage_then<turn_prelude>(
       self, st.spec.svc->storage, *inbound.conversation_id,
       [inbound, sid = st.session_id(), owner = st.spec.svc->turn_owner, ttl = st.lease_ttl()](
-          adapters::storage& s, adapters::knowledge_base&) {
+          adapters::storage& s, adapters::knowledge_base&) mutable {
         turn_prelude pre;
         // The lease first: a turn running in another process refuses this one before
         // anything is read or stored.
@@ -717,11 +718,8 @@ void start(self_ptr self) {
         if (!pre.claimed) return pre;
         try {
           // History is read before the new message is stored: the NEWEST 50, oldest first.
-          adapters::message_query q{*inbound.conversation_id, llm::history_limit, std::nullopt,
-                                    true};
-          pre.history = s.list_messages(q).messages;
-          std::reverse(pre.history.begin(), pre.history.end());
-          s.append_message(inbound);
+          pre.history = s.recent_history(*inbound.conversation_id, llm::history_limit);
+          s.append_message(std::move(inbound));  // the job runs once
         } catch (...) {
           // The turn fails with this error: hand the slot back at once.
           try {

@@ -17,21 +17,22 @@ const std::string_view final_iteration_reminder =
     "remaining tasks that were not completed.\n4. Recommend what should be done next (a "
     "follow-up dispatch, a manual step, a question for the user).";
 
-std::vector<chat_message> replay_history(const std::vector<protocol::message>& stored) {
+std::vector<chat_message> replay_history(std::vector<adapters::history_entry> stored) {
   std::vector<chat_message> out;
   out.reserve(stored.size());
-  for (const auto& m : stored) {
-    auto text = m.content.plain_text();
-    if (text.empty()) continue;  // whitespace-only text is kept, as the reference does
+  for (auto& m : stored) {
+    if (m.text.empty()) continue;  // whitespace-only text is kept, as the reference does
     chat_message c;
     c.role = m.direction == protocol::direction::inbound ? role::user : role::assistant;
-    c.content = std::move(text);
+    c.content = std::move(m.text);
     out.push_back(std::move(c));
   }
   return out;
 }
 
-std::size_t estimate_tokens(const chat_message& m) { return m.content.size() / 4 + 1; }
+std::size_t estimate_tokens(const chat_message& m) {
+  return m.content.size() / 4 + 1;
+}
 
 std::vector<chat_message> context_window(const std::vector<chat_message>& conversation,
                                          std::size_t budget_tokens) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "adapters/llm/llm_types.hpp"
+#include "adapters/storage/storage.hpp"
 #include "protocol/domain.hpp"
 
 #include <cstddef>
@@ -26,7 +27,7 @@ inline constexpr std::size_t context_budget_tokens = 100'000;
 
 /// Prior messages as chat messages, in the order given (callers pass them
 /// oldest first): inbound → user, outbound → assistant; empty texts skipped.
-std::vector<chat_message> replay_history(const std::vector<protocol::message>& stored);
+std::vector<chat_message> replay_history(std::vector<adapters::history_entry> stored);
 
 /// Estimated tokens of one message: UTF-8 bytes of its content / 4 + 1.
 std::size_t estimate_tokens(const chat_message& m);

@@ -254,6 +254,20 @@ message_page memory_storage::list_messages(const message_query& q) {
   return page;
 }
 
+std::vector<history_entry> memory_storage::recent_history(const std::string& conv,
+                                                          std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<history_entry> out;
+  const auto* index = find_index(conv);
+  if (index == nullptr) return out;
+  const auto& order = index->messages;  // append order: the newest last
+  const std::size_t first = order.size() - std::min(limit, order.size());
+  out.reserve(order.size() - first);
+  for (std::size_t i = first; i < order.size(); ++i)
+    out.push_back(history_entry{order[i]->value.direction, order[i]->value.content.plain_text()});
+  return out;
+}
+
 // ---- sessions -----------------------------------------------------------------------------
 
 session memory_storage::create_session(session s) {

@@ -54,6 +54,8 @@ class memory_storage final : public storage {
   message append_message(message m) override;
   std::optional<message> get_message(const std::string& id) override;
   message_page list_messages(const message_query& q) override;
+  /// Reads the texts straight from the rows: no message is copied.
+  std::vector<history_entry> recent_history(const std::string& conv, std::size_t limit) override;
 
   session create_session(session s) override;
   std::optional<session> get_session(const std::string& id) override;

@@ -79,6 +79,12 @@ struct message_page {
   std::optional<std::string> next_cursor;  ///< set iff more messages follow
 };
 
+/// What a turn replays of one stored message (engine.md: direction and plain text).
+struct history_entry {
+  protocol::direction direction = protocol::direction::inbound;
+  std::string text;  ///< message_content::plain_text()
+};
+
 // ---- conversation list and titles (issue 12: conversations) ---------------------------
 
 /// Which conversations `list_conversation_summaries` returns (later-protocol.md §2.2).
@@ -157,6 +163,22 @@ class storage {
   virtual message append_message(message m) = 0;
   virtual std::optional<message> get_message(const std::string& id) = 0;
   virtual message_page list_messages(const message_query& q) = 0;
+  /// The newest `limit` messages of `conv`, oldest first, as a turn replays them:
+  /// list_messages (descending) reduced to direction and text. An adapter may answer
+  /// it without building whole messages: a turn reads 50 of them, and their copies
+  /// were a fifth of a streamed turn's CPU (docs/benchmarks.md).
+  virtual std::vector<history_entry> recent_history(const std::string& conv, std::size_t limit) {
+    message_query q;
+    q.conversation_id = conv;
+    q.limit = limit;
+    q.descending = true;
+    auto page = list_messages(q);
+    std::vector<history_entry> out;
+    out.reserve(page.messages.size());
+    for (auto m = page.messages.rbegin(); m != page.messages.rend(); ++m)
+      out.push_back(history_entry{m->direction, m->content.plain_text()});
+    return out;
+  }
 
   // ---- sessions ----------------------------------------------------------------
   /// A duplicate id is a conflict (storage_conflict).

@@ -68,6 +68,42 @@ TEST_CASE("an actor woken from an io thread runs on that thread", "[actors][io]"
   }
 }
 
+TEST_CASE("a pinned actor runs on its home, whichever io thread wakes it", "[actors][io]") {
+  io_runtime rt{2};
+  auto* sched = io_scheduler::of(*rt.sys);
+  // Spawned and pinned on io thread 0 (as a connection actor is on its socket's thread).
+  std::promise<caf::actor> spawned;
+  boost::asio::post(rt.pool.context(0), [&] {
+    auto a = rt.sys->spawn(where_actor, &rt);
+    sched->pin_here(a);
+    spawned.set_value(a);
+  });
+  auto a = spawned.get_future().get();
+  // Woken from io thread 1 (a reply from a shared actor running there): still slot 0.
+  for (int i = 0; i < 4; ++i) {
+    std::promise<std::size_t> answer;
+    boost::asio::post(rt.pool.context(1), [&] {
+      rt.sys->spawn([&answer, a](caf::event_based_actor* self) {
+        self->request(a, 5s, where_atom::value).then([&answer, self](std::size_t s) {
+          answer.set_value(s);
+          self->quit();
+        });
+      });
+    });
+    auto fut = answer.get_future();
+    REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+    CHECK(fut.get() == 0);
+  }
+  // An unpinned actor woken the same way runs next to its waker instead.
+  auto done = std::make_shared<std::promise<std::size_t>>();
+  auto fut = done->get_future();
+  auto b = rt.sys->spawn<caf::lazy_init>(reporter, &rt, done);
+  boost::asio::post(rt.pool.context(1), [b] { caf::anon_send(b, tick_atom::value); });
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  CHECK(fut.get() == 1);
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("an actor spawned on an io thread starts there", "[actors][io]") {
   io_runtime rt{2};
   auto started = std::make_shared<std::promise<std::size_t>>();
