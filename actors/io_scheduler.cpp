@@ -147,7 +147,10 @@ void io_scheduler::resume_on(std::size_t slot, caf::resumable* r) {
   auto& hint = last_slot_[address_hash(r) % kHintSlots];
   if (hint.load(std::memory_order_relaxed) != slot)  // read first: no write sharing when stable
     hint.store(static_cast<std::uint8_t>(slot), std::memory_order_relaxed);
-  switch (r->resume(units_[slot].get(), max_throughput())) {
+  net::mark_current_io_thread_in_actor(true);
+  const auto result = r->resume(units_[slot].get(), max_throughput());
+  net::mark_current_io_thread_in_actor(false);
+  switch (result) {
     case caf::resumable::resume_later:
       post(slot, r);  // keeps CAF's reference; back of this thread's queue
       break;

@@ -21,6 +21,9 @@ namespace so::net {
 struct io_thread_stamp {
   const boost::asio::io_context* io = nullptr;  ///< null on every non-io thread
   std::size_t index = 0;
+  /// True while the io scheduler resumes an actor on this thread (so the code running
+  /// is an actor's handler, not one of a socket's own completion handlers).
+  bool in_actor = false;
 };
 
 namespace detail {
@@ -35,6 +38,11 @@ inline const io_thread_stamp& current_io_thread() noexcept {
 /// Called once by an io thread before it runs its io_context; never elsewhere.
 inline void stamp_current_io_thread(io_thread_stamp stamp) noexcept {
   detail::current_io_thread_stamp = stamp;
+}
+
+/// Set by the io scheduler around each actor resume on an io thread.
+inline void mark_current_io_thread_in_actor(bool in_actor) noexcept {
+  detail::current_io_thread_stamp.in_actor = in_actor;
 }
 
 /// Picks the slot of `contexts` to use from the calling thread: its own when the

@@ -1,11 +1,14 @@
 // net/websocket_session.cpp — see websocket_session.hpp.
 #include "net/websocket_session.hpp"
 
+#include "net/io_thread_index.hpp"
 #include "protocol/ids.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
 
 #include <exception>
 #include <utility>
@@ -64,8 +67,19 @@ class websocket_sink final : public event_sink {
     if (!f) return;
     auto s = session_.lock();
     if (!s || !s->open_.load()) return;  // cheap early drop; the strand re-checks
+    // From an actor running on the socket's own io thread (a turn streaming next to
+    // its connection), with none of this sink's frames still posted: queue it now,
+    // one post per frame saved. A frame posted earlier from another thread is still
+    // ahead in the io queue, so then this one is posted too: order holds either way.
+    // (An io thread runs its io_context alone, so being on it is being on the
+    // session's strand; an actor handler is never inside one of the session's own.)
+    if (posted_.load() == 0 && on_session_thread(*s)) return s->enqueue(std::move(f));
+    posted_.fetch_add(1);
     asio::post(s->ws_.get_executor(), [weak = session_, f = std::move(f)]() mutable {
-      if (auto live = weak.lock()) live->enqueue(std::move(f));
+      if (auto live = weak.lock()) {
+        live->sink_->posted_.fetch_sub(1);
+        live->enqueue(std::move(f));
+      }
     });
   }
 
@@ -118,12 +132,21 @@ class websocket_sink final : public event_sink {
  private:
   bool over_bound() const { return frames_.load() >= max_frames_ || bytes_.load() >= max_bytes_; }
 
+  static bool on_session_thread(websocket_session& s) {
+    const auto& here = current_io_thread();
+    const auto* io = here.io;
+    return io != nullptr && here.in_actor &&
+           &asio::query(s.ws_.get_executor(), asio::execution::context) ==
+               static_cast<const asio::execution_context*>(io);
+  }
+
   std::weak_ptr<websocket_session> session_;
   const std::size_t max_frames_;
   const std::size_t max_bytes_;
   std::atomic<std::size_t> frames_{0};
   std::atomic<std::size_t> bytes_{0};
   std::atomic<bool> paused_{false};
+  std::atomic<std::uint32_t> posted_{0};  ///< frames posted to the session, not yet queued
 };
 
 void websocket_session::start(asio::ip::tcp::socket socket,
@@ -195,10 +218,8 @@ void websocket_session::do_accept(request_type req, upgrade_info info) {
   ws_.read_message_max(options.max_frame_bytes);
   ws_.auto_fragment(false);  // one outbound event = one frame
   // The upgrade info (token, origin) rides with the handshake, not in the session.
-  ws_.async_accept(req,
-                   [self = shared_from_this(), info = std::move(info)](beast::error_code ec) mutable {
-                     self->on_accept(ec, info);
-                   });
+  ws_.async_accept(req, [self = shared_from_this(), info = std::move(info)](
+                            beast::error_code ec) mutable { self->on_accept(ec, info); });
 }
 
 void websocket_session::on_accept(beast::error_code ec, upgrade_info& info) {

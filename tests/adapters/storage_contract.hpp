@@ -413,6 +413,27 @@ inline void run_storage_contract(const storage_factory& make) {
     CHECK_FALSE(s->get_conversation("nope"));
   }
 
+  SECTION("recent_history: the newest messages, oldest first, as direction and text") {
+    auto s = make();
+    s->create_conversation(make_conversation("conv-h", "org-1", "idem-h"));
+    for (int i = 0; i < 7; ++i) {
+      const auto dir = i % 2 == 0 ? protocol::direction::inbound : protocol::direction::outbound;
+      s->append_message(make_message("h-" + std::to_string(i), std::string("conv-h"),
+                                     "text " + std::to_string(i), dir, i));
+    }
+    s->append_message(make_message("other", std::string("conv-other"), "elsewhere"));
+    auto last = s->recent_history("conv-h", 3);
+    REQUIRE(last.size() == 3);
+    CHECK(last[0].text == "text 4");
+    CHECK(last[0].direction == protocol::direction::inbound);
+    CHECK(last[1].text == "text 5");
+    CHECK(last[1].direction == protocol::direction::outbound);
+    CHECK(last[2].text == "text 6");
+    CHECK(s->recent_history("conv-h", 50).size() == 7);
+    CHECK(s->recent_history("conv-none", 50).empty());
+    CHECK(s->recent_history("conv-h", 0).empty());
+  }
+
   SECTION("P1: a different id with an existing (org, key) returns the original row") {
     auto s = make();
     s->create_conversation(make_conversation("conv-1", "org-1", "idem-conv-1"));
