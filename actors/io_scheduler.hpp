@@ -84,6 +84,10 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
   /// it (see above). No-op off the io threads. Forgotten when the actor finishes; a
   /// collision in the table only costs locality.
   void pin_here(const caf::actor& actor);
+  /// Homes `actor` where `model` is pinned (a session or turn on the thread of the
+  /// connection that asked for it); no-op when `model` is not pinned. An actor pinned
+  /// after it was already posted elsewhere moves home before it runs.
+  void pin_like(const caf::actor& actor, const caf::strong_actor_ptr& model);
 
   /// Number of io threads (= io_contexts).
   std::size_t io_threads() const { return contexts_.size(); }
@@ -98,6 +102,8 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
  private:
   class unit;
   void post(std::size_t slot, caf::resumable* r);
+  /// Posts to a context that may not be the calling thread's (counted for detaching).
+  void post_counted(std::size_t slot, caf::resumable* r);
   void park(caf::resumable* r);
 
   std::vector<boost::asio::io_context*> contexts_;
@@ -109,8 +115,11 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
   std::atomic<std::size_t> posting_{0};
   // Hint table: address hash → io slot the actor last ran on (kNoSlot: none yet).
   std::unique_ptr<std::atomic<std::uint8_t>[]> last_slot_;
-  // Home table: address hash → io slot a pinned actor always runs on (kNoSlot: none).
-  std::unique_ptr<std::atomic<std::uint8_t>[]> home_slot_;
+  // Home table: address hash → (address, io slot) of a pinned actor (0: none).
+  std::unique_ptr<std::atomic<std::uint64_t>[]> home_;
+  std::size_t home_of(const caf::resumable* r) const;  ///< its slot, or kNoSlot-like >= size
+  void set_home(const caf::resumable* r, std::size_t slot);
+  void clear_home(const caf::resumable* r);
   std::mutex parked_mtx_;
   std::vector<caf::resumable*> parked_;  // strong refs, released in stop()
 };

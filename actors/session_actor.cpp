@@ -1,5 +1,6 @@
 #include "actors/session_actor.hpp"
 
+#include "actors/io_scheduler.hpp"
 #include "actors/messages.hpp"
 #include "actors/otp_flow.hpp"
 #include "actors/remote_sink.hpp"
@@ -132,6 +133,9 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         // committed (README "Durability"): an acknowledged message survives a crash.
         s.turn = spawn_turn(self->system(), turn_spec{s.svc, caf::actor_cast<caf::actor>(self),
                                                       s.record, std::move(req)});
+        // On the asking connection's thread, next to the socket its frames go to.
+        if (auto* sched = io_scheduler::of(self->system()))
+          sched->pin_like(s.turn, self->current_sender());
         self->monitor(s.turn);
         s.sync_control();
         // Tracked before the reply: whoever learns of this turn through us also

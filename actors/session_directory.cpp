@@ -1,5 +1,6 @@
 #include "actors/session_directory.hpp"
 
+#include "actors/io_scheduler.hpp"
 #include "actors/messages.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/storage_calls.hpp"
@@ -56,10 +57,13 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
     st.forget(id, dm.source);
   });
 
-  auto register_session = [self](const protocol::session& s) -> session_ref {
+  auto register_session = [self](const protocol::session& s,
+                                 const caf::strong_actor_ptr& requester) -> session_ref {
     auto& st = self->state;
     if (auto it = st.sessions.find(s.session_id); it != st.sessions.end()) return it->second;
     auto actor = spawn_session(self->system(), st.svc, s, st.draining);
+    // Homed with the connection that loaded it (actors/io_scheduler.hpp).
+    if (auto* sched = io_scheduler::of(self->system())) sched->pin_like(actor, requester);
     self->monitor(actor);
     session_ref ref{actor, s};
     st.sessions.emplace(s.session_id, ref);
@@ -82,8 +86,9 @@ static caf::behavior session_directory_behavior(caf::stateful_actor<directory_st
     storage_then<std::optional<protocol::session>>(
         self, st.svc->storage, id,
         [id](adapters::storage& s, adapters::knowledge_base&) { return s.get_session(id); },
-        [finish, register_session](std::optional<protocol::session> found) {
-          finish(found ? register_session(*found) : session_ref{});
+        [finish, register_session,
+         requester = self->current_sender()](std::optional<protocol::session> found) {
+          finish(found ? register_session(*found, requester) : session_ref{});
         },
         [finish, id](const std::string& err) {
           // Reference (newest): a storage error on hydration reads as "not found".

@@ -104,6 +104,55 @@ TEST_CASE("a pinned actor runs on its home, whichever io thread wakes it", "[act
   caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE("an actor pinned like another moves to that home before it first runs", "[actors][io]") {
+  io_runtime rt{2};
+  auto* sched = io_scheduler::of(*rt.sys);
+  // The model (a connection actor) is pinned on io thread 0.
+  std::promise<caf::actor> model_spawned;
+  boost::asio::post(rt.pool.context(0), [&] {
+    auto m = rt.sys->spawn(where_actor, &rt);
+    sched->pin_here(m);
+    model_spawned.set_value(m);
+  });
+  auto model = model_spawned.get_future().get();
+  // Spawned on io thread 1 (a session by the directory running there, a turn by a
+  // session): already posted to thread 1, yet it must first run on thread 0.
+  for (int i = 0; i < 4; ++i) {
+    auto started = std::make_shared<std::promise<std::size_t>>();
+    auto fut = started->get_future();
+    boost::asio::post(rt.pool.context(1), [&rt, sched, model, started] {
+      auto a = rt.sys->spawn(
+          [&rt, started](caf::event_based_actor* self, int) -> caf::behavior {
+            started->set_value(rt.my_slot());
+            self->quit();
+            return {};
+          },
+          0);
+      sched->pin_like(a, caf::actor_cast<caf::strong_actor_ptr>(model));
+    });
+    REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+    CHECK(fut.get() == 0);
+  }
+  // Pinned like an unpinned actor: nothing changes (it starts where it was spawned).
+  auto started = std::make_shared<std::promise<std::size_t>>();
+  auto fut = started->get_future();
+  auto plain = rt.sys->spawn<caf::lazy_init>(where_actor, &rt);
+  boost::asio::post(rt.pool.context(1), [&rt, sched, plain, started] {
+    auto a = rt.sys->spawn(
+        [&rt, started](caf::event_based_actor* self, int) -> caf::behavior {
+          started->set_value(rt.my_slot());
+          self->quit();
+          return {};
+        },
+        0);
+    sched->pin_like(a, caf::actor_cast<caf::strong_actor_ptr>(plain));
+  });
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  CHECK(fut.get() == 1);
+  caf::anon_send_exit(model, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("an actor spawned on an io thread starts there", "[actors][io]") {
   io_runtime rt{2};
   auto started = std::make_shared<std::promise<std::size_t>>();
