@@ -95,6 +95,7 @@ using input_stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson:
 struct limited_generator {
   std::string_view text;
   std::size_t max_depth;
+  bool utf8_checked;
   json_parse_result result;
 
   template <class Document>
@@ -107,7 +108,9 @@ struct limited_generator {
     rapidjson::MemoryPoolAllocator<> stack(stack_bytes, sizeof stack_bytes, 4096);
     rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>>
         reader(&stack, sizeof stack_bytes / 2);
-    const rapidjson::ParseResult pr = reader.Parse<kUntrustedFlags>(is, handler);
+    constexpr unsigned kCheckedFlags = kUntrustedFlags & ~rapidjson::kParseValidateEncodingFlag;
+    const rapidjson::ParseResult pr = utf8_checked ? reader.Parse<kCheckedFlags>(is, handler)
+                                                   : reader.Parse<kUntrustedFlags>(is, handler);
     if (pr.IsError()) {
       if (handler.too_deep()) {
         result.error = "JSON nested deeper than " + std::to_string(max_depth) +
@@ -139,7 +142,7 @@ namespace {
 
 template <class Document>
 json_parse_result parse_into(Document& doc, std::string_view text, const json_limits& limits) {
-  limited_generator gen{text, limits.max_depth, {}};
+  limited_generator gen{text, limits.max_depth, limits.utf8_checked, {}};
   doc.SetNull();
   doc.Populate(gen);
   if (!gen.result.ok) doc.SetNull();  // never hand out a half-built value

@@ -21,6 +21,9 @@ struct json_limits {
   /// Maximum nesting of arrays/objects. RapidJSON has no limit of its own and its
   /// (recursive) writer crashes on very deep input, so we cap it.
   std::size_t max_depth = 64;
+  /// The caller has already checked that the text is valid UTF-8 (is_valid_utf8, or
+  /// repaired it): the parser skips checking it a second time.
+  bool utf8_checked = false;
 };
 
 /// Outcome of `parse_untrusted`: either a document or a human-readable reason.

@@ -173,7 +173,13 @@ std::string chat_request_json(const chat_request& request, const chat_request_op
     return i == last_system || (request.messages.size() > 1 && i + 1 == request.messages.size());
   };
 
-  rapidjson::StringBuffer sb;
+  // Sized up front: a turn's body (50 history messages) is tens of KB, and growing
+  // from RapidJSON's 256 bytes took a dozen reallocations, each copying the body so far.
+  std::size_t estimate = 1024;
+  for (const auto& m : request.messages) estimate += m.content.size() + m.content.size() / 8 + 64;
+  for (const auto& t : request.tools)
+    estimate += t.description.size() + t.parameters_json.size() + 128;
+  rapidjson::StringBuffer sb(nullptr, estimate);
   json_writer w(sb);
   w.StartObject();
   write_key(w, "model");

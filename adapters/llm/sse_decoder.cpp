@@ -133,7 +133,9 @@ class sse_decoder::line_parser {
       text = repaired_;
     }
     doc_.reset();  // frees overflow chunks of a big line, keeps the buffers
-    if (const auto r = protocol::parse_untrusted(doc_, text); !r.ok) {
+    protocol::json_limits limits;
+    limits.utf8_checked = true;  // checked (or repaired) just above
+    if (const auto r = protocol::parse_untrusted(doc_, text, limits); !r.ok) {
       constexpr std::size_t kShown = 200;
       spdlog::warn("LLM stream: skipping malformed SSE data line ({}): {}", r.error,
                    text.substr(0, kShown));
