@@ -39,6 +39,37 @@ caf::behavior reporter(caf::event_based_actor* self, const io_runtime* rt,
   }};
 }
 
+/// A `where_actor` spawned and pinned on io thread `slot` (as a connection actor is on
+/// its socket's thread).
+caf::actor spawn_pinned(io_runtime& rt, std::size_t slot) {
+  std::promise<caf::actor> spawned;
+  boost::asio::post(rt.pool.context(slot), [&] {
+    auto a = rt.sys->spawn(where_actor, &rt);
+    io_scheduler::of(*rt.sys)->pin_here(a);
+    spawned.set_value(a);
+  });
+  return spawned.get_future().get();
+}
+
+/// Spawns, on io thread `slot`, an actor pinned like `model`, and answers the slot
+/// where it first ran.
+std::size_t first_slot_when_pinned_like(io_runtime& rt, std::size_t slot, const caf::actor& model) {
+  auto started = std::make_shared<std::promise<std::size_t>>();
+  auto fut = started->get_future();
+  boost::asio::post(rt.pool.context(slot), [&rt, model, started] {
+    auto a = rt.sys->spawn(
+        [&rt, started](caf::event_based_actor* self, int) -> caf::behavior {
+          started->set_value(rt.my_slot());
+          self->quit();
+          return {};
+        },
+        0);
+    io_scheduler::of(*rt.sys)->pin_like(a, caf::actor_cast<caf::strong_actor_ptr>(model));
+  });
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  return fut.get();
+}
+
 }  // namespace
 
 TEST_CASE("the io scheduler runs actors on io threads, without CAF workers", "[actors][io]") {
@@ -70,15 +101,7 @@ TEST_CASE("an actor woken from an io thread runs on that thread", "[actors][io]"
 
 TEST_CASE("a pinned actor runs on its home, whichever io thread wakes it", "[actors][io]") {
   io_runtime rt{2};
-  auto* sched = io_scheduler::of(*rt.sys);
-  // Spawned and pinned on io thread 0 (as a connection actor is on its socket's thread).
-  std::promise<caf::actor> spawned;
-  boost::asio::post(rt.pool.context(0), [&] {
-    auto a = rt.sys->spawn(where_actor, &rt);
-    sched->pin_here(a);
-    spawned.set_value(a);
-  });
-  auto a = spawned.get_future().get();
+  auto a = spawn_pinned(rt, 0);
   // Woken from io thread 1 (a reply from a shared actor running there): still slot 0.
   for (int i = 0; i < 4; ++i) {
     std::promise<std::size_t> answer;
@@ -106,49 +129,13 @@ TEST_CASE("a pinned actor runs on its home, whichever io thread wakes it", "[act
 
 TEST_CASE("an actor pinned like another moves to that home before it first runs", "[actors][io]") {
   io_runtime rt{2};
-  auto* sched = io_scheduler::of(*rt.sys);
-  // The model (a connection actor) is pinned on io thread 0.
-  std::promise<caf::actor> model_spawned;
-  boost::asio::post(rt.pool.context(0), [&] {
-    auto m = rt.sys->spawn(where_actor, &rt);
-    sched->pin_here(m);
-    model_spawned.set_value(m);
-  });
-  auto model = model_spawned.get_future().get();
+  auto model = spawn_pinned(rt, 0);  // a connection actor
   // Spawned on io thread 1 (a session by the directory running there, a turn by a
   // session): already posted to thread 1, yet it must first run on thread 0.
-  for (int i = 0; i < 4; ++i) {
-    auto started = std::make_shared<std::promise<std::size_t>>();
-    auto fut = started->get_future();
-    boost::asio::post(rt.pool.context(1), [&rt, sched, model, started] {
-      auto a = rt.sys->spawn(
-          [&rt, started](caf::event_based_actor* self, int) -> caf::behavior {
-            started->set_value(rt.my_slot());
-            self->quit();
-            return {};
-          },
-          0);
-      sched->pin_like(a, caf::actor_cast<caf::strong_actor_ptr>(model));
-    });
-    REQUIRE(fut.wait_for(5s) == std::future_status::ready);
-    CHECK(fut.get() == 0);
-  }
+  for (int i = 0; i < 4; ++i) CHECK(first_slot_when_pinned_like(rt, 1, model) == 0);
   // Pinned like an unpinned actor: nothing changes (it starts where it was spawned).
-  auto started = std::make_shared<std::promise<std::size_t>>();
-  auto fut = started->get_future();
   auto plain = rt.sys->spawn<caf::lazy_init>(where_actor, &rt);
-  boost::asio::post(rt.pool.context(1), [&rt, sched, plain, started] {
-    auto a = rt.sys->spawn(
-        [&rt, started](caf::event_based_actor* self, int) -> caf::behavior {
-          started->set_value(rt.my_slot());
-          self->quit();
-          return {};
-        },
-        0);
-    sched->pin_like(a, caf::actor_cast<caf::strong_actor_ptr>(plain));
-  });
-  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
-  CHECK(fut.get() == 1);
+  CHECK(first_slot_when_pinned_like(rt, 1, plain) == 1);
   caf::anon_send_exit(model, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
 }
