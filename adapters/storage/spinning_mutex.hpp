@@ -5,12 +5,13 @@
 // then blocks in std::mutex::lock.
 //
 // Why: the in-memory storage is called inline from every io thread, and its critical
-// sections are a few hash-map operations (about a microsecond). With std::mutex, a
-// thread that finds the lock taken sleeps in the kernel and the owner pays a futex
-// wake-up on unlock: on this kind of virtual machine that cost more than the critical
-// section itself (about 6 % of a create, measured in docs/benchmarks.md). Spinning
-// for about as long as one critical section avoids both; the bound keeps a thread
-// whose lock owner was preempted from burning its time slice.
+// sections are a few index probes and row inserts (about a microsecond). With
+// std::mutex, a thread that finds the lock taken sleeps in the kernel and the owner
+// pays a futex wake-up on unlock: on this kind of virtual machine that costs more than
+// the critical section (futex waits and wakes were ~5 % of a create's profile). The
+// bound keeps a thread whose lock owner was preempted from burning its time slice.
+// Measured alone, before the store's critical sections got short (record_index.hpp),
+// spinning changed nothing; it was not measured separately after (docs/benchmarks.md).
 //
 // Thread-safety: as std::mutex. Not recursive.
 #pragma once
