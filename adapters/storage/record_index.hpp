@@ -5,7 +5,7 @@
 // lookups, a predicate that says whether a record is the one sought (so a key can be
 // a field of the record, or several fields, with no copy of it in the index). The
 // index never owns, moves or dereferences a record except through that predicate.
-// Linear probing, at most half full, backward-shift erase (no tombstones).
+// Linear probing, at most half full. No erase: the store never removes a row.
 //
 // Why not std::unordered_map<std::string, Row>: the in-memory storage keeps every
 // session ever created, and a create inserted six map nodes, each with its own copy
@@ -50,28 +50,6 @@ class record_index {
     if ((size_ + 1) * 2 > slots_.size()) grow();
     place(hash, record);
     ++size_;
-  }
-
-  /// Removes the entry for `record` (inserted under `hash`); no-op when absent.
-  void erase(std::size_t hash, const T* record) {
-    if (slots_.empty()) return;
-    std::size_t i = hash & mask_;
-    while (slots_[i].record != record) {
-      if (slots_[i].record == nullptr) return;
-      i = (i + 1) & mask_;
-    }
-    // Backward shift: move later entries of the probe run into the hole when their
-    // home slot is not between the hole and themselves.
-    for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-      if (slots_[j].record == nullptr) break;
-      const std::size_t home = slots_[j].hash & mask_;
-      const bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-      if (stays) continue;
-      slots_[i] = slots_[j];
-      i = j;
-    }
-    slots_[i] = slot{};
-    --size_;
   }
 
  private:
