@@ -148,14 +148,15 @@ void io_scheduler::pin_like(const caf::actor& actor, const caf::strong_actor_ptr
 
 void io_scheduler::enqueue(caf::resumable* r) {
   const auto own = net::own_io_slot(contexts_);
-  const auto h = address_hash(r);
-  const std::size_t home = home_of(r);
-  if (own != static_cast<std::size_t>(-1) && attached_.load(std::memory_order_relaxed) &&
-      (home >= contexts_.size() || home == own)) {
-    // Our own thread runs this context, so it is alive: no bookkeeping needed.
+  if (own != static_cast<std::size_t>(-1) && attached_.load(std::memory_order_relaxed)) {
+    // Our own thread runs this context, so it is alive: no bookkeeping needed. A pinned
+    // actor whose home is the other thread moves there in resume_on (one home lookup
+    // per wake-up, not one here and one there).
     post(own, r);
     return;
   }
+  const auto h = address_hash(r);
+  const std::size_t home = home_of(r);
   std::size_t slot =
       home < contexts_.size() ? home : last_slot_[h % kHintSlots].load(std::memory_order_relaxed);
   if (slot >= contexts_.size()) slot = h % contexts_.size();
