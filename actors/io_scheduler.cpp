@@ -186,9 +186,9 @@ void io_scheduler::resume_on(std::size_t slot, caf::resumable* r) {
   auto& hint = last_slot_[address_hash(r) % kHintSlots];
   if (hint.load(std::memory_order_relaxed) != slot)  // read first: no write sharing when stable
     hint.store(static_cast<std::uint8_t>(slot), std::memory_order_relaxed);
-  net::mark_current_io_thread_in_actor(true);
+  net::begin_actor_run();
   const auto result = r->resume(units_[slot].get(), max_throughput());
-  net::mark_current_io_thread_in_actor(false);
+  net::end_actor_run();  // sends the frames the run pushed to sockets of this thread
   switch (result) {
     case caf::resumable::resume_later:
       post(slot, r);  // keeps CAF's reference; back of this thread's queue

@@ -39,7 +39,7 @@ void io_thread_pool::start() {
   if (!threads_.empty()) return;
   for (std::size_t i = 0; i < raw_.size(); ++i) {
     threads_.emplace_back([io = raw_[i], i] {
-      net::stamp_current_io_thread({io, i});
+      net::stamp_current_io_thread(io, i);
       const std::string name = "so-io-" + std::to_string(i);
       pthread_setname_np(pthread_self(), name.c_str());
       io->run();

@@ -269,6 +269,9 @@ class stream_call final : public http_call,
     // compares a Content-Length against an empty optional as "exceeded".
     parser_->body_limit(
         request_.max_body_bytes.value_or(std::numeric_limits<std::uint64_t>::max()));
+    // Room for the head and what follows it in one read: a streamed answer's first
+    // events usually arrive with the head (512 bytes, the default, split them off).
+    if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
     http::async_read_header(*stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               self->on_header(ec);
@@ -312,8 +315,7 @@ class stream_call final : public http_call,
     parser_->get().body().data = chunk_.data();
     parser_->get().body().size = chunk_.size();
     // A flat_buffer reads at most its capacity (512 bytes at first), so a 10 KB burst
-    // took ~20 reads and 20 trips through the parser; give the body phase room.
-    if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
+    // took ~20 reads and 20 trips through the parser; the buffer got room before the head.
     tcp().expires_after(request_.idle_timeout);  // idle limit per piece, not per response
     http::async_read_some(*stream_, buffer_, *parser_,
                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {

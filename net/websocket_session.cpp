@@ -34,8 +34,6 @@ constexpr std::size_t kMaxCloseReason = 123;
 // A read buffer up to this size is kept between messages (small frames then reuse
 // it); a larger one is freed after its message.
 constexpr std::size_t kKeepReadBuffer = 512;
-// Frames held in the batching layer before they are sent together (see on_write).
-constexpr std::uint32_t kMaxHeldFrames = 16;
 
 void raise_to(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
   auto seen = peak.load(std::memory_order_relaxed);
@@ -69,11 +67,12 @@ class websocket_sink final : public event_sink {
     if (!s || !s->open_.load()) return;  // cheap early drop; the strand re-checks
     // From an actor running on the socket's own io thread (a turn streaming next to
     // its connection), with none of this sink's frames still posted: queue it now,
-    // one post per frame saved. A frame posted earlier from another thread is still
+    // one post per frame saved, and its write waits for the end of the actor's run, so
+    // the run's frames leave in one send. A frame posted earlier from another thread is still
     // ahead in the io queue, so then this one is posted too: order holds either way.
     // (An io thread runs its io_context alone, so being on it is being on the
     // session's strand; an actor handler is never inside one of the session's own.)
-    if (posted_.load() == 0 && on_session_thread(*s)) return s->enqueue(std::move(f));
+    if (posted_.load() == 0 && on_session_thread(*s)) return s->enqueue(std::move(f), true);
     posted_.fetch_add(1);
     asio::post(s->ws_.get_executor(), [weak = session_, f = std::move(f)]() mutable {
       if (auto live = weak.lock()) {
@@ -380,7 +379,7 @@ void websocket_session::end_reading(beast::error_code ec) {
   }
 }
 
-void websocket_session::enqueue(frame f) {
+void websocket_session::enqueue(frame f, bool in_actor_run) {
   if (!open_.load()) return;
   const auto limit = registry_->options().max_outbound_bytes;
   // The bound covers everything queued, the frame being written included, and a
@@ -396,19 +395,38 @@ void websocket_session::enqueue(frame f) {
   }
   if (const auto& m = registry_->options().metrics) m->frame_out(*f);
   queue_.push_back(std::move(f));
-  if (!writing_) do_write();
+  if (writing_ || write_deferred_) return;
+  if (in_actor_run) {
+    // The actor may push more before its run ends (a turn's tokens): write them together.
+    write_deferred_ = true;
+    return defer_to_end_of_actor_run(shared_from_this());
+  }
+  do_write();
+}
+
+void websocket_session::at_end_of_actor_run() {
+  write_deferred_ = false;
+  if (!writing_ && !queue_.empty()) do_write();
 }
 
 void websocket_session::do_write() {
-  writing_ = true;
-  // A burst (a turn's tokens) is queued behind this frame: hold the frames in the
-  // batching layer so they leave in one send instead of one each. The first frame of a
-  // burst is never held back (the layer sends it at once); on_write bounds the others.
-  auto& batch = ws_.next_layer();
-  if (!batch.held() && queue_.size() > 1) {
-    batch.hold();
-    held_frames_ = 0;
+  auto& out = ws_.next_layer();
+  // A burst (a turn's tokens), or frames behind bytes still being sent: frame them here
+  // and hand them all to the batching layer, which sends them in one go, instead of one
+  // Beast write (composed operation, send, completion) each. Safe only between Beast
+  // writes of ours (here `writing_` is false), while Beast is open (after a Close, sent
+  // or received, no data frame may follow) and with nothing of Beast's half on the
+  // socket (can_append).
+  if ((queue_.size() > 1 || out.busy()) && out.can_append() && ws_.is_open()) {
+    while (!queue_.empty()) {
+      out.append_text_frame(*queue_.front());
+      queue_.pop_front();
+    }
+    out.send();
+    if (closing_ && !close_sent_) send_close();
+    return;
   }
+  writing_ = true;
   ws_.async_write(asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
 }
@@ -422,14 +440,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     drop_queue();
     return;
   }
-  auto& batch = ws_.next_layer();
-  if (!queue_.empty()) {
-    // Send every kMaxHeldFrames frames: each frame of a burst takes one pass through
-    // the io queue, and a busy server must not hold the first ones back for all of them.
-    if (batch.held() && ++held_frames_ >= kMaxHeldFrames) batch.release();
-    return do_write();
-  }
-  if (batch.held()) batch.release();  // sends what the burst left in the layer
+  if (!queue_.empty()) return do_write();
   if (closing_ && !close_sent_) send_close();
 }
 

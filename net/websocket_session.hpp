@@ -25,6 +25,7 @@
 #include "adapters/logging/log_ids.hpp"
 #include "net/connection_handler.hpp"
 #include "net/frame_queue.hpp"
+#include "net/io_thread_index.hpp"
 #include "net/session_registry.hpp"
 #include "net/write_batching_stream.hpp"
 
@@ -47,6 +48,7 @@ namespace so::net {
 class websocket_sink;
 
 class websocket_session final : public tracked_session,
+                                public end_of_actor_run_task,
                                 public std::enable_shared_from_this<websocket_session> {
  public:
   using request_type = boost::beast::http::request<boost::beast::http::string_body>;
@@ -65,7 +67,7 @@ class websocket_session final : public tracked_session,
   // Plain socket under the WebSocket stream: beast::tcp_stream would add ~0.5 KB of
   // timers per connection, and the WebSocket stream keeps its own handshake timer.
   // No permessage-deflate support compiled in (protocol.md §1.1: no extensions).
-  // Writes pass a batching layer, so a burst of frames leaves in one send.
+  // Writes pass a batching layer, so a burst of frames leaves in one send (do_write).
   using ws_stream =
       boost::beast::websocket::stream<write_batching_stream<boost::asio::ip::tcp::socket>, false>;
 
@@ -96,7 +98,10 @@ class websocket_session final : public tracked_session,
   void end_reading(boost::beast::error_code ec);
 
   // Outbound side (strand only).
-  void enqueue(frame f);
+  /// Queues `f`. `in_actor_run`: pushed by an actor running on this socket's thread; the
+  /// write then starts when that run ends, with every frame the run pushed.
+  void enqueue(frame f, bool in_actor_run = false);
+  void at_end_of_actor_run() override;
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void drop_queue();
@@ -130,7 +135,7 @@ class websocket_session final : public tracked_session,
   bool reading_ = false;  // a read is pending
   bool rate_error_sent_ = false;
   bool writing_ = false;
-  std::uint32_t held_frames_ = 0;  // frames written since the batching layer began holding
+  bool write_deferred_ = false;  // a write starts at the end of the current actor run
   bool accepted_ = false;
   bool reading_done_ = false;
   bool closing_ = false;  // we decided to close; Close frame pending or sent

@@ -161,6 +161,14 @@ bool wants_prompt_cache(std::string_view model, std::string_view base_url) {
   return claude_family && caching_gateway;
 }
 
+tool_spec with_compact_parameters(tool_spec spec) {
+  if (!spec.parameters_compact) {
+    spec.parameters_json = parameters(spec.parameters_json);
+    spec.parameters_compact = true;
+  }
+  return spec;
+}
+
 std::string chat_request_json(const chat_request& request, const chat_request_options& options) {
   // Which messages get a cache marker: the last system message, and the last
   // message when there is more than one.
@@ -209,8 +217,11 @@ std::string chat_request_json(const chat_request& request, const chat_request_op
       write_key(w, "description");
       write_string(w, t.description);
       write_key(w, "parameters");
-      const std::string params = parameters(t.parameters_json);
-      protocol::write_raw(w, params, rapidjson::kObjectType);
+      if (t.parameters_compact) {
+        protocol::write_raw(w, t.parameters_json, rapidjson::kObjectType);
+      } else {
+        protocol::write_raw(w, parameters(t.parameters_json), rapidjson::kObjectType);
+      }
       w.EndObject();
       if (options.prompt_cache && i + 1 == request.tools.size()) write_cache_control(w);
       w.EndObject();

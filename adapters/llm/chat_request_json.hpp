@@ -27,6 +27,11 @@ struct chat_request_options {
 /// §2.4: a Claude-family (or smooth-*) model behind a LiteLLM/gateway/Anthropic URL.
 bool wants_prompt_cache(std::string_view model, std::string_view base_url);
 
+/// `spec` with its parameters as the body carries them (compact JSON of an object; the
+/// empty object schema when they are not one), marked so that every request splices them
+/// without parsing them again. Tools call it once, when they are built.
+tool_spec with_compact_parameters(tool_spec spec);
+
 /// The JSON body for `request`.
 std::string chat_request_json(const chat_request& request,
                               const chat_request_options& options = {});

@@ -29,11 +29,11 @@ struct image_part {
 
 struct chat_message {
   llm::role role = role::user;
-  std::string content;                ///< always sent as a string
-  std::vector<tool_call> tool_calls;  ///< assistant only
-  std::string reasoning;              ///< assistant only; replayed as reasoning_content
-  std::string tool_call_id;           ///< tool only
-  std::string name;                   ///< tool only: the tool's name
+  std::string content;                  ///< always sent as a string
+  std::vector<tool_call> tool_calls;    ///< assistant only
+  std::string reasoning;                ///< assistant only; replayed as reasoning_content
+  std::string tool_call_id;             ///< tool only
+  std::string name;                     ///< tool only: the tool's name
   std::vector<image_part> images = {};  ///< user only (issue 12): content becomes parts
 };
 
@@ -41,6 +41,10 @@ struct tool_spec {
   std::string name;
   std::string description;
   std::string parameters_json = R"({"type":"object","properties":{}})";
+  /// `parameters_json` is known to be a compact JSON object (set by
+  /// with_compact_parameters, chat_request_json.hpp): spliced into each request as is,
+  /// instead of parsed and written again on every model call.
+  bool parameters_compact = false;
 };
 
 struct chat_request {
@@ -59,21 +63,38 @@ struct token_usage {
   std::uint64_t total_tokens = 0;
 };
 
-struct content_delta { std::string text; };
-struct reasoning_delta { std::string text; };
-struct tool_call_start { std::size_t index = 0; std::string id; std::string name; };
-struct tool_arguments_delta { std::size_t index = 0; std::string text; };
-struct usage_report { token_usage usage; };
+struct content_delta {
+  std::string text;
+};
+struct reasoning_delta {
+  std::string text;
+};
+struct tool_call_start {
+  std::size_t index = 0;
+  std::string id;
+  std::string name;
+};
+struct tool_arguments_delta {
+  std::size_t index = 0;
+  std::string text;
+};
+struct usage_report {
+  token_usage usage;
+};
 /// A finish reason was seen (`[DONE]` counts as "stop"). Informational.
-struct finish_seen { std::string reason; };
+struct finish_seen {
+  std::string reason;
+};
 /// Terminal: the stream ended and a finish was seen. Nothing follows.
 struct stream_complete {};
 /// Terminal: the call failed; `message` is the text after "agent turn failed: ".
-struct stream_failed { std::string message; };
+struct stream_failed {
+  std::string message;
+};
 
-using stream_event = std::variant<content_delta, reasoning_delta, tool_call_start,
-                                  tool_arguments_delta, usage_report, finish_seen,
-                                  stream_complete, stream_failed>;
+using stream_event =
+    std::variant<content_delta, reasoning_delta, tool_call_start, tool_arguments_delta,
+                 usage_report, finish_seen, stream_complete, stream_failed>;
 
 inline bool is_terminal(const stream_event& e) {
   return std::holds_alternative<stream_complete>(e) || std::holds_alternative<stream_failed>(e);

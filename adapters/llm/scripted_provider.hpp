@@ -25,10 +25,10 @@ namespace so::adapters::llm {
 struct script_entry {
   enum class kind { text, tool_call, failure };
   kind what = kind::text;
-  std::string text;            ///< text: the reply; failure: the error message
-  std::string name;            ///< tool_call
-  std::string arguments;       ///< tool_call: raw JSON text as scripted
-  std::string id = "call-1";   ///< tool_call
+  std::string text;           ///< text: the reply; failure: the error message
+  std::string name;           ///< tool_call
+  std::string arguments;      ///< tool_call: raw JSON text as scripted
+  std::string id = "call-1";  ///< tool_call
 };
 
 /// Parses a `mockLlmScript` JSON array. Throws std::invalid_argument naming the bad entry.

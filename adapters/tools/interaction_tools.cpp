@@ -1,5 +1,7 @@
 #include "adapters/tools/interaction_tools.hpp"
 
+#include "adapters/llm/chat_request_json.hpp"
+
 namespace so::adapters::tools {
 
 namespace ix = protocol::interactions;
@@ -9,6 +11,7 @@ interaction_tool::interaction_tool(std::optional<ix::kind> kind) : kind_(kind) {
   spec_.name = std::string(d.name);
   spec_.description = std::string(d.description);
   spec_.parameters_json = std::string(d.parameters_json);
+  spec_ = llm::with_compact_parameters(std::move(spec_));
 }
 
 void interaction_tool::invoke(const std::string& arguments_json, const tool_context&,

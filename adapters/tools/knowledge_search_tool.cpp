@@ -2,6 +2,7 @@
 #include "adapters/tools/knowledge_search_tool.hpp"
 
 #include "adapters/knowledge/knowledge_context.hpp"
+#include "adapters/llm/chat_request_json.hpp"
 #include "adapters/tools/rust_debug_string.hpp"
 #include "protocol/json.hpp"
 
@@ -67,7 +68,7 @@ std::string format_knowledge_results(const std::string& query,
 }
 
 knowledge_search_tool::knowledge_search_tool(knowledge_query_fn query)
-    : spec_(knowledge_search_spec()), query_(std::move(query)) {
+    : spec_(llm::with_compact_parameters(knowledge_search_spec())), query_(std::move(query)) {
   if (!query_) throw std::invalid_argument("knowledge_search_tool needs a query function");
 }
 

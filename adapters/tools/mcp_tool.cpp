@@ -1,6 +1,7 @@
 // adapters/tools/mcp_tool.cpp — see mcp_tool.hpp.
 #include "adapters/tools/mcp_tool.hpp"
 
+#include "adapters/llm/chat_request_json.hpp"
 #include "protocol/json.hpp"
 
 #include <rapidjson/document.h>
@@ -61,7 +62,9 @@ tool_outcome mcp_call_outcome(const std::string& name, const mcp_reply& reply,
 }
 
 mcp_tool::mcp_tool(llm::tool_spec spec, mcp_tool_options options, mcp_session_source session)
-    : spec_(std::move(spec)), options_(std::move(options)), session_(std::move(session)) {}
+    : spec_(llm::with_compact_parameters(std::move(spec))),
+      options_(std::move(options)),
+      session_(std::move(session)) {}
 
 void mcp_tool::invoke(const std::string& arguments_json, const tool_context& /*ctx*/,
                       tool_done done) {

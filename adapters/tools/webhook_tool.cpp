@@ -1,6 +1,7 @@
 // adapters/tools/webhook_tool.cpp — see webhook_tool.hpp.
 #include "adapters/tools/webhook_tool.hpp"
 
+#include "adapters/llm/chat_request_json.hpp"
 #include "protocol/json.hpp"
 #include "protocol/utf8.hpp"
 
@@ -91,7 +92,9 @@ tool_outcome outcome_of(const call_state& s, const net::http_outcome& o) {
 }  // namespace
 
 webhook_tool::webhook_tool(llm::tool_spec spec, webhook_options options, net::http_client_ptr http)
-    : spec_(std::move(spec)), options_(std::move(options)), http_(std::move(http)) {
+    : spec_(llm::with_compact_parameters(std::move(spec))),
+      options_(std::move(options)),
+      http_(std::move(http)) {
   if (!http_) throw std::invalid_argument("webhook_tool needs an HTTP client");
 }
 

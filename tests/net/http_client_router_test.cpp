@@ -30,7 +30,7 @@ TEST_CASE("the router uses the calling io thread's client, else round-robin", "[
 
   // A thread stamped as io thread 1 of this pool: always client 1.
   std::thread([&] {
-    so::net::stamp_current_io_thread({&io1, 1});
+    so::net::stamp_current_io_thread(&io1, 1);
     for (int i = 0; i < 5; ++i) router->start({}, {});
   }).join();
   CHECK(c0->calls == 0);
@@ -38,7 +38,7 @@ TEST_CASE("the router uses the calling io thread's client, else round-robin", "[
 
   // A thread of another pool (same index, other context) counts as foreign.
   std::thread([&] {
-    so::net::stamp_current_io_thread({&other, 1});
+    so::net::stamp_current_io_thread(&other, 1);
     for (int i = 0; i < 4; ++i) router->start({}, {});
   }).join();
   CHECK(c0->calls == 2);

@@ -44,6 +44,10 @@ std::uint16_t test_listener::port() const {
   return impl_->listener->port();
 }
 
+const boost::asio::io_context& test_listener::context() const {
+  return impl_->io;
+}
+
 bool test_listener::close_all_and_wait(std::uint16_t code, const std::string& reason,
                                        std::chrono::milliseconds timeout) {
   auto done = std::make_shared<std::promise<void>>();

@@ -14,6 +14,10 @@
 #include <memory>
 #include <string>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace so::test {
 
 class test_listener {
@@ -27,6 +31,8 @@ class test_listener {
 
   net::listener& get();
   std::uint16_t port() const;
+  /// The io_context the listener's thread runs (a test may stamp that thread with it).
+  const boost::asio::io_context& context() const;
 
   /// `close_all(code, reason)` and waits for its `done`; false if it did not run in time.
   bool close_all_and_wait(std::uint16_t code, const std::string& reason,
