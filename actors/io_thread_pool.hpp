@@ -4,7 +4,8 @@
 // "Threads"): every io_context is built with concurrency hint 1, so a handler
 // posted from the thread that runs the context goes to asio's thread-private
 // queue (no eventfd write, no futex). Each thread is stamped with its index
-// (net/io_thread_index.hpp) before it runs.
+// (net/io_thread_index.hpp) before it runs. A thread with nothing to do yields its
+// core once and looks again before it sleeps (io_thread_pool.cpp says why).
 // Lifetime: `start` once, `stop` once (idempotent); the contexts live until the
 // pool is destroyed, so sockets and queued handlers can be destroyed after the
 // threads are gone and before the actor system (stack.md §4.4).
