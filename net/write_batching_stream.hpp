@@ -79,6 +79,9 @@ class write_batching_stream {
   void append_text_frame(std::string_view payload) {
     if (buffers_ && buffers_->failed) return;
     auto& pending = prepare_buffers().pending;
+    // After the first send `pending` is the old, empty `sending`: give it a burst's room
+    // at once rather than growing it from nothing frame by frame.
+    if (pending.capacity() < kInitialBytes) pending.reserve(kInitialBytes);
     char header[10];
     std::size_t n = 0;
     header[n++] = static_cast<char>(0x81);  // FIN, opcode 1 (text)
