@@ -43,7 +43,7 @@ tool_outcome run_sync(tool& t, const std::string& args, const tool_context& ctx 
 }
 
 knowledge_result result(std::string id, std::string chunk, float score, std::string source) {
-  return {std::move(id), std::move(chunk), score, std::move(source)};
+  return {std::move(id), std::move(chunk), score, std::move(source), std::nullopt, std::nullopt};
 }
 
 }  // namespace
