@@ -79,9 +79,6 @@ class write_batching_stream {
   void append_text_frame(std::string_view payload) {
     if (buffers_ && buffers_->failed) return;
     auto& pending = prepare_buffers().pending;
-    // After the first send `pending` is the old, empty `sending`: give it a burst's room
-    // at once rather than growing it from nothing frame by frame.
-    if (pending.capacity() < kInitialBytes) pending.reserve(kInitialBytes);
     char header[10];
     std::size_t n = 0;
     header[n++] = static_cast<char>(0x81);  // FIN, opcode 1 (text)
@@ -158,12 +155,12 @@ class write_batching_stream {
     bool sending_now = false;
   };
 
+  // `pending` gets a burst's room at once (one allocation instead of a doubling per few
+  // frames): when the buffers are made, and after a send, when `pending` is the old,
+  // empty `sending`.
   state& prepare_buffers() {
-    if (!buffers_) {
-      buffers_ = std::make_unique<state>();
-      // One allocation for a typical burst instead of a doubling per few frames.
-      buffers_->pending.reserve(kInitialBytes);
-    }
+    if (!buffers_) buffers_ = std::make_unique<state>();
+    if (buffers_->pending.capacity() < kInitialBytes) buffers_->pending.reserve(kInitialBytes);
     return *buffers_;
   }
 
