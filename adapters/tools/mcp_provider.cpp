@@ -129,6 +129,7 @@ struct mcp_provider::impl {
         if (const auto* schema = protocol::get_member(t, "inputSchema");
             schema != nullptr && schema->IsObject())
           spec.parameters_json = protocol::to_compact_json(*schema);
+        spec.parameters_compact = true;  // compact object (or the default): not parsed again
         mcp_tool_options to;
         to.server = slot->config.name;
         to.remote_name = *name;

@@ -121,6 +121,7 @@ tool_ptr parse_entry(const rapidjson::Value& entry, std::string_view label, std:
     if (!p->IsObject()) err.fail("'parameters' must be a JSON object");
     spec.parameters_json = protocol::to_compact_json(*p);
   }
+  spec.parameters_compact = true;  // compact object (or the default): not parsed again
 
   const auto* result = protocol::get_member(entry, "result");
   const auto* url = protocol::get_member(entry, "url");
