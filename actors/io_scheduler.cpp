@@ -49,8 +49,10 @@ class resume_job {
 
 // Size of the last-slot hint table (one byte each): 16 KiB.
 constexpr std::size_t kHintSlots = 1 << 14;
-// Size of the home table (8 bytes each, touched only where actors are pinned): 256 KiB.
-constexpr std::size_t kHomeEntries = 1 << 15;
+// Buckets of the home table (64 bytes each): 512 KiB, 65,536 places, room for the
+// connection, session and turn of 20,000 busy connections at a bucket overflow rate
+// around 1 %.
+constexpr std::size_t kHomeBuckets = 1 << 13;
 constexpr std::uint8_t kNoSlot = 0xFF;  // io_threads is at most 64
 
 std::size_t address_hash(const caf::resumable* r) {
@@ -86,13 +88,12 @@ io_scheduler::io_scheduler(caf::actor_system& sys, std::vector<asio::io_context*
     : super(sys),
       contexts_(std::move(contexts)),
       last_slot_(std::make_unique<std::atomic<std::uint8_t>[]>(kHintSlots)),
-      home_(std::make_unique<std::atomic<std::uint64_t>[]>(kHomeEntries)) {
+      homes_(kHomeBuckets) {
   if (contexts_.size() >= kNoSlot) throw std::invalid_argument("io_scheduler: too many io threads");
   for (std::size_t i = 0; i < contexts_.size(); ++i)
     units_.push_back(std::make_unique<unit>(sys, *this));
   for (std::size_t i = 0; i < kHintSlots; ++i)
     last_slot_[i].store(kNoSlot, std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kHomeEntries; ++i) home_[i].store(0, std::memory_order_relaxed);
 }
 
 io_scheduler::~io_scheduler() = default;
@@ -112,38 +113,15 @@ void io_scheduler::pin_here(const caf::actor& actor) {
   const auto own = net::own_io_slot(contexts_);
   auto* r = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(actor));
   if (own == static_cast<std::size_t>(-1) || r == nullptr) return;
-  set_home(r, own);
-}
-
-// A home entry packs the actor's address (x86-64 user space: 47 bits) over its slot,
-// so a lookup sees only its own actor's entry: two actors that hash alike evict each
-// other's pin (the evicted one falls back to running next to its waker) but never
-// take over each other's home, and a finished actor clears only its own.
-std::size_t io_scheduler::home_of(const caf::resumable* r) const {
-  const auto v = home_[address_hash(r) % kHomeEntries].load(std::memory_order_relaxed);
-  if ((v >> 8) != reinterpret_cast<std::uintptr_t>(r)) return kNoSlot;
-  return static_cast<std::size_t>(v & 0xFF);
-}
-
-void io_scheduler::set_home(const caf::resumable* r, std::size_t slot) {
-  home_[address_hash(r) % kHomeEntries].store(
-      (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(r)) << 8) | slot,
-      std::memory_order_relaxed);
-}
-
-void io_scheduler::clear_home(const caf::resumable* r) {
-  auto& entry = home_[address_hash(r) % kHomeEntries];
-  auto v = entry.load(std::memory_order_relaxed);
-  if ((v >> 8) == reinterpret_cast<std::uintptr_t>(r))
-    entry.compare_exchange_strong(v, 0, std::memory_order_relaxed);
+  homes_.set(r, own);
 }
 
 void io_scheduler::pin_like(const caf::actor& actor, const caf::strong_actor_ptr& model) {
   auto* m = model ? dynamic_cast<caf::resumable*>(model->get()) : nullptr;
   auto* r = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(actor));
   if (m == nullptr || r == nullptr) return;
-  const auto home = home_of(m);
-  if (home < contexts_.size()) set_home(r, home);
+  const auto home = homes_.find(m);
+  if (home < contexts_.size()) homes_.set(r, home);
 }
 
 void io_scheduler::enqueue(caf::resumable* r) {
@@ -156,7 +134,7 @@ void io_scheduler::enqueue(caf::resumable* r) {
     return;
   }
   const auto h = address_hash(r);
-  const std::size_t home = home_of(r);
+  const std::size_t home = homes_.find(r);
   std::size_t slot =
       home < contexts_.size() ? home : last_slot_[h % kHintSlots].load(std::memory_order_relaxed);
   if (slot >= contexts_.size()) slot = h % contexts_.size();
@@ -181,7 +159,7 @@ void io_scheduler::post(std::size_t slot, caf::resumable* r) {
 
 void io_scheduler::resume_on(std::size_t slot, caf::resumable* r) {
   // Pinned elsewhere after it was posted here (spawned, then pinned): go home first.
-  const std::size_t home = home_of(r);
+  const std::size_t home = homes_.find(r);
   if (home < contexts_.size() && home != slot) return post_counted(home, r);
   auto& hint = last_slot_[address_hash(r) % kHintSlots];
   if (hint.load(std::memory_order_relaxed) != slot)  // read first: no write sharing when stable
@@ -195,7 +173,7 @@ void io_scheduler::resume_on(std::size_t slot, caf::resumable* r) {
       break;
     case caf::resumable::done: {
       // A later actor at this address must not inherit the home.
-      clear_home(r);
+      homes_.erase(r);
       caf::intrusive_ptr_release(r);
       break;
     }

@@ -30,6 +30,7 @@
 // CAF's own guarantee (an actor is enqueued only when it goes from idle to ready).
 #pragma once
 
+#include "actors/actor_home_table.hpp"
 #include "actors/locked_actor_clock.hpp"
 
 #include <caf/actor.hpp>
@@ -82,12 +83,15 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
 
   /// Homes `actor` on the calling io thread: from now on it runs there whoever wakes
   /// it (see above). No-op off the io threads. Forgotten when the actor finishes; a
-  /// collision in the table only costs locality.
+  /// full bucket of the home table leaves it unpinned, which only costs locality.
   void pin_here(const caf::actor& actor);
   /// Homes `actor` where `model` is pinned (a session or turn on the thread of the
   /// connection that asked for it); no-op when `model` is not pinned. An actor pinned
   /// after it was already posted elsewhere moves home before it runs.
   void pin_like(const caf::actor& actor, const caf::strong_actor_ptr& model);
+
+  /// The pins (for tests and figures: `homes().overflows()`).
+  const actor_home_table& homes() const { return homes_; }
 
   /// Number of io threads (= io_contexts).
   std::size_t io_threads() const { return contexts_.size(); }
@@ -115,11 +119,8 @@ class io_scheduler final : public caf::scheduler::abstract_coordinator {
   std::atomic<std::size_t> posting_{0};
   // Hint table: address hash → io slot the actor last ran on (kNoSlot: none yet).
   std::unique_ptr<std::atomic<std::uint8_t>[]> last_slot_;
-  // Home table: address hash → (address, io slot) of a pinned actor (0: none).
-  std::unique_ptr<std::atomic<std::uint64_t>[]> home_;
-  std::size_t home_of(const caf::resumable* r) const;  ///< its slot, or kNoSlot-like >= size
-  void set_home(const caf::resumable* r, std::size_t slot);
-  void clear_home(const caf::resumable* r);
+  // The io slot of every pinned actor.
+  actor_home_table homes_;
   std::mutex parked_mtx_;
   std::vector<caf::resumable*> parked_;  // strong refs, released in stop()
 };
