@@ -109,9 +109,9 @@ struct turn_request {
   std::optional<std::string> gateway_key;
   // ---- issue 12: send_message extensions (later-protocol.md §6) ----
   // Default member initializers keep the existing brace-initializations warning-free.
-  std::optional<std::string> model = std::nullopt;  ///< an allowed per-turn model
-  std::optional<std::string> skill_section = std::nullopt;  ///< this turn's system prompt
-  std::vector<adapters::llm::image_part> images = {};  ///< this turn's user message only
+  std::optional<std::string> model = std::nullopt;              ///< an allowed per-turn model
+  std::optional<std::string> skill_section = std::nullopt;      ///< this turn's system prompt
+  std::vector<adapters::llm::image_part> images = {};           ///< this turn's user message only
   std::vector<adapters::tools::tool_context::file> files = {};  ///< host tools only
 };
 
@@ -172,6 +172,13 @@ struct interaction_outcome {
 struct llm_event {
   std::uint64_t call_id = 0;
   adapters::llm::stream_event event;
+};
+
+/// The LLM stream events of one read (adapters/llm/llm_provider.hpp `stream_batches`),
+/// tagged like llm_event: one message per read instead of one per token.
+struct llm_events {
+  std::uint64_t call_id = 0;
+  adapters::llm::stream_batch events;
 };
 
 /// A tool finished.
@@ -243,6 +250,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::confirmation_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::pending_interaction)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::interaction_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::llm_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::llm_events)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::tool_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::backplane_target)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(so::actors::activity_kind)

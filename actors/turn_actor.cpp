@@ -559,9 +559,9 @@ void on_response(self_ptr self) {
   run_next_tool(self);
 }
 
-void on_stream_event(self_ptr self, llm_event& e) {
+void on_stream_event(self_ptr self, std::uint64_t call_id, llm::stream_event& event) {
   auto& st = self->state;
-  if (st.finished || e.call_id != st.call_id || !st.stream) return;  // a straggler
+  if (st.finished || call_id != st.call_id || !st.stream) return;  // a straggler
   std::visit(
       [&](auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -584,10 +584,17 @@ void on_stream_event(self_ptr self, llm_event& e) {
           }
         }
       },
-      e.event);
-  if (auto* failed = std::get_if<llm::stream_failed>(&e.event)) return fail(self, failed->message);
-  if (std::holds_alternative<llm::stream_complete>(e.event)) return on_response(self);
-  st.acc.add(e.event);
+      event);
+  if (auto* failed = std::get_if<llm::stream_failed>(&event)) return fail(self, failed->message);
+  if (std::holds_alternative<llm::stream_complete>(event)) return on_response(self);
+  st.acc.add(event);
+}
+
+// One read's events, in order. An event that ends the call (a failure, or the
+// response that completes the turn or starts its tools and the next call) makes the
+// rest of the batch stragglers, which on_stream_event drops by its checks.
+void on_stream_events(self_ptr self, llm_events& batch) {
+  for (auto& event : batch.events) on_stream_event(self, batch.call_id, event);
 }
 
 void run_iteration(self_ptr self) {
@@ -612,8 +619,8 @@ void run_iteration(self_ptr self) {
   llm::call_options call;
   call.api_key = st.spec.request.gateway_key.value_or(std::string());
   st.trace.begin_llm(req.model, req.max_tokens, req.temperature);
-  st.stream = st.spec.svc->llm->stream_with(req, call, [me, id](llm::stream_event e) {
-    caf::anon_send(me, llm_event{id, std::move(e)});
+  st.stream = st.spec.svc->llm->stream_batches(req, call, [me, id](llm::stream_batch events) {
+    caf::anon_send(me, llm_events{id, std::move(events)});
   });
 }
 
@@ -781,7 +788,7 @@ static caf::behavior turn_actor_behavior(caf::stateful_actor<turn_state>* self, 
   self->send(self, begin_atom::value);
   return {
       [self](begin_atom) { start(self); },
-      [self](llm_event& e) { on_stream_event(self, e); },
+      [self](llm_events& batch) { on_stream_events(self, batch); },
       [self](tool_finished& t) {
         auto& s = self->state;
         if (s.finished || t.call_id != s.call_id) return;

@@ -2,9 +2,9 @@
 //
 // Spawned by the session actor, which holds the session's slot in THIS process. It
 // never blocks: knowledge, history and persistence go through the storage pool; the
-// LLM streams into its mailbox as `llm_event`s; tools complete as `tool_finished`; a
-// gated tool parks on a confirmation actor. It stays responsive to `cancel` throughout.
-// Every event goes to the originating connection's sink (or to the confirming
+// LLM streams into its mailbox as `llm_events` (one message per read); tools complete as
+// `tool_finished`; a gated tool parks on a confirmation actor. It stays responsive to `cancel`
+// throughout. Every event goes to the originating connection's sink (or to the confirming
 // connection once the original socket is gone; a confirmer on another process gets
 // them through a remote_sink). That connection "carries" the turn: `(cancel, its id)`
 // cancels only when the id names it (a plain `cancel` always does).
@@ -27,7 +27,7 @@
 // the drain timeout) leaves its lease to expire.
 //
 // Messages:
-//   (llm_event), (tool_finished), (verdict, confirmation_verdict), (cancel),
+//   (llm_events), (tool_finished), (verdict, confirmation_verdict), (cancel),
 //   (cancel, connection id),
 //   (renewlease) — its own timer
 #pragma once

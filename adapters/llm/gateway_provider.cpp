@@ -53,7 +53,7 @@ struct gateway_config {
 class gateway_call final : public stream_handle, public std::enable_shared_from_this<gateway_call> {
  public:
   gateway_call(std::shared_ptr<gateway_config> config, std::string body, std::string api_key,
-               stream_sink sink)
+               stream_batch_sink sink)
       : config_(std::move(config)),
         body_(std::move(body)),
         api_key_(std::move(api_key)),
@@ -188,18 +188,27 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
     config_->timer(delay, [self] { self->start_attempt(); });
   }
 
-  // Delivers and empties events_ (its capacity is kept for the next read).
+  // Delivers the events of one read as one batch and empties events_ (its capacity is
+  // kept for the next read).
   void deliver_all() {
+    stream_batch batch;
+    batch.reserve(events_.size());
     for (auto& e : events_) {
-      if (auto normalized = normalizer_.apply(std::move(e))) deliver(std::move(*normalized));
+      if (auto normalized = normalizer_.apply(std::move(e)))
+        batch.push_back(std::move(*normalized));
     }
     events_.clear();
+    if (batch.empty() || cancelled_.load()) return;
+    delivered_ = true;
+    sink_(std::move(batch));
   }
 
   void deliver(stream_event e) {
     if (cancelled_.load()) return;
     delivered_ = true;
-    sink_(std::move(e));
+    stream_batch one;
+    one.push_back(std::move(e));
+    sink_(std::move(one));
   }
 
   void fail(std::string message) {
@@ -211,7 +220,7 @@ class gateway_call final : public stream_handle, public std::enable_shared_from_
   const std::shared_ptr<gateway_config> config_;
   const std::string body_;
   const std::string api_key_;  ///< empty: the provider's configured key; never logged
-  const stream_sink sink_;
+  const stream_batch_sink sink_;
 
   std::mutex mu_;  ///< guards current_ against cancel() from other threads
   std::shared_ptr<net::http_call> current_;
@@ -241,6 +250,14 @@ class gateway_provider final : public provider {
   std::shared_ptr<stream_handle> stream_with(const chat_request& request,
                                              const call_options& options,
                                              stream_sink sink) override {
+    return stream_batches(request, options, [sink = std::move(sink)](stream_batch batch) {
+      for (auto& e : batch) sink(std::move(e));
+    });
+  }
+
+  std::shared_ptr<stream_handle> stream_batches(const chat_request& request,
+                                                const call_options& options,
+                                                stream_batch_sink sink) override {
     chat_request_options opts;
     opts.prompt_cache = wants_prompt_cache(request.model, config_->options.base_url);
     auto call = std::make_shared<gateway_call>(config_, chat_request_json(request, opts),

@@ -3,9 +3,9 @@
 // Implementations: `gateway_provider` (real OpenAI-compatible gateway over
 // HTTP/HTTPS) and `scripted_provider` (deterministic, for tests only).
 // Thread-safety: `stream` may be called from any thread and never blocks. The
-// sink is invoked from provider threads, one event at a time, in stream order,
-// and ends with exactly one terminal event (stream_complete or stream_failed),
-// unless the call was cancelled first (then nothing more is delivered).
+// sink is invoked from provider threads, one event (or one batch) at a time, in
+// stream order, and ends with exactly one terminal event (stream_complete or
+// stream_failed), unless the call was cancelled first (then nothing more is delivered).
 #pragma once
 
 #include "adapters/llm/llm_types.hpp"
@@ -16,6 +16,7 @@
 namespace so::adapters::llm {
 
 using stream_sink = std::function<void(stream_event)>;
+using stream_batch_sink = std::function<void(stream_batch)>;
 
 /// A call in flight.
 class stream_handle {
@@ -44,6 +45,18 @@ class provider {
                                                      stream_sink sink) {
     (void)options;
     return stream(request, std::move(sink));
+  }
+  /// `stream_with`, handing over what arrived together in one call. Why: a consumer
+  /// that forwards each delivery as an actor message then sends one message per read
+  /// from the gateway, not one per token. This default delivers batches of one.
+  virtual std::shared_ptr<stream_handle> stream_batches(const chat_request& request,
+                                                        const call_options& options,
+                                                        stream_batch_sink sink) {
+    return stream_with(request, options, [sink = std::move(sink)](stream_event e) {
+      stream_batch one;
+      one.push_back(std::move(e));
+      sink(std::move(one));
+    });
   }
 };
 

@@ -96,6 +96,9 @@ using stream_event =
     std::variant<content_delta, reasoning_delta, tool_call_start, tool_arguments_delta,
                  usage_report, finish_seen, stream_complete, stream_failed>;
 
+/// Events that arrived together (one read from the gateway), in stream order; never empty.
+using stream_batch = std::vector<stream_event>;
+
 inline bool is_terminal(const stream_event& e) {
   return std::holds_alternative<stream_complete>(e) || std::holds_alternative<stream_failed>(e);
 }

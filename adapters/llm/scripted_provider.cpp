@@ -125,8 +125,7 @@ std::vector<stream_event> script_events(const script_entry& entry) {
 scripted_provider::scripted_provider(std::vector<script_entry> script)
     : script_(script.begin(), script.end()) {}
 
-std::shared_ptr<stream_handle> scripted_provider::stream(const chat_request& request,
-                                                         stream_sink sink) {
+std::vector<stream_event> scripted_provider::next_events(const chat_request& request) {
   std::optional<script_entry> entry;
   {
     std::lock_guard lock(mu_);
@@ -136,7 +135,19 @@ std::shared_ptr<stream_handle> scripted_provider::stream(const chat_request& req
       script_.pop_front();
     }
   }
-  for (auto& e : entry ? script_events(*entry) : drained_events()) sink(std::move(e));
+  return entry ? script_events(*entry) : drained_events();
+}
+
+std::shared_ptr<stream_handle> scripted_provider::stream(const chat_request& request,
+                                                         stream_sink sink) {
+  for (auto& e : next_events(request)) sink(std::move(e));
+  return std::make_shared<completed_handle>();
+}
+
+std::shared_ptr<stream_handle> scripted_provider::stream_batches(const chat_request& request,
+                                                                 const call_options&,
+                                                                 stream_batch_sink sink) {
+  sink(next_events(request));
   return std::make_shared<completed_handle>();
 }
 

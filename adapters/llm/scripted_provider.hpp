@@ -5,7 +5,8 @@
 // content deltas split on code-point boundaries, then usage 10/5/15 and finish
 // "stop"; tool-call entries stream one call (start + one arguments delta), usage
 // 10/5/15 and finish "tool_calls". A drained script yields an empty response
-// (finish "stop", no usage). Every request is recorded for assertions.
+// (finish "stop", no usage). `stream_batches` hands an entry's events over as ONE
+// batch, as a gateway read of the whole reply does. Every request is recorded.
 // Test-only: nothing in the production boot path constructs it.
 // Thread-safety: all members are thread-safe (internal mutex; it is a test double).
 #pragma once
@@ -47,6 +48,9 @@ class scripted_provider final : public provider {
   explicit scripted_provider(std::vector<script_entry> script = {});
 
   std::shared_ptr<stream_handle> stream(const chat_request& request, stream_sink sink) override;
+  std::shared_ptr<stream_handle> stream_batches(const chat_request& request,
+                                                const call_options& options,
+                                                stream_batch_sink sink) override;
 
   void push(script_entry e);
   /// Requests received so far, in call order.
@@ -54,6 +58,9 @@ class scripted_provider final : public provider {
   std::size_t remaining() const;
 
  private:
+  /// Records the request and pops its entry's events (an empty response when drained).
+  std::vector<stream_event> next_events(const chat_request& request);
+
   mutable std::mutex mu_;
   std::deque<script_entry> script_;
   std::vector<chat_request> requests_;

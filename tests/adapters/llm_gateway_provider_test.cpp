@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -495,4 +496,86 @@ TEST_CASE("gateway: an error body is UTF-8-repaired and capped before it enters 
     // 65535 stray lead bytes kept, each repaired to U+FFFD (3 bytes).
     CHECK(msg.size() == prefix.size() + 3 * (64 * 1024 - 1));
   }
+}
+
+namespace {
+
+// Collects one stream's batches (stream_batches).
+class batch_collector {
+ public:
+  stream_batch_sink sink() {
+    return [this](stream_batch b) {
+      std::lock_guard lock(mu_);
+      batches_.push_back(std::move(b));
+      cv_.notify_all();
+    };
+  }
+  std::vector<stream_batch> wait_terminal(std::chrono::milliseconds t = 10s) {
+    std::unique_lock lock(mu_);
+    REQUIRE(cv_.wait_for(lock, t, [&] {
+      return !batches_.empty() && !batches_.back().empty() && is_terminal(batches_.back().back());
+    }));
+    return batches_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<stream_batch> batches_;
+};
+
+std::vector<stream_event> flatten(const std::vector<stream_batch>& batches) {
+  std::vector<stream_event> out;
+  for (const auto& b : batches) out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("gateway: what one read brings arrives as one batch, in stream order",
+          "[llm][gateway][batch]") {
+  test::fake_gateway_options opts;
+  opts.hold_last = true;  // each stream holds its [DONE] until released
+  test::fake_gateway gw(
+      {text_entry("Hello from the engine!"), text_entry("Hello from the engine!")}, opts);
+  test::background_io io;
+  auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
+
+  // A first call: how many SSE events this reply has.
+  batch_collector first;
+  auto h1 = p->stream_batches(simple_request(), call_options{}, first.sink());
+  gw.release();
+  const auto first_events = flatten(first.wait_terminal());
+  CHECK(accumulate(first_events).content == "Hello from the engine!");
+  const std::size_t n = gw.events_sent();
+  REQUIRE(n >= 4);  // three content deltas, a finish, [DONE]
+
+  // The second call's events are all written while the client's io thread is held, so
+  // its next read takes them together: they must arrive as one batch.
+  gw.push_fault(kind_fault(gateway_fault::kind::hold_first));
+  batch_collector second;
+  auto h2 = p->stream_batches(simple_request(), call_options{}, second.sink());
+  for (int i = 0; i < 1000 && gw.requests().size() < 2; ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(gw.requests().size() == 2);
+  std::promise<void> held;
+  io.timer()(0ms, [&gw, &held, n] {
+    held.set_value();
+    gw.wait_events_sent(n - 1, 10s);  // all but the held [DONE]
+  });
+  held.get_future().wait();
+  gw.release();  // the hold before the first event
+  REQUIRE(gw.wait_events_sent(n - 1, 10s));
+  gw.release();  // the held [DONE]
+  const auto batches = second.wait_terminal();
+  std::size_t largest = 0;
+  for (const auto& b : batches) {
+    REQUIRE_FALSE(b.empty());
+    largest = std::max(largest, b.size());
+  }
+  CHECK(largest >= 3);  // at least the three content deltas of one read
+  const auto events = flatten(batches);
+  CHECK(terminal_count(events) == 1);
+  CHECK(std::holds_alternative<stream_complete>(events.back()));
+  CHECK(accumulate(events).content == "Hello from the engine!");
+  CHECK(events.size() == first_events.size());
 }

@@ -148,3 +148,42 @@ TEST_CASE("scripted: shared across threads, each entry consumed once", "[llm][sc
   CHECK(seen.size() == 40);
   CHECK(p.remaining() == 0);
 }
+
+TEST_CASE("scripted: stream_batches hands an entry over as one batch, in stream order",
+          "[llm][scripted][batch]") {
+  scripted_provider p(parse_script(R"([{"kind":"text","text":"one two three"}])"));
+  std::vector<stream_batch> batches;
+  p.stream_batches(chat_request{}, call_options{},
+                   [&](stream_batch b) { batches.push_back(std::move(b)); });
+  REQUIRE(batches.size() == 1);
+  const auto& events = batches[0];
+  REQUIRE(events.size() == 6);  // three deltas, usage, finish, complete
+  CHECK(accumulate(events).content == "one two three");
+  CHECK(std::holds_alternative<stream_complete>(events.back()));
+}
+
+namespace {
+// A provider that only knows per-event delivery: batches come from the base class.
+class per_event_provider final : public provider {
+ public:
+  std::shared_ptr<stream_handle> stream(const chat_request&, stream_sink sink) override {
+    sink(content_delta{"a"});
+    sink(content_delta{"b"});
+    sink(stream_complete{});
+    return nullptr;
+  }
+};
+}  // namespace
+
+TEST_CASE("provider: the default stream_batches delivers batches of one, in order",
+          "[llm][batch]") {
+  per_event_provider p;
+  std::vector<stream_batch> batches;
+  p.stream_batches(chat_request{}, call_options{},
+                   [&](stream_batch b) { batches.push_back(std::move(b)); });
+  REQUIRE(batches.size() == 3);
+  for (const auto& b : batches) REQUIRE(b.size() == 1);
+  CHECK(std::get<content_delta>(batches[0][0]).text == "a");
+  CHECK(std::get<content_delta>(batches[1][0]).text == "b");
+  CHECK(std::holds_alternative<stream_complete>(batches[2][0]));
+}
