@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <random>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -48,6 +49,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -78,6 +80,10 @@ struct options {
   double connect_limit_s = 60;  ///< the whole connect phase
   int connect_batch = 256;      ///< connects in progress at once
   double max_time_s = 0;        ///< watchdog; 0 = derived from the other bounds
+  /// Each connection's first op waits a uniform random 0..S ms after its connection
+  /// opens (0: it starts at once). Why: 500 closed loops that all start together stay in
+  /// phase, so every turn of a wave arrives in the same few milliseconds (a herd).
+  double stagger_ms = 0;
 };
 
 [[noreturn]] void usage_exit(const std::string& why) {
@@ -89,6 +95,7 @@ struct options {
                "  [--flood-bytes B]\n"
                "  [--flood-rss-cap-mb MB (2048)]\n"
                "  [--op-timeout-ms MS] [--connect-batch N] [--connect-limit S] [--max-time S]\n"
+               "  [--stagger-ms MS (0)]\n"
                "  loadgen --free-port   prints a free loopback TCP port\n",
                why.c_str());
   std::exit(2);
@@ -124,6 +131,8 @@ options parse_options(int argc, char** argv) {
       o.duration_s = number_arg(flag, value(), 0.1, 600);
     else if (flag == "--warmup")
       o.warmup_s = number_arg(flag, value(), 0, 60);
+    else if (flag == "--stagger-ms")
+      o.stagger_ms = number_arg(flag, value(), 0, 60000);
     else if (flag == "--hold")
       o.hold_s = number_arg(flag, value(), 0, 600);
     else if (flag == "--server-pid")
@@ -907,6 +916,11 @@ class closed_loop : public handler {
   void on_open(connection& c) override {
     if (connecting > 0) --connecting;
     ++opened;
+    if (o_.stagger_ms > 0) {  // sweep() starts it when the time comes
+      std::uniform_real_distribution<double> wait(0, o_.stagger_ms);
+      c.retry_at = now_ms() + wait(stagger_rng_);
+      return;
+    }
     start_op(c);
   }
   void on_connect_failed(connection& c, const std::string& kind) override {
@@ -1067,6 +1081,7 @@ class closed_loop : public handler {
   const options& o_;
   op_kind kind_;
   client_loop* loop_ = nullptr;
+  std::mt19937 stagger_rng_{20261201};  // fixed seed: runs are comparable
 };
 
 /// Opens `n` connections (at most `batch` in progress); returns when all settled or the
