@@ -32,6 +32,19 @@ class collector {
       cv_.notify_all();
     };
   }
+  /// For stream_batches: the events as above, and the size of every batch.
+  stream_batch_sink batch_sink() {
+    return [this](stream_batch b) {
+      std::lock_guard lock(mu_);
+      batch_sizes_.push_back(b.size());
+      for (auto& e : b) events_.push_back(std::move(e));
+      cv_.notify_all();
+    };
+  }
+  std::vector<std::size_t> batch_sizes() {
+    std::lock_guard lock(mu_);
+    return batch_sizes_;
+  }
   std::vector<stream_event> wait_terminal(std::chrono::milliseconds t = 10s) {
     std::unique_lock lock(mu_);
     REQUIRE(cv_.wait_for(lock, t, [&] { return !events_.empty() && is_terminal(events_.back()); }));
@@ -57,6 +70,7 @@ class collector {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<stream_event> events_;
+  std::vector<std::size_t> batch_sizes_;
 };
 
 accumulated_response accumulate(const std::vector<stream_event>& events) {
@@ -498,40 +512,6 @@ TEST_CASE("gateway: an error body is UTF-8-repaired and capped before it enters 
   }
 }
 
-namespace {
-
-// Collects one stream's batches (stream_batches).
-class batch_collector {
- public:
-  stream_batch_sink sink() {
-    return [this](stream_batch b) {
-      std::lock_guard lock(mu_);
-      batches_.push_back(std::move(b));
-      cv_.notify_all();
-    };
-  }
-  std::vector<stream_batch> wait_terminal(std::chrono::milliseconds t = 10s) {
-    std::unique_lock lock(mu_);
-    REQUIRE(cv_.wait_for(lock, t, [&] {
-      return !batches_.empty() && !batches_.back().empty() && is_terminal(batches_.back().back());
-    }));
-    return batches_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<stream_batch> batches_;
-};
-
-std::vector<stream_event> flatten(const std::vector<stream_batch>& batches) {
-  std::vector<stream_event> out;
-  for (const auto& b : batches) out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("gateway: what one read brings arrives as one batch, in stream order",
           "[llm][gateway][batch]") {
   test::fake_gateway_options opts;
@@ -542,10 +522,10 @@ TEST_CASE("gateway: what one read brings arrives as one batch, in stream order",
   auto p = make_gateway_provider(io.http(), io.timer(), fast_options(gw));
 
   // A first call: how many SSE events this reply has.
-  batch_collector first;
-  auto h1 = p->stream_batches(simple_request(), call_options{}, first.sink());
+  collector first;
+  auto h1 = p->stream_batches(simple_request(), call_options{}, first.batch_sink());
   gw.release();
-  const auto first_events = flatten(first.wait_terminal());
+  const auto first_events = first.wait_terminal();
   CHECK(accumulate(first_events).content == "Hello from the engine!");
   const std::size_t n = gw.events_sent();
   REQUIRE(n >= 4);  // three content deltas, a finish, [DONE]
@@ -553,8 +533,8 @@ TEST_CASE("gateway: what one read brings arrives as one batch, in stream order",
   // The second call's events are all written while the client's io thread is held, so
   // its next read takes them together: they must arrive as one batch.
   gw.push_fault(kind_fault(gateway_fault::kind::hold_first));
-  batch_collector second;
-  auto h2 = p->stream_batches(simple_request(), call_options{}, second.sink());
+  collector second;
+  auto h2 = p->stream_batches(simple_request(), call_options{}, second.batch_sink());
   for (int i = 0; i < 1000 && gw.requests().size() < 2; ++i) std::this_thread::sleep_for(5ms);
   REQUIRE(gw.requests().size() == 2);
   std::promise<void> held;
@@ -566,14 +546,13 @@ TEST_CASE("gateway: what one read brings arrives as one batch, in stream order",
   gw.release();  // the hold before the first event
   REQUIRE(gw.wait_events_sent(n - 1, 10s));
   gw.release();  // the held [DONE]
-  const auto batches = second.wait_terminal();
+  const auto events = second.wait_terminal();
   std::size_t largest = 0;
-  for (const auto& b : batches) {
-    REQUIRE_FALSE(b.empty());
-    largest = std::max(largest, b.size());
+  for (const auto size : second.batch_sizes()) {
+    REQUIRE(size > 0);
+    largest = std::max(largest, size);
   }
   CHECK(largest >= 3);  // at least the three content deltas of one read
-  const auto events = flatten(batches);
   CHECK(terminal_count(events) == 1);
   CHECK(std::holds_alternative<stream_complete>(events.back()));
   CHECK(accumulate(events).content == "Hello from the engine!");
