@@ -34,11 +34,15 @@ actor_home_table::actor_home_table(std::size_t buckets)
     for (auto& e : buckets_[b].entries) e.store(0, std::memory_order_relaxed);
 }
 
-actor_home_table::bucket& actor_home_table::bucket_of(const void* actor) const {
+std::size_t actor_home_table::hash(const void* actor) {
   auto h = address_bits(actor);
   h ^= h >> 29;
   h *= 0x9E3779B97F4A7C15ull;
-  return buckets_[static_cast<std::size_t>(h >> 33) & mask_];
+  return static_cast<std::size_t>(h >> 33);
+}
+
+actor_home_table::bucket& actor_home_table::bucket_of(const void* actor) const {
+  return buckets_[hash(actor) & mask_];
 }
 
 bool actor_home_table::set(const void* actor, std::size_t slot) {

@@ -42,6 +42,9 @@ class actor_home_table {
   /// Forgets `actor`'s home (every entry of it); other actors' entries are untouched.
   void erase(const void* actor);
 
+  /// The address hash the buckets are chosen by (the io_scheduler's hint table uses it too).
+  static std::size_t hash(const void* actor);
+
   /// How many `set` calls found their bucket full.
   std::uint64_t overflows() const { return overflows_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return (mask_ + 1) * kBucketEntries; }

@@ -56,10 +56,7 @@ constexpr std::size_t kHomeBuckets = 1 << 13;
 constexpr std::uint8_t kNoSlot = 0xFF;  // io_threads is at most 64
 
 std::size_t address_hash(const caf::resumable* r) {
-  auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(r));
-  h ^= h >> 29;
-  h *= 0x9E3779B97F4A7C15ull;
-  return static_cast<std::size_t>(h >> 33);
+  return actor_home_table::hash(r);
 }
 
 }  // namespace
