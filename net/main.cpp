@@ -8,6 +8,7 @@
 #include "adapters/auth/auth_factory.hpp"
 #include "adapters/config/server_config.hpp"
 #include "net/async_logging.hpp"
+#include "net/heap_huge_pages.hpp"
 #include "net/json_log_formatter.hpp"
 #include "net/server.hpp"
 
@@ -28,6 +29,9 @@ int main(int argc, char** argv) {
                 << "\n";
     return 0;
   }
+  // Before anything else: may re-execute this binary with huge-page heaps (same pid).
+  so::net::reexec_with_heap_huge_pages(argv);
+
   // Every heap glibc creates for a thread's arena is made writable whole (64 MiB of
   // address space, no memory until touched), not one page per mprotect call as it
   // grows: the in-memory storage keeps ~2 KB per created session, and those calls

@@ -89,6 +89,15 @@ std::optional<T> owned_unsigned(const env_lookup& env, const char* name, T min, 
   return parsed;
 }
 
+/// A variable we own holding 0 | 1 | true | false (any case); nullopt when unset.
+std::optional<bool> owned_flag(const env_lookup& env, const char* name) {
+  auto v = get(env, name);
+  if (!v) return std::nullopt;
+  auto parsed = parse_flag(*v);
+  if (!parsed) invalid(name, *v, "0, 1, true or false");
+  return parsed;
+}
+
 /// A reference u32 that must be > 0, else the default.
 unsigned positive_u32_or(const env_lookup& env, const char* name, unsigned fallback) {
   auto v = get(env, name);
@@ -213,16 +222,7 @@ void load_auth(const env_lookup& env, server_config& c) {
 
 // ---- WebSocket identity (issue 8) ----
 void load_ws_identity(const env_lookup& env, server_config& c) {
-  if (auto v = get(env, "SMOOTH_AGENT_WS_AUTH_REQUIRED")) {
-    const auto s = lower(*v);
-    if (s == "1" || s == "true") {
-      c.ws_auth_required = true;
-    } else if (s == "0" || s == "false") {
-      c.ws_auth_required = false;
-    } else {
-      invalid("SMOOTH_AGENT_WS_AUTH_REQUIRED", *v, "0, 1, true or false");
-    }
-  }
+  if (auto v = owned_flag(env, "SMOOTH_AGENT_WS_AUTH_REQUIRED")) c.ws_auth_required = *v;
 }
 
 void load_ours(const env_lookup& env, server_config& c) {
@@ -244,16 +244,7 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "whole seconds > 0")) {
     c.confirm_timeout = std::chrono::seconds(*v);
   }
-  if (auto v = get(env, "SMOOTH_AGENT_NATS_LEGACY_SUBJECT")) {
-    const auto s = lower(*v);
-    if (s == "1" || s == "true") {
-      c.nats_legacy_subject = true;
-    } else if (s == "0" || s == "false") {
-      c.nats_legacy_subject = false;
-    } else {
-      invalid("SMOOTH_AGENT_NATS_LEGACY_SUBJECT", *v, "0, 1, true or false");
-    }
-  }
+  if (auto v = owned_flag(env, "SMOOTH_AGENT_NATS_LEGACY_SUBJECT")) c.nats_legacy_subject = *v;
   c.nats_creds = get(env, "SMOOTH_AGENT_NATS_CREDS");
   c.nats_tls_ca = get(env, "SMOOTH_AGENT_NATS_TLS_CA");
   c.knowledge_file = get(env, "SMOOTH_AGENT_KNOWLEDGE_FILE");
@@ -282,6 +273,7 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              "an integer >= 1024")) {
     c.max_inbound_bytes = static_cast<std::size_t>(*v);
   }
+  if (auto v = owned_flag(env, "SMOOTH_AGENT_MALLOC_HUGE_PAGES")) c.malloc_huge_pages = *v;
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_STORAGE_WORKERS", 1, 256,
                                              "an integer from 1 to 256")) {
     c.storage_workers = *v;
@@ -323,16 +315,8 @@ void load_ours(const env_lookup& env, server_config& c) {
                                              kMaxU32, "whole milliseconds > 0")) {
     c.web_connector_timeout = std::chrono::milliseconds(*v);
   }
-  if (auto v = get(env, "SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK")) {
-    const auto s = lower(*v);
-    if (s == "1" || s == "true") {
-      c.web_connector_allow_loopback = true;
-    } else if (s == "0" || s == "false") {
-      c.web_connector_allow_loopback = false;
-    } else {
-      invalid("SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK", *v, "0, 1, true or false");
-    }
-  }
+  if (auto v = owned_flag(env, "SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK"))
+    c.web_connector_allow_loopback = *v;
   if (auto v = get(env, "SMOOTH_AGENT_GITHUB_API_URL")) {
     if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0)
       invalid("SMOOTH_AGENT_GITHUB_API_URL", *v, "an http:// or https:// URL");
@@ -343,16 +327,7 @@ void load_ours(const env_lookup& env, server_config& c) {
   // ---- MCP tools (issue 13 item 7, helper "mcp") ----
   c.mcp_config = get(env, "SMOOTH_AGENT_MCP_CONFIG");
   // ---- web chat page (issue 13, helper "web") ----
-  if (auto v = get(env, "SMOOTH_AGENT_WEB_UI")) {
-    const auto s = lower(*v);
-    if (s == "1" || s == "true") {
-      c.web_ui = true;
-    } else if (s == "0" || s == "false") {
-      c.web_ui = false;
-    } else {
-      invalid("SMOOTH_AGENT_WEB_UI", *v, "0, 1, true or false");
-    }
-  }
+  if (auto v = owned_flag(env, "SMOOTH_AGENT_WEB_UI")) c.web_ui = *v;
   // ---- Rich Interactions (issue 12, helper "interact") ----
   if (auto v = owned_unsigned<std::uint32_t>(env, "SMOOTH_AGENT_INTERACTION_TIMEOUT_SECS", 1,
                                              kMaxU32, "whole seconds > 0")) {
@@ -526,6 +501,13 @@ void load_traces(const env_lookup& env, server_config& c) {
 
 }  // namespace
 
+std::optional<bool> parse_flag(std::string_view value) {
+  const auto s = lower(trim(value));
+  if (s == "1" || s == "true") return true;
+  if (s == "0" || s == "false") return false;
+  return std::nullopt;
+}
+
 env_lookup process_env() {
   return [](const char* name) -> std::optional<std::string> {
     // getenv is safe here: the server never calls setenv after startup.
@@ -641,6 +623,10 @@ const std::vector<config_variable>& config_variables() {
        "Frames read but not yet handled per connection; at the bound the socket stops reading."},
       {"SMOOTH_AGENT_MAX_INBOUND_BYTES", "1048576",
        "Bytes read but not yet handled per connection (>= 1024); at the bound reading stops."},
+      {"SMOOTH_AGENT_MALLOC_HUGE_PAGES", "1",
+       "0 | 1 | true | false: glibc's heaps on transparent huge pages (the binary re-executes "
+       "itself once at start with glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES; an operator's "
+       "own glibc.malloc.hugetlb stands). 0: the kernel's default pages."},
       {"SMOOTH_AGENT_STORAGE_WORKERS", "4",
        "Storage worker threads (1–256), sharded by conversation id."},
       {"SMOOTH_AGENT_STORAGE_QUEUE", "1024",

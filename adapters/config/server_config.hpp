@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -97,8 +98,11 @@ struct server_config {
   unsigned max_frames_per_sec = 5000;       ///< SMOOTH_AGENT_MAX_FRAMES_PER_SEC; 0 = unlimited
   std::size_t max_inbound_frames = 64;      ///< SMOOTH_AGENT_MAX_INBOUND_FRAMES (in flight)
   std::size_t max_inbound_bytes = 1 << 20;  ///< SMOOTH_AGENT_MAX_INBOUND_BYTES (in flight)
-  unsigned storage_workers = 4;             ///< SMOOTH_AGENT_STORAGE_WORKERS
-  std::size_t storage_queue = 1024;         ///< SMOOTH_AGENT_STORAGE_QUEUE (jobs, all workers)
+  /// SMOOTH_AGENT_MALLOC_HUGE_PAGES: glibc's heaps on transparent huge pages. Acted on
+  /// before the config is read (net/heap_huge_pages.hpp); parsed here to refuse bad values.
+  bool malloc_huge_pages = true;
+  unsigned storage_workers = 4;      ///< SMOOTH_AGENT_STORAGE_WORKERS
+  std::size_t storage_queue = 1024;  ///< SMOOTH_AGENT_STORAGE_QUEUE (jobs, all workers)
   std::chrono::milliseconds storage_timeout{5000};  ///< SMOOTH_AGENT_STORAGE_TIMEOUT_MS
   std::size_t max_tool_result_bytes = 256 << 10;    ///< SMOOTH_AGENT_MAX_TOOL_RESULT_BYTES
 
@@ -214,6 +218,10 @@ using env_lookup = std::function<std::optional<std::string>(const char* name)>;
 
 /// The process environment.
 env_lookup process_env();
+
+/// 0 | 1 | true | false in any case, surrounding spaces ignored; nullopt otherwise.
+/// The one reading of every on/off variable we own.
+std::optional<bool> parse_flag(std::string_view value);
 
 /// Builds the config. Throws config_error naming the variable on invalid values
 /// of variables we own, and on reference boot errors (e.g. postgres without URL).

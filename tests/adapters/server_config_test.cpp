@@ -386,23 +386,41 @@ TEST_CASE("config: SMOOTH_AGENT_TURN_LEASE_SECS", "[config]") {
   }
 }
 
-// ---- web chat page (issue 13, helper "web") ----
-TEST_CASE("config: SMOOTH_AGENT_WEB_UI", "[config]") {
-  CHECK(load({}).web_ui);
-  for (const char* on : {"1", "true", "TRUE", " 1 "}) {
-    INFO(on);
-    CHECK(load({{"SMOOTH_AGENT_WEB_UI", on}}).web_ui);
+// ---- on/off variables we own: one reading (parse_flag) for all ----
+TEST_CASE("config: every on/off variable reads 0 | 1 | true | false and refuses the rest",
+          "[config]") {
+  struct flag {
+    const char* name;
+    bool server_config::*field;
+    bool default_value;
+  };
+  for (const auto& f :
+       {flag{"SMOOTH_AGENT_WEB_UI", &server_config::web_ui, true},
+        flag{"SMOOTH_AGENT_WS_AUTH_REQUIRED", &server_config::ws_auth_required, false},
+        flag{"SMOOTH_AGENT_NATS_LEGACY_SUBJECT", &server_config::nats_legacy_subject, false},
+        flag{"SMOOTH_AGENT_WEB_CONNECTOR_ALLOW_LOOPBACK",
+             &server_config::web_connector_allow_loopback, false},
+        flag{"SMOOTH_AGENT_MALLOC_HUGE_PAGES", &server_config::malloc_huge_pages, true}}) {
+    INFO(f.name);
+    CHECK(load({}).*f.field == f.default_value);
+    for (const char* on : {"1", "true", "TRUE", " 1 "}) {
+      INFO(on);
+      CHECK(load({{f.name, on}}).*f.field);
+    }
+    for (const char* off : {"0", "false", "False"}) {
+      INFO(off);
+      CHECK_FALSE(load({{f.name, off}}).*f.field);
+    }
+    for (const char* bad : {"yes", "off", "2"}) {
+      INFO(bad);
+      const auto err = error_of({{f.name, bad}});
+      CHECK_THAT(err, Catch::Matchers::Contains(f.name) &&
+                          Catch::Matchers::Contains(std::string("'") + bad + "'"));
+    }
   }
-  for (const char* off : {"0", "false", "False"}) {
-    INFO(off);
-    CHECK_FALSE(load({{"SMOOTH_AGENT_WEB_UI", off}}).web_ui);
-  }
-  for (const char* bad : {"yes", "off", "2"}) {
-    INFO(bad);
-    const auto err = error_of({{"SMOOTH_AGENT_WEB_UI", bad}});
-    CHECK_THAT(err, Catch::Matchers::Contains("SMOOTH_AGENT_WEB_UI") &&
-                        Catch::Matchers::Contains(std::string("'") + bad + "'"));
-  }
+  CHECK(parse_flag(" TRUE ") == true);
+  CHECK(parse_flag("False") == false);
+  CHECK_FALSE(parse_flag("on"));
 }
 
 // ---- Rich Interactions (issue 12, helper "interact") ----

@@ -26,6 +26,8 @@ class server_process {
   ~server_process();
 
   std::uint16_t port() const { return port_; }
+  /// The child's pid (for /proc/<pid>/... checks).
+  pid_t pid() const { return pid_; }
   /// "http://127.0.0.1:<port>"
   std::string http_url() const;
 
