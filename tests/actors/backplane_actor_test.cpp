@@ -2,22 +2,16 @@
 #include "actors/backplane_actor.hpp"
 #include "actors/messages.hpp"
 #include "tests/actors/actor_test_support.hpp"
+#include "tests/actors/backplane_calls.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace so;
 using namespace so::actors;
 using namespace std::chrono_literals;
+using so::test::publish;
 
 namespace {
-
-std::size_t publish(caf::scoped_actor& self, const caf::actor& bp, backplane_target t,
-                    const std::string& json) {
-  std::size_t n = 99;
-  self->request(bp, 2s, publish_atom::value, std::move(t), net::make_frame(json))
-      .receive([&](std::size_t delivered) { n = delivered; }, [&](caf::error&) { FAIL(); });
-  return n;
-}
 
 std::size_t attached(caf::scoped_actor& self, const caf::actor& bp) {
   std::size_t n = 99;

@@ -8,6 +8,7 @@
 #include "actors/messages.hpp"
 #include "adapters/backplane/memory_bus.hpp"
 #include "tests/actors/actor_test_support.hpp"
+#include "tests/actors/backplane_calls.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,6 +17,7 @@
 using namespace so;
 using namespace so::actors;
 using namespace std::chrono_literals;
+using so::test::publish;
 namespace bus = so::adapters::backplane;
 
 namespace {
@@ -27,14 +29,6 @@ backplane_stats stats_of(caf::scoped_actor& self, const caf::actor& bp) {
   self->request(bp, 5s, caf::get_atom::value)
       .receive([&](const backplane_stats& s) { out = s; }, [&](caf::error&) { FAIL(); });
   return out;
-}
-
-std::size_t publish(caf::scoped_actor& self, const caf::actor& bp, const backplane_target& t,
-                    const std::string& json) {
-  std::size_t n = 99;
-  self->request(bp, 5s, publish_atom::value, t, net::make_frame(json))
-      .receive([&](std::size_t d) { n = d; }, [&](caf::error&) { FAIL(); });
-  return n;
 }
 
 std::size_t publish_in(caf::scoped_actor& self, const caf::actor& bp, const backplane_target& t,

@@ -2,6 +2,7 @@
 // (engine.md §2, decisions.md on retries and malformed SSE).
 #include "adapters/llm/gateway_provider.hpp"
 #include "adapters/llm/response_accumulator.hpp"
+#include "tests/support/llm/accumulate.hpp"
 #include "tests/support/net/background_io.hpp"
 #include "tests/support/net/fake_gateway.hpp"
 
@@ -17,6 +18,7 @@
 
 using namespace so;
 using namespace so::adapters::llm;
+using so::test::accumulate;
 using namespace std::chrono_literals;
 using test::gateway_fault;
 
@@ -72,12 +74,6 @@ class collector {
   std::vector<stream_event> events_;
   std::vector<std::size_t> batch_sizes_;
 };
-
-accumulated_response accumulate(const std::vector<stream_event>& events) {
-  response_accumulator acc;
-  for (const auto& e : events) acc.add(e);
-  return acc.finish();
-}
 
 std::size_t terminal_count(const std::vector<stream_event>& events) {
   std::size_t n = 0;

@@ -2,20 +2,12 @@
 #include "adapters/llm/response_accumulator.hpp"
 #include "adapters/llm/sse_decoder.hpp"
 #include "adapters/llm/xml_tool_call_recovery.hpp"
+#include "tests/support/llm/accumulate.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace so::adapters::llm;
-
-namespace {
-
-accumulated_response accumulate(std::initializer_list<stream_event> events) {
-  response_accumulator acc;
-  for (const auto& e : events) acc.add(e);
-  return acc.finish();
-}
-
-}  // namespace
+using so::test::accumulate;
 
 TEST_CASE("accumulator: deltas concatenate, reasoning kept apart, usage captured",
           "[llm][accumulator]") {

@@ -1,6 +1,7 @@
 // Tests for the scripted (mock) provider (engine.md §6, §9 item 46).
 #include "adapters/llm/response_accumulator.hpp"
 #include "adapters/llm/scripted_provider.hpp"
+#include "tests/support/llm/accumulate.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,6 +11,7 @@
 #include <thread>
 
 using namespace so::adapters::llm;
+using so::test::accumulate;
 
 namespace {
 
@@ -24,12 +26,6 @@ script_entry entry(script_entry::kind what, std::string text) {
   e.what = what;
   e.text = std::move(text);
   return e;
-}
-
-accumulated_response accumulate(const std::vector<stream_event>& events) {
-  response_accumulator acc;
-  for (const auto& e : events) acc.add(e);
-  return acc.finish();
 }
 
 }  // namespace

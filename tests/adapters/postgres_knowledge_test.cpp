@@ -26,6 +26,7 @@
 
 using namespace so::adapters;
 using namespace so::adapters::contract;
+using so::test::pg::count_of;
 using so::test::pg::fresh_database;
 
 namespace {
@@ -51,10 +52,6 @@ std::vector<float> scores(const std::vector<knowledge_result>& rs) {
 /// §4.4's contribution of a rank counted from 0, in f32.
 float rrf(int rank) {
   return 1.0f / (60.0f + static_cast<float>(rank) + 1.0f);
-}
-
-std::int64_t count_of(pg::connection& c, const std::string& sql) {
-  return c.exec_simple(sql, "count").int64(0, 0);
 }
 
 /// `prefix` followed by `n` (appended: GCC 12 warns falsely on "literal" + to_string).

@@ -16,6 +16,7 @@
 #include <thread>
 
 using namespace so::adapters;
+using so::test::pg::count_of;
 using so::test::pg::fresh_database;
 
 namespace {
@@ -24,10 +25,6 @@ postgres_storage::options small_pool(std::size_t n = 2) {
   postgres_storage::options o;
   o.max_connections = n;
   return o;
-}
-
-std::int64_t count_of(pg::connection& c, const std::string& sql) {
-  return c.exec_simple(sql, "count").int64(0, 0);
 }
 
 /// Waits (bounded) until `sql` returns a non-zero count; each probe is a query, so

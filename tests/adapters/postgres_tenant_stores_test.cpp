@@ -20,6 +20,7 @@
 
 using namespace so::adapters;
 using namespace so::adapters::tenant;
+namespace tenant_contract = so::adapters::tenant::contract;
 using so::test::pg::fresh_database;
 
 namespace {
@@ -34,7 +35,7 @@ postgres_tenant_options fast_refresh(std::chrono::milliseconds period,
 
 /// Polls `pred` (each probe reads state another thread updates) for up to 10 s.
 template <class Pred>
-bool eventually(Pred pred) {
+bool within_10s(Pred pred) {
   return so::test::eventually(pred, std::chrono::milliseconds(10000));
 }
 
@@ -44,7 +45,7 @@ void take_down(pg::connection& admin, const std::string& db) {
   admin.exec_simple(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'",
       "terminate");
-  REQUIRE(eventually([&] {
+  REQUIRE(within_10s([&] {
     return admin
                .exec_simple("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db + "'",
                             "count")
@@ -60,7 +61,7 @@ agent_settings with_persona(const std::string& org, std::optional<std::string> p
   agent_settings s;
   s.org_id = org;
   s.persona = std::move(persona);
-  s.updated_at = contract::at_us(1);
+  s.updated_at = tenant_contract::at_us(1);
   return s;
 }
 
@@ -71,7 +72,7 @@ TEST_CASE("postgres tenant stores satisfy the tenant store contract", "[tenant][
   fresh_database db(server);
   pg::connection admin(db.url());
   pg::migrate(admin);
-  contract::run_tenant_store_contract([&](so::protocol::clock_ptr clock) {
+  tenant_contract::run_tenant_store_contract([&](so::protocol::clock_ptr clock) {
     admin.exec_simple(
         "TRUNCATE connector_configs, agent_settings, indexing_runs, indexing_connector_names, "
         "document_set_members",
@@ -79,7 +80,7 @@ TEST_CASE("postgres tenant stores satisfy the tenant store contract", "[tenant][
     // A short refresh period: reloads run concurrently with the contract's writes.
     auto made = make_postgres_tenant_stores(
         db.url(), fast_refresh(std::chrono::milliseconds(20), std::move(clock)));
-    contract::tenant_store_set s;
+    tenant_contract::tenant_store_set s;
     s.connectors = made.connectors;
     s.settings = made.settings;
     s.runs = made.indexing_runs;
@@ -99,10 +100,10 @@ TEST_CASE("postgres settings: another process's put reaches this persona view by
 
   a.settings->put(with_persona("org-a", "Persona from A"));
   CHECK(b.settings->get("org-a").persona == std::optional<std::string>("Persona from A"));
-  CHECK(eventually([&] { return view_b->persona_for("org-a") == "Persona from A"; }));
+  CHECK(within_10s([&] { return view_b->persona_for("org-a") == "Persona from A"; }));
 
   a.settings->put(with_persona("org-a", std::nullopt));  // cleared elsewhere: cleared here
-  CHECK(eventually([&] { return !view_b->persona_for("org-a"); }));
+  CHECK(within_10s([&] { return !view_b->persona_for("org-a"); }));
   CHECK_FALSE(view_b->persona_for("org-b"));
 }
 
@@ -143,7 +144,7 @@ TEST_CASE("postgres settings: the persona view answers from memory while the dat
   // Back up: the refresher picks up again by itself.
   bring_up(admin, db.name());
   const auto before = settings->refreshes();
-  CHECK(eventually([&] { return settings->refreshes() > before; }));
+  CHECK(within_10s([&] { return settings->refreshes() > before; }));
   CHECK(view->persona_for("org-a") == std::optional<std::string>("still here"));
 }
 
@@ -202,7 +203,7 @@ TEST_CASE("postgres indexing runs: counts beyond int64 saturate", "[tenant][post
   SO_PG_URL_OR_SKIP(server);
   fresh_database db(server);
   auto s = make_postgres_tenant_stores(db.url(), postgres_tenant_options{});
-  auto run = contract::make_run("k", "r", run_status::succeeded, 0, std::nullopt);
+  auto run = tenant_contract::make_run("k", "r", run_status::succeeded, 0, std::nullopt);
   run.documents_seen = std::numeric_limits<std::uint64_t>::max();
   s.indexing_runs->record_run(run);
   const auto runs = s.indexing_runs->list_runs("k");
@@ -221,7 +222,7 @@ TEST_CASE("postgres tenant stores: the shared pool stays within its bound", "[te
   for (int t = 0; t < 4; ++t)
     callers.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        s.connectors->upsert(contract::make_connector("org", std::to_string(t * 100 + i), "n"));
+        s.connectors->upsert(tenant_contract::make_connector("org", std::to_string(t * 100 + i), "n"));
         s.settings->get("org");
       }
     });

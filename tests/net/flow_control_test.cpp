@@ -89,15 +89,16 @@ so::net::connection_factory factory_for(std::shared_ptr<held_frames> held) {
   };
 }
 
-struct fixture : so::test::listener_fixture {
-  explicit fixture(listener_options options) : fixture(options, std::make_shared<held_frames>()) {}
+struct flow_listener : so::test::listener_fixture {
+  explicit flow_listener(listener_options options)
+      : flow_listener(options, std::make_shared<held_frames>()) {}
 
   const so::net::listener_stats& stats() { return server.get().stats(); }
 
   std::shared_ptr<held_frames> held;
 
  private:
-  fixture(listener_options options, std::shared_ptr<held_frames> h)
+  flow_listener(listener_options options, std::shared_ptr<held_frames> h)
       : listener_fixture(options, factory_for(h)), held(std::move(h)) {}
 };
 
@@ -113,7 +114,7 @@ TEST_CASE("at max_inbound_frames unhandled frames the socket stops reading and c
           "[net][flow]") {
   listener_options options;
   options.max_inbound_frames = 4;
-  fixture f(options);
+  flow_listener f(options);
   ws_client c(f.ws("/ws?token=hold"));
   for (int i = 0; i < 10; ++i) c.send_text(numbered(i, 16));
 
@@ -145,7 +146,7 @@ TEST_CASE("a client pipelining large frames is pushed back by TCP while others a
   options.max_inbound_frames = 1000;
   options.max_inbound_bytes = 64 * 1024;
   options.max_frame_bytes = 64 * 1024;
-  fixture f(options);
+  flow_listener f(options);
   const std::size_t frame_size = 16 * 1024;
 
   ws_client flooder(f.ws("/ws?token=hold"));
@@ -187,7 +188,7 @@ TEST_CASE(
     "[net][flow]") {
   listener_options options;
   options.max_frames_per_sec = 5;
-  fixture f(options);
+  flow_listener f(options);
   ws_client c(f.ws());
   const int burst = 40;
   const auto t0 = std::chrono::steady_clock::now();
@@ -233,7 +234,7 @@ TEST_CASE(
 TEST_CASE("at max_connections the upgrade is refused with 503 and a JSON reason", "[net][flow]") {
   listener_options options;
   options.max_connections = 2;
-  fixture f(options);
+  flow_listener f(options);
   auto a = std::make_unique<ws_client>(f.ws());
   ws_client b(f.ws());
 
@@ -255,7 +256,7 @@ TEST_CASE("at max_connections the upgrade is refused with 503 and a JSON reason"
 TEST_CASE("racing upgrades never take more than max_connections slots", "[net][flow]") {
   listener_options options;
   options.max_connections = 5;
-  fixture f(options);
+  flow_listener f(options);
   constexpr int kClients = 16;
   std::vector<std::unique_ptr<ws_client>> clients(kClients);
   std::vector<std::thread> threads;
@@ -281,7 +282,7 @@ TEST_CASE("racing upgrades never take more than max_connections slots", "[net][f
 TEST_CASE("a single outbound frame larger than max_outbound_bytes closes 4008", "[net][flow]") {
   listener_options options;
   options.max_outbound_bytes = 8 * 1024;
-  fixture f(options);
+  flow_listener f(options);
   ws_client c(f.ws());
   c.send_text(std::string(4 * 1024, 'a'));  // within the bound: echoed
   CHECK(c.read()->size() == 4 * 1024);
@@ -298,7 +299,7 @@ TEST_CASE(
     "[net][flow]") {
   listener_options options;
   options.handshake_timeout = 100ms;
-  fixture f(options);
+  flow_listener f(options);
   ws_client c(f.ws());
   // Longer than the handshake window several times over: an idle timeout derived from
   // it (or Beast's suggested keep-alive pings) would have pinged or closed by now.

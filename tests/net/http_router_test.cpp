@@ -15,12 +15,12 @@ using adapters::auth::role;
 
 namespace {
 
-struct fixture {
+struct router_fixture {
   std::shared_ptr<net::http_router> router;
   int handler_calls = 0;
   net::route_call last;
 
-  explicit fixture(bool async_auth = false) {
+  explicit router_fixture(bool async_auth = false) {
     net::router_options o;
     o.authenticator = std::make_shared<test::map_authenticator>(
         std::map<std::string, adapters::auth::principal>{
@@ -83,7 +83,7 @@ std::optional<std::string> header(const net::server_response& r, const std::stri
 
 TEST_CASE("http_router: unknown path is 404 with an empty body, wrong method 405 with Allow",
           "[router]") {
-  fixture f;
+  router_fixture f;
   auto r = f.run(req("GET", "/admin/nope", "admin-a"));
   CHECK(r.status == 404);
   CHECK(r.body.empty());
@@ -98,7 +98,7 @@ TEST_CASE("http_router: unknown path is 404 with an empty body, wrong method 405
 }
 
 TEST_CASE("http_router: authentication outcomes map to 401/403 envelopes", "[router]") {
-  fixture f;
+  router_fixture f;
   auto r = f.run(req("GET", "/admin/things"));
   CHECK(r.status == 401);
   CHECK(code_of(r) == "UNAUTHENTICATED");
@@ -119,7 +119,7 @@ TEST_CASE("http_router: authentication outcomes map to 401/403 envelopes", "[rou
 }
 
 TEST_CASE("http_router: ordering — auth before body parsing (§2.0)", "[router]") {
-  fixture f;
+  router_fixture f;
   // A basic caller sending a malformed body to an admin route gets 403, not 400/415.
   auto r = f.run(req("POST", "/admin/things", "basic-a", "{not json", "application/json"));
   CHECK(r.status == 403);
@@ -134,7 +134,7 @@ TEST_CASE("http_router: ordering — auth before body parsing (§2.0)", "[router
 }
 
 TEST_CASE("http_router: JSON body rejections are plain text 415 / 400", "[router]") {
-  fixture f;
+  router_fixture f;
   auto r = f.run(req("POST", "/admin/things", "admin-a", "{}", std::nullopt));
   CHECK(r.status == 415);
   CHECK(header(r, "Content-Type")->find("text/plain") == 0);
@@ -163,7 +163,7 @@ TEST_CASE("http_router: JSON body rejections are plain text 415 / 400", "[router
 }
 
 TEST_CASE("http_router: path captures are strictly percent-decoded", "[router]") {
-  fixture f;
+  router_fixture f;
   auto r = f.run(req("GET", "/admin/things/a%2Fb", "basic-a"));
   CHECK(r.status == 200);
   REQUIRE(f.last.params.size() == 1);
@@ -181,7 +181,7 @@ TEST_CASE("http_router: path captures are strictly percent-decoded", "[router]")
 
 TEST_CASE("http_router: CORS on the admin prefix, preflight answered without auth",
           "[router][cors]") {
-  fixture f;
+  router_fixture f;
   auto r = f.run(req("OPTIONS", "/admin/things"));
   CHECK(r.status == 204);
   CHECK(header(r, "Access-Control-Allow-Origin") == std::optional<std::string>("*"));
@@ -198,7 +198,7 @@ TEST_CASE("http_router: CORS on the admin prefix, preflight answered without aut
 }
 
 TEST_CASE("http_router: an asynchronous authenticator completes the pipeline", "[router]") {
-  fixture f(/*async_auth=*/true);
+  router_fixture f(/*async_auth=*/true);
   auto r = f.run(req("GET", "/admin/things/x", "basic-a"));
   CHECK(r.status == 200);
   CHECK(f.last.params.at(0) == "x");

@@ -127,9 +127,9 @@ so::net::connection_factory factory_for(std::shared_ptr<recorder> rec) {
   };
 }
 
-struct fixture : so::test::listener_fixture {
-  explicit fixture(listener_options options = {})
-      : fixture(options, std::make_shared<recorder>()) {}
+struct echo_listener : so::test::listener_fixture {
+  explicit echo_listener(listener_options options = {})
+      : echo_listener(options, std::make_shared<recorder>()) {}
 
   // A fresh client can still connect and get an echo.
   bool healthy() {
@@ -142,14 +142,14 @@ struct fixture : so::test::listener_fixture {
   std::shared_ptr<recorder> rec;
 
  private:
-  fixture(listener_options options, std::shared_ptr<recorder> r)
+  echo_listener(listener_options options, std::shared_ptr<recorder> r)
       : listener_fixture(options, factory_for(r)), rec(std::move(r)) {}
 };
 
 }  // namespace
 
 TEST_CASE("GET /health answers 200 ok as text/plain, twice on one keep-alive connection", "[net]") {
-  fixture f;
+  echo_listener f;
   http_connection conn("127.0.0.1", f.server.port());
   for (int i = 0; i < 2; ++i) {
     const auto reply = conn.request({"GET", "/health", {}, ""});
@@ -163,7 +163,7 @@ TEST_CASE("GET /health answers 200 ok as text/plain, twice on one keep-alive con
 }
 
 TEST_CASE("other paths get 404 with an empty body", "[net]") {
-  fixture f;
+  echo_listener f;
   http_connection conn("127.0.0.1", f.server.port());
   for (const char* target : {"/", "/nope", "/ws/", "/healthz", "/health/", "/admin/x"}) {
     INFO(target);
@@ -175,7 +175,7 @@ TEST_CASE("other paths get 404 with an empty body", "[net]") {
 }
 
 TEST_CASE("/ws rejects non-GET with 405 and a plain GET with 400", "[net]") {
-  fixture f;
+  echo_listener f;
   http_connection conn("127.0.0.1", f.server.port());
   CHECK(conn.request({"POST", "/ws", {{"Content-Type", "application/json"}}, "{}"}).status == 405);
   CHECK(conn.request({"PUT", "/ws?token=x", {}, ""}).status == 405);
@@ -192,7 +192,7 @@ TEST_CASE("/ws rejects non-GET with 405 and a plain GET with 400", "[net]") {
 }
 
 TEST_CASE("only the exact path /ws upgrades", "[net]") {
-  fixture f;
+  echo_listener f;
   CHECK_THROWS_AS(ws_client(f.ws("/other")), std::runtime_error);
   CHECK_THROWS_AS(ws_client(f.ws("/ws/")), std::runtime_error);
   CHECK_THROWS_AS(ws_client(f.ws("/health")), std::runtime_error);
@@ -201,7 +201,7 @@ TEST_CASE("only the exact path /ws upgrades", "[net]") {
 }
 
 TEST_CASE("the upgrade captures ?token= (URL-decoded) and Origin", "[net]") {
-  fixture f;
+  echo_listener f;
   SECTION("both present") {
     auto o = f.ws("/ws?x=1&token=abc%2Edef%20g&y=2");
     o.headers = {{"Origin", "https://shop.example.com"}};
@@ -232,7 +232,7 @@ TEST_CASE("the upgrade captures ?token= (URL-decoded) and Origin", "[net]") {
 }
 
 TEST_CASE("a binary frame reaches on_binary and the connection stays usable", "[net]") {
-  fixture f;
+  echo_listener f;
   ws_client c(f.ws());
   c.send_binary(std::string("\x00\x01\x02", 3));
   CHECK(c.read() == std::optional<std::string>(R"({"type":"binary"})"));
@@ -245,7 +245,7 @@ TEST_CASE("a binary frame reaches on_binary and the connection stays usable", "[
 TEST_CASE("an inbound message over max_frame_bytes closes the connection with 1009", "[net]") {
   listener_options options;
   options.max_frame_bytes = 1024;
-  fixture f(options);
+  echo_listener f(options);
   ws_client c(f.ws());
   c.send_text(std::string(1024, 'a'));  // exactly the limit is fine
   CHECK(c.read() == std::optional<std::string>(std::string(1024, 'a')));
@@ -259,7 +259,7 @@ TEST_CASE("an inbound message over max_frame_bytes closes the connection with 10
 }
 
 TEST_CASE("1000 pipelined frames are echoed strictly in order", "[net]") {
-  fixture f;
+  echo_listener f;
   ws_client c(f.ws());
   for (int i = 0; i < 1000; ++i) c.send_text("msg" + std::to_string(i));
   for (int i = 0; i < 1000; ++i) {
@@ -269,7 +269,7 @@ TEST_CASE("1000 pipelined frames are echoed strictly in order", "[net]") {
 }
 
 TEST_CASE("20 concurrent clients each get their own replies", "[net]") {
-  fixture f;
+  echo_listener f;
   constexpr int kClients = 20;
   constexpr int kRounds = 50;
   std::atomic<int> good{0};
@@ -298,7 +298,7 @@ TEST_CASE("20 concurrent clients each get their own replies", "[net]") {
 TEST_CASE("a consumer that does not read is closed with 4008 and counted", "[net]") {
   listener_options options;
   options.max_outbound_bytes = 256 * 1024;
-  fixture f(options);
+  echo_listener f(options);
   ws_client slow(f.ws());
   slow.send_text("flood");  // and then do not read
   REQUIRE(
@@ -323,7 +323,7 @@ TEST_CASE("a consumer that does not read is closed with 4008 and counted", "[net
 TEST_CASE("a reading client under the same byte limit is not a slow consumer", "[net]") {
   listener_options options;
   options.max_outbound_bytes = 64 * 1024;
-  fixture f(options);
+  echo_listener f(options);
   ws_client c(f.ws());
   // 2 MiB through a 64 KiB queue, one frame at a time: the queue never builds up.
   const std::string big(8 * 1024, 'z');
@@ -335,7 +335,7 @@ TEST_CASE("a reading client under the same byte limit is not a slow consumer", "
 }
 
 TEST_CASE("close through the sink flushes queued frames first, then the Close frame", "[net]") {
-  fixture f;
+  echo_listener f;
   ws_client c(f.ws());
   c.send_text("close");
   CHECK(c.read() == std::optional<std::string>("a"));
@@ -353,7 +353,7 @@ TEST_CASE("close through the sink flushes queued frames first, then the Close fr
 }
 
 TEST_CASE("close_all closes WebSockets with 1001 and idle HTTP, then runs done", "[net]") {
-  fixture f;
+  echo_listener f;
   SECTION("no connections: done still runs") {
     CHECK(f.server.close_all_and_wait(1001, "going away", 2000ms));
   }
@@ -389,7 +389,7 @@ TEST_CASE("close_all closes WebSockets with 1001 and idle HTTP, then runs done",
 }
 
 TEST_CASE("stop_accepting refuses new connections, live ones continue", "[net]") {
-  fixture f;
+  echo_listener f;
   ws_client live(f.ws());
   f.server.get().stop_accepting();
   f.server.get().stop_accepting();  // idempotent
@@ -407,7 +407,7 @@ TEST_CASE("stop_accepting refuses new connections, live ones continue", "[net]")
 }
 
 TEST_CASE("stop_reading drops inbound frames but keeps delivering pushes", "[net]") {
-  fixture f;
+  echo_listener f;
   ws_client c(f.ws());
   c.send_text("before");
   REQUIRE(c.read() == std::optional<std::string>("before"));
@@ -425,7 +425,7 @@ TEST_CASE("stop_reading drops inbound frames but keeps delivering pushes", "[net
 }
 
 TEST_CASE("on_closed runs exactly once when a client vanishes", "[net]") {
-  fixture f;
+  echo_listener f;
   so::test::ws_connect_and_drop("127.0.0.1", f.server.port(), "/ws?token=t");
   REQUIRE(eventually([&] { return f.rec->closes.load() == 1; }));
   CHECK(eventually([&] { return f.server.get().stats().connections_open.load() == 0; }));
@@ -438,7 +438,7 @@ TEST_CASE("on_closed runs exactly once when a client vanishes", "[net]") {
 }
 
 TEST_CASE("a text frame with invalid UTF-8 ends the connection, the server stays up", "[net]") {
-  fixture f;
+  echo_listener f;
   ws_client c(f.ws());
   c.send_text("\xff\xfe not utf-8");
   CHECK_FALSE(c.read());
@@ -450,7 +450,7 @@ TEST_CASE("a text frame with invalid UTF-8 ends the connection, the server stays
 }
 
 TEST_CASE("connections_open counts live WebSockets", "[net]") {
-  fixture f;
+  echo_listener f;
   {
     ws_client a(f.ws());
     ws_client b(f.ws());
@@ -464,7 +464,7 @@ TEST_CASE("connections_open counts live WebSockets", "[net]") {
 }
 
 TEST_CASE("bind errors name the address, bound_address formats IPv4 and IPv6", "[net]") {
-  fixture f;
+  echo_listener f;
   CHECK(f.server.get().bound_address() == "127.0.0.1:" + std::to_string(f.server.port()));
 
   listener_options taken;

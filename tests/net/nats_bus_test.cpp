@@ -27,7 +27,7 @@ using so::net::nats_bus_options;
 using so::test::eventually;
 using so::test::nats::raw_nats_client;
 using so::test::nats::test_nats_server;
-namespace contract = so::test::bus_contract;
+namespace bus_contract = so::test::bus_contract;
 
 namespace {
 
@@ -38,9 +38,9 @@ nats_bus_options options_for(const std::string& url) {
   return o;
 }
 
-class nats_rig final : public contract::bus_rig {
+class nats_rig final : public bus_contract::bus_rig {
  public:
-  explicit nats_rig(contract::rig_limits limits) : limits_(limits) {}
+  explicit nats_rig(bus_contract::rig_limits limits) : limits_(limits) {}
   message_bus_ptr connect() override {
     auto o = options_for(server_.url());
     if (limits_.max_pending != 0) o.pending_messages = static_cast<int>(limits_.max_pending);
@@ -52,11 +52,11 @@ class nats_rig final : public contract::bus_rig {
   }
 
  private:
-  contract::rig_limits limits_;
+  bus_contract::rig_limits limits_;
   test_nats_server server_;
 };
 
-std::unique_ptr<contract::bus_rig> make_nats_rig(contract::rig_limits limits) {
+std::unique_ptr<bus_contract::bus_rig> make_nats_rig(bus_contract::rig_limits limits) {
   return std::make_unique<nats_rig>(limits);
 }
 
@@ -93,25 +93,25 @@ std::string boot_error(const nats_bus_options& o) {
 TEST_CASE("nats bus: a publish reaches every subscriber of the exact subject, with its origin",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
-  contract::publish_reaches_exact_subscribers(make_nats_rig);
+  bus_contract::publish_reaches_exact_subscribers(make_nats_rig);
 }
 
 TEST_CASE("nats bus: extra headers travel with a message, besides the origin",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
-  contract::headers_travel_with_the_message(make_nats_rig);
+  bus_contract::headers_travel_with_the_message(make_nats_rig);
 }
 
 TEST_CASE("nats bus: requests are replied, refused with no responders, or time out",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
-  contract::requests_are_replied_refused_or_timed_out(make_nats_rig);
+  bus_contract::requests_are_replied_refused_or_timed_out(make_nats_rig);
 }
 
 TEST_CASE("nats bus: a broker outage tells listeners, and subscriptions come back with it",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
-  contract::outage_tells_listeners_and_keeps_subscriptions(make_nats_rig);
+  bus_contract::outage_tells_listeners_and_keeps_subscriptions(make_nats_rig);
 }
 
 TEST_CASE(
@@ -119,14 +119,14 @@ TEST_CASE(
     "are refused",
     "[backplane][nats]") {
   SO_NATS_OR_SKIP();
-  contract::bounded_delivery_and_oversized_payloads(make_nats_rig);
+  bus_contract::bounded_delivery_and_oversized_payloads(make_nats_rig);
 }
 
 TEST_CASE("nats bus: our publishes carry the origin header, a raw publisher's have none",
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   test_nats_server server;
-  contract::inbox got;  // outlives the bus whose handler fills it
+  bus_contract::inbox got;  // outlives the bus whose handler fills it
   auto bus = connect_nats_bus(options_for(server.url()));
   raw_nats_client raw(server.url());
   raw.subscribe("smooth-operator.session.s1");
@@ -170,7 +170,7 @@ TEST_CASE(
   SO_NATS_OR_SKIP();
   SECTION("user:password") {
     test_nats_server server({"--user", "bob", "--pass", "s3cret"});
-    contract::inbox got;
+    bus_contract::inbox got;
     auto bus = connect_nats_bus(options_for(server.url("bob:s3cret")));
     REQUIRE(bus->subscribe("s", got.handler()));
     REQUIRE(bus->publish("s", "hi"));
@@ -198,8 +198,8 @@ TEST_CASE(
   test_nats_server server;
   auto o = options_for(server.url());
   o.reconnect_buffer_bytes = 4096;
-  contract::state_log states;
-  contract::inbox got;
+  bus_contract::state_log states;
+  bus_contract::inbox got;
   auto bus = connect_nats_bus(o);
   states.attach(*bus);
   REQUIRE(bus->subscribe("smooth-operator.user.u1", got.handler()));
@@ -235,7 +235,7 @@ TEST_CASE("nats bus: thousands of subscriptions do not mean thousands of threads
           "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   test_nats_server server;
-  contract::inbox got;
+  bus_contract::inbox got;
   auto bus = connect_nats_bus(options_for(server.url()));
   REQUIRE(bus->subscribe("smooth-operator.conn.0", got.handler()));
   const auto before = thread_count();
@@ -258,7 +258,7 @@ TEST_CASE("nats bus: thousands of subscriptions do not mean thousands of threads
 TEST_CASE("nats bus: unsubscribe removes the interest at the broker", "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   test_nats_server server;
-  contract::inbox got_a, got_b;
+  bus_contract::inbox got_a, got_b;
   auto a = connect_nats_bus(options_for(server.url()));
   auto b = connect_nats_bus(options_for(server.url()));
   REQUIRE(a->subscribe("smooth-operator.org.o1", got_a.handler()));
@@ -323,7 +323,7 @@ TEST_CASE("nats bus: with a TLS CA file the connection is TLS, verified against 
     auto o = options_for(server.url());
     o.tls_ca_file = dir + "/server.pem";
     {
-      contract::inbox got;
+      bus_contract::inbox got;
       auto bus = connect_nats_bus(o);
       REQUIRE(bus->subscribe("s", got.handler()));
       REQUIRE(eventually([&] { return server.subscription_count("s") == 1; }));
@@ -420,7 +420,7 @@ TEST_CASE("nats bus: a subject the wire cannot carry is refused, not sent", "[ba
 TEST_CASE("nats bus: a bus destroyed while its broker is down goes at once", "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   test_nats_server server;
-  contract::state_log states;
+  bus_contract::state_log states;
   auto bus = connect_nats_bus(options_for(server.url()));
   states.attach(*bus);
   REQUIRE(bus->subscribe("s", [](bus_message&&) {}));
@@ -439,8 +439,8 @@ TEST_CASE(
     "[backplane][nats]") {
   SO_NATS_OR_SKIP();
   test_nats_server server;
-  contract::state_log states;
-  contract::inbox got;
+  bus_contract::state_log states;
+  bus_contract::inbox got;
   auto o = options_for(server.url());
   o.ping_interval = 100ms;
   o.connect_timeout = 300ms;

@@ -1,6 +1,7 @@
 // tests/protocol/events_test.cpp — every builder, parsed back and checked field by field.
 #include "protocol/events.hpp"
 #include "protocol/utf8.hpp"
+#include "tests/protocol/fixed_time.hpp"
 #include "tests/protocol/test_json.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,9 +17,9 @@ using so::test::member_count;
 using so::test::parse_json;
 using so::test::str_at;
 
-namespace {
+using so::test::kNow;
 
-constexpr std::int64_t kNow = 1750770000123;
+namespace {
 
 session sample_session() {
   session s;

@@ -2,6 +2,7 @@
 // builders: `suggestedNextActions`, `usage.costUsd` (later-protocol.md §3.1, §3.3) and
 // `stream_preamble` (§4.1), by shape and against the shared JSON Schemas (when present).
 #include "protocol/events.hpp"
+#include "tests/protocol/fixed_time.hpp"
 #include "tests/protocol/schema_validator.hpp"
 #include "tests/protocol/test_json.hpp"
 
@@ -10,9 +11,9 @@
 namespace ev = so::protocol::events;
 using so::test::parse_json;
 
-namespace {
+using so::test::kNow;
 
-constexpr std::int64_t kNow = 1750770000123;
+namespace {
 
 void require_schema(const std::string& json, const std::string& ref) {
   const auto spec = so::test::spec_dir();

@@ -4,6 +4,7 @@
 #include "protocol/events.hpp"
 #include "protocol/interactions.hpp"
 #include "protocol/otp_events.hpp"
+#include "tests/protocol/fixed_time.hpp"
 #include "tests/protocol/schema_validator.hpp"
 #include "tests/protocol/test_json.hpp"
 
@@ -18,9 +19,9 @@ using so::test::parse_json;
 using so::test::schema_validator;
 using so::test::spec_dir;
 
-namespace {
+using so::test::kNow;
 
-constexpr std::int64_t kNow = 1750770000123;
+namespace {
 
 std::string join(const std::vector<std::string>& errors) {
   std::string out;

@@ -13,7 +13,7 @@ TEST_CASE("cancel: another connection naming my session cancels nothing of mine"
   confirming_server fx({tool_call("delete_record", R"({"id":"42"})"), text("done after approval")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   park_on_confirmation(*a, sid, "r-a");
 
   // B names A's session and even A's requestId.
@@ -41,8 +41,8 @@ TEST_CASE("cancel: a sessionId naming another session still cancels my own turn"
                         tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
-  const auto sid_a = create_session(*a);
-  const auto sid_b = create_session(*b);
+  const auto sid_a = create_session_id(*a);
+  const auto sid_b = create_session_id(*b);
   park_on_confirmation(*a, sid_a, "r-a");
   park_on_confirmation(*b, sid_b, "r-b");
 
@@ -67,7 +67,7 @@ TEST_CASE("cancel: my own cancel after my turn ended is a no-op on a later turn 
       {text("a finished"), tool_call("delete_record", R"({"id":"7"})"), text("b finished")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   start_turn(*a, sid, "r-a", "hello");
   require_reply(read_turn(*a, "r-a").back(), "r-a", "a finished");
 
@@ -97,7 +97,7 @@ TEST_CASE(
   std::string sid;
   {
     auto a = connect(*fx.server);
-    sid = create_session(*a);
+    sid = create_session_id(*a);
     park_on_confirmation(*a, sid, "r-a");
     a->close();
   }
@@ -126,7 +126,7 @@ TEST_CASE(
                         tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
   auto a = connect(*fx.server);
   auto b = connect(*fx.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   park_on_confirmation(*a, sid, "r-a");
   confirm(*b, sid, true, "r-yes");
   CHECK(expect(*b, "immediate_response").integer("/status") == 200);

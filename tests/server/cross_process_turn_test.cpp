@@ -21,10 +21,6 @@ namespace {
 
 namespace bp = adapters::backplane;
 
-std::string no_pending(const std::string& sid) {
-  return "no tool action is awaiting confirmation for session '" + sid + "'";
-}
-
 /// One server of the pair: its own bus on the shared broker, the shared storage.
 struct node {
   bp::message_bus_ptr bus;
@@ -150,7 +146,7 @@ TEST_CASE(
     "[hitl][backplane]") {
   two_servers fx({tool_call("delete_record", R"({"id":"42"})"), text("Done.")});
   auto ws = connect(*fx.a.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   park_on_confirmation(*ws, sid, "r-turn");
   close_and_wait(ws, *fx.a.server);  // the client moved away: the rest goes to the confirmer
 
@@ -174,6 +170,8 @@ TEST_CASE(
   require_subscriptions(*fx.a.bus, fx.a_baseline);
 }
 
+namespace {
+
 /// A parked turn on A whose client left, confirmed over the bus for "conn-far" (the
 /// spy's subject): the turn's rest is carried by conn-far and parks again on delete 43.
 struct carried_elsewhere {
@@ -184,7 +182,7 @@ struct carried_elsewhere {
 
   carried_elsewhere() {
     auto ws = connect(*fx.a.server);
-    sid = create_session(*ws);
+    sid = create_session_id(*ws);
     park_on_confirmation(*ws, sid, "r-turn");
     close_and_wait(ws, *fx.a.server);
     spy = std::make_unique<subject_spy>(
@@ -196,6 +194,8 @@ struct carried_elsewhere {
     CHECK(spy->expect("stream_chunk").chunk_kind() == "toolCall");
   }
 };
+
+}  // namespace
 
 TEST_CASE(
     "cross-process turn: a cancel over the control subject from a connection that "
@@ -238,10 +238,11 @@ TEST_CASE(
     "[hitl][backplane]") {
   two_servers fx({text("unused")});
   auto a = connect(*fx.a.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   auto b = connect(*fx.b.server);
   confirm(*b, sid, true, "r-b");
-  require_error(expect(*b, "error"), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-b");
+  require_error(expect(*b, "error"), "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid),
+                "r-b");
   // B's cancel of nothing emits nothing.
   cancel(*b, "r-c", sid);
   require_pong_next(*b);
@@ -254,7 +255,7 @@ TEST_CASE(
   two_servers fx({tool_call("delete_record", R"({"id":"42"})"), text("Done.")},
                  {text("B answers")});
   auto a = connect(*fx.a.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   park_on_confirmation(*a, sid, "r-a");
 
   auto b = connect(*fx.b.server);
@@ -276,7 +277,7 @@ TEST_CASE("cross-process turn: simultaneous confirms on A and B get exactly one 
           "[hitl][backplane]") {
   two_servers fx({tool_call("delete_record", R"({"id":"42"})"), text("Done.")});
   auto a = connect(*fx.a.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   park_on_confirmation(*a, sid, "r-turn");
   auto b = connect(*fx.b.server);
   require_pong_next(*b);  // B's connection is up before the race starts
@@ -301,9 +302,9 @@ TEST_CASE("cross-process turn: simultaneous confirms on A and B get exactly one 
     require_confirm_ack(b_frame, "r-b", true);
     const auto errors = of_type(a_frames, "error");
     REQUIRE(errors.size() == 1);
-    require_error(errors.front(), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-a");
+    require_error(errors.front(), "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid), "r-a");
   } else {
-    require_error(b_frame, "NO_PENDING_CONFIRMATION", no_pending(sid), "r-b");
+    require_error(b_frame, "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid), "r-b");
     require_confirm_ack(a_acks.front(), "r-a", true);
   }
   const auto terminal = std::find_if(a_frames.begin(), a_frames.end(), [](const frame& f) {
@@ -320,17 +321,20 @@ TEST_CASE("cross-process turn: with the owner process gone, B answers locally",
   std::string sid;
   {
     auto a = connect(*fx.a.server);
-    sid = create_session(*a);
+    sid = create_session_id(*a);
     park_on_confirmation(*a, sid, "r-turn");
     a->close();
   }
   fx.a.server.reset();  // A stops: its parked turn and its control subscription go with it
   auto b = connect(*fx.b.server);
   confirm(*b, sid, true, "r-b");
-  require_error(expect(*b, "error"), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-b");
+  require_error(expect(*b, "error"), "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid),
+                "r-b");
   cancel(*b, "r-c", sid);
   require_pong_next(*b);
 }
+
+namespace {
 
 /// A turn parked on A whose client then left; B's client is connected.
 struct parked_on_a {
@@ -340,12 +344,14 @@ struct parked_on_a {
 
   explicit parked_on_a(std::vector<llm::script_entry> script) : fx(std::move(script)) {
     auto a = connect(*fx.a.server);
-    sid = create_session(*a);
+    sid = create_session_id(*a);
     park_on_confirmation(*a, sid, "r-turn");
     close_and_wait(a, *fx.a.server);
     b = connect(*fx.b.server);
   }
 };
+
+}  // namespace
 
 TEST_CASE("cross-process turn: approve on B — the ack first, then the rest of A's turn on B",
           "[hitl][backplane]") {
@@ -365,7 +371,8 @@ TEST_CASE("cross-process turn: approve on B — the ack first, then the rest of 
         stored{{"inbound", "delete record 42"}, {"outbound", "Done."}});
   // A second confirm finds nothing anywhere.
   confirm(*p.b, p.sid, true, "r-again");
-  require_error(expect(*p.b, "error"), "NO_PENDING_CONFIRMATION", no_pending(p.sid), "r-again");
+  require_error(expect(*p.b, "error"), "NO_PENDING_CONFIRMATION", no_pending_confirmation(p.sid),
+                "r-again");
 }
 
 TEST_CASE("cross-process turn: deny on B — the ack, then the denied tool result and the reply",
@@ -411,7 +418,7 @@ TEST_CASE(
   two_servers fx({tool_call("delete_record", R"({"id":"42"})"),
                   tool_call("delete_record", R"({"id":"43"})"), text("a finished")});
   auto a = connect(*fx.a.server);
-  const auto sid = create_session(*a);
+  const auto sid = create_session_id(*a);
   park_on_confirmation(*a, sid, "r-turn");
   auto b = connect(*fx.b.server);
   confirm(*b, sid, true, "r-yes");

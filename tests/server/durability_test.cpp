@@ -22,7 +22,7 @@ TEST_CASE("durability: the 202 ack follows the commit of the user message", "[se
   ws_connect_options c;
   c.port = server.port();
   ws_client ws(c);
-  const auto sid = create_session(ws);
+  const auto sid = create_session_id(ws);
   // Make the session live first, so the held job below is the turn's own.
   ws.send_text(R"({"action":"get_session","requestId":"r-warm","sessionId":)" + quote(sid) + "}");
   expect(ws, "immediate_response");

@@ -48,7 +48,7 @@ TEST_CASE("reply: the trailer never streams, is stripped and becomes suggestedNe
   auto script = scripted(o, {text(kTrailerReply)});
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-s", "assess us");
   auto frames = read_turn(*ws, "r-s");
@@ -84,7 +84,7 @@ TEST_CASE("reply: text before the trailer streams before the gateway's last chun
                     go);
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-hold", "plans?");
   // The first delta is plain text: it must reach the client while the stream is still open.
@@ -104,7 +104,7 @@ TEST_CASE("reply: a markdown suggestions list is parsed and stripped", "[turn][s
   scripted(o, {text("Want a demo?\n\nSuggested replies:\n- Yes please\n- Not now")});
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-md", "hi");
   auto frames = read_turn(*ws, "r-md");
   // Only the tag is held back: the markdown list streams visibly.
@@ -119,7 +119,7 @@ TEST_CASE("reply: no trailer gives an empty suggestedNextActions", "[turn][sugge
   scripted(o, {text("Plain <b>answer</b>.")});
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-p", "hi");
   auto frames = read_turn(*ws, "r-p");
   CHECK(tokens(frames) == "Plain <b>answer</b>.");
@@ -134,7 +134,7 @@ TEST_CASE("reply: a runaway repetition is collapsed on the wire only", "[turn][c
   scripted(o, {text(looping)});
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-loop", "help");
   auto frames = read_turn(*ws, "r-loop");
   require_reply(frames.back(), "r-loop", "Sure. I can help. Here is the plan.");
@@ -146,7 +146,7 @@ TEST_CASE("reply: an empty reply is not persisted and has a fresh messageId", "[
   scripted(o, {text("")});
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-e", "say nothing");
   auto frames = read_turn(*ws, "r-e");
   require_reply(frames.back(), "r-e", "");
@@ -172,7 +172,7 @@ TEST_CASE("reply: a blank final message falls back to the turn's streamed answer
   o.extra_tools.push_back(std::make_shared<adapters::tools::fixed_result_tool>("lookup", "ok"));
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-f", "check");
   auto frames = read_turn(*ws, "r-f");
   CHECK(provider->calls() == 3);
@@ -190,7 +190,7 @@ TEST_CASE("reply: with only reasoning streamed, the reasoning is the reply", "[t
   o.llm_override = provider;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-r", "question");
   auto frames = read_turn(*ws, "r-r");
   // Reasoning streams as stream_reasoning, never as stream_token (§4.2).
@@ -209,7 +209,7 @@ TEST_CASE("usage: costUsd is priced from the gateway's model table", "[turn][usa
   o.config.model = "priced-model";
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   // The table is fetched off the turn's path, so the first turn may end before it is
   // known (then without costUsd). Once known, every turn is priced.
@@ -236,7 +236,7 @@ TEST_CASE("usage: no table (or an unpriced model) sends usage without costUsd", 
   fake_gateway fake({text("One."), text("Two.")});  // /model/info answers 404
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   for (const std::string rid : {"r-1", "r-2"}) {
     start_turn(*ws, sid, rid, "hi");
     auto last = read_turn(*ws, rid).back();

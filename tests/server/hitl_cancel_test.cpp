@@ -24,7 +24,7 @@ TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a 
   CAPTURE(with_session);
   parked_server fx;
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   park_on_confirmation(*ws, sid, "r-parked");
 
   // Without a sessionId the connection's own turn is cancelled.
@@ -52,7 +52,7 @@ TEST_CASE("cancel: while parked on a confirmation, emits cancelled instead of a 
 TEST_CASE("cancel: with no active turn emits nothing at all", "[hitl]") {
   parked_server fx;
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   cancel(*ws, "r-c1", sid);
   cancel(*ws, "r-c2");
@@ -90,7 +90,7 @@ TEST_CASE("cancel: during a slow webhook tool call ends the turn at once", "[hit
   o.config.tools_file = tools_file.path();
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-hook", "call the slow hook");
   require_tool_call(expect(*ws, "stream_chunk"), "slow_hook", "{}");

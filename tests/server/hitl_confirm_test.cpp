@@ -87,16 +87,12 @@ void require_ack(const frame& f, const std::string& rid, const std::string& sid,
   CHECK(f.boolean("/data/approved") == approved);
 }
 
-std::string no_pending(const std::string& sid) {
-  return "no tool action is awaiting confirmation for session '" + sid + "'";
-}
-
 }  // namespace
 
 TEST_CASE("hitl: approve — prompt, toolCall, ack, then the tool's result", "[hitl]") {
   hitl_fixture fx;
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-hitl", "delete record 42");
   require_parked(*ws, "r-hitl");
@@ -118,7 +114,8 @@ TEST_CASE("hitl: approve — prompt, toolCall, ack, then the tool's result", "[h
 
   // The registration died with the turn (engine.md §5.8).
   confirm(*ws, sid, true, "r-late");
-  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-late");
+  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid),
+                "r-late");
   CHECK(stored_messages(*ws, sid) ==
         stored{{"inbound", "delete record 42"}, {"outbound", "Done."}});
 }
@@ -127,7 +124,7 @@ TEST_CASE("hitl: deny — the tool does not run and the model sees the denial", 
   hitl_fixture fx(
       {tool_call("delete_record", R"({"id":"42"})"), text("Okay, I did not delete it.")});
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-deny", "delete record 42");
   require_parked(*ws, "r-deny");
@@ -147,7 +144,7 @@ TEST_CASE("hitl: deny — the tool does not run and the model sees the denial", 
 TEST_CASE("hitl: a duplicate confirm for the same park gets NO_PENDING_CONFIRMATION", "[hitl]") {
   hitl_fixture fx;
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-dup", "delete record 42");
   require_parked(*ws, "r-dup");
@@ -160,7 +157,7 @@ TEST_CASE("hitl: a duplicate confirm for the same park gets NO_PENDING_CONFIRMAT
   for (std::size_t i = 0; i < frames.size(); ++i)
     if (frames[i].rid() == "r-c2") dup_at = i;
   const frame dup = dup_at < frames.size() ? frames[dup_at] : expect(*ws, "error");
-  require_error(dup, "NO_PENDING_CONFIRMATION", no_pending(sid), "r-c2");
+  require_error(dup, "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid), "r-c2");
   // The first verdict (approve) is the one that counted.
   auto results = of_type(frames, "stream_chunk", "toolResult");
   REQUIRE(results.size() == 1);
@@ -174,7 +171,7 @@ TEST_CASE(
     "[hitl]") {
   hitl_fixture fx({tool_call("delete_record", R"({"id":"42"})"), text("It timed out.")}, 300ms);
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-slow", "delete record 42");
   expect(*ws, "write_confirmation_required");
@@ -187,9 +184,11 @@ TEST_CASE(
   require_quiescent(*fx.server);
 
   confirm(*ws, sid, true, "r-late");
-  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-late");
+  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid),
+                "r-late");
   confirm(*ws, sid, true, "r-late-2");
-  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending(sid), "r-late-2");
+  require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION", no_pending_confirmation(sid),
+                "r-late-2");
 }
 
 TEST_CASE("hitl: two gated calls in one response park one after another", "[hitl]") {
@@ -207,7 +206,7 @@ TEST_CASE("hitl: two gated calls in one response park one after another", "[hitl
   o.extra_tools = {first, second};
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-two", "delete 1, 2 and 3");
   require_parked(*ws, "r-two", "delete_record", R"({"id":"1"})");
@@ -235,7 +234,7 @@ TEST_CASE("hitl: a second connection can confirm and the ack goes to the confirm
   CAPTURE(get_session_first);
   hitl_fixture fx;
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-origin", "delete record 42");
   require_parked(*ws, "r-origin");
 
@@ -267,7 +266,7 @@ TEST_CASE(
   std::string sid;
   {
     auto ws = connect(*fx.server);
-    sid = create_session(*ws);
+    sid = create_session_id(*ws);
     start_turn(*ws, sid, "r-gone", "delete record 42");
     require_parked(*ws, "r-gone");
     ws->close();
@@ -292,7 +291,7 @@ TEST_CASE(
 TEST_CASE("hitl: confirm_tool_action validation leaves the park untouched", "[hitl]") {
   hitl_fixture fx;
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-v", "delete record 42");
   require_parked(*ws, "r-v");
 
@@ -313,7 +312,7 @@ TEST_CASE("hitl: confirm_tool_action validation leaves the park untouched", "[hi
   // Unknown session: no pending confirmation.
   confirm(*ws, "00000000-0000-0000-0000-000000000000", true, "r-unknown");
   require_error(expect(*ws, "error"), "NO_PENDING_CONFIRMATION",
-                no_pending("00000000-0000-0000-0000-000000000000"), "r-unknown");
+                no_pending_confirmation("00000000-0000-0000-0000-000000000000"), "r-unknown");
 
   // The park is still there.
   confirm(*ws, sid, true, "r-ok");
@@ -325,7 +324,7 @@ TEST_CASE("hitl: confirm_tool_action validation leaves the park untouched", "[hi
 TEST_CASE("hitl: send_message while a turn is parked gets TURN_IN_PROGRESS", "[hitl][turn]") {
   hitl_fixture fx({tool_call("delete_record", R"({"id":"42"})"), text("Done."), text("Next.")});
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-park", "delete record 42");
   require_parked(*ws, "r-park");
 

@@ -75,7 +75,7 @@ std::string submit_frame(const std::string& rid, const std::string& sid, const s
          quote(sid) + R"(,"interactionId":)" + quote(id) + rest + "}";
 }
 
-std::string no_pending(const std::string& sid) {
+std::string no_pending_interaction(const std::string& sid) {
   return "no interaction is awaiting submission for session '" + sid + "'";
 }
 
@@ -113,7 +113,8 @@ TEST_CASE("interactions: a submit from a second connection resumes the parked tu
 
   // A duplicate submit after success finds nothing.
   other->send_text(submit_frame("r-3", sid, id, R"(,"values":{"name":"A"})"));
-  require_error(expect(*other, "error"), "NO_PENDING_INTERACTION", no_pending(sid), "r-3");
+  require_error(expect(*other, "error"), "NO_PENDING_INTERACTION", no_pending_interaction(sid),
+                "r-3");
 }
 
 TEST_CASE("interactions: every submit_interaction error, and the park survives them",
@@ -135,10 +136,11 @@ TEST_CASE("interactions: every submit_interaction error, and the park survives t
                 "submit_interaction requires a 'sessionId'", "r-a");
 
   ws->send_text(submit_frame("r-b", "no-such-session", id, R"(,"values":{})"));
-  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending("no-such-session"),
-                "r-b");
+  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION",
+                no_pending_interaction("no-such-session"), "r-b");
   ws->send_text(submit_frame("r-c", idle_sid, id, R"(,"values":{})"));
-  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending(idle_sid), "r-c");
+  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending_interaction(idle_sid),
+                "r-c");
 
   const std::string mismatch =
       "the submitted 'interactionId' does not match the pending interaction";
@@ -232,7 +234,8 @@ TEST_CASE(
   require_reply(frames.back(), "r-msg", "Moving on.");
   require_all_quiet(*fx.server);
   ws->send_text(submit_frame("r-late", sid, id, R"(,"values":{"email":"alice@example.com"})"));
-  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending(sid), "r-late");
+  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending_interaction(sid),
+                "r-late");
 }
 
 TEST_CASE("interactions: cancel while parked ends the turn and the park", "[interactions]") {
@@ -244,7 +247,8 @@ TEST_CASE("interactions: cancel while parked ends the turn and the park", "[inte
   require_cancelled(expect(*ws, "cancelled"), "r-msg");
   require_all_quiet(*fx.server);
   ws->send_text(submit_frame("r-old", sid, id, R"(,"values":{"email":"alice@example.com"})"));
-  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending(sid), "r-old");
+  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending_interaction(sid),
+                "r-old");
 }
 
 TEST_CASE(
@@ -283,7 +287,7 @@ TEST_CASE("interactions: an interaction and a HITL confirmation in the same turn
   require_tool_call(expect(*ws, "stream_chunk"), "delete_record", R"({"id":"42"})");
   // Separate slots: a submit never resolves the confirmation.
   ws->send_text(submit_frame("r-x", sid, "whatever", R"(,"declined":true)"));
-  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending(sid), "r-x");
+  require_error(expect(*ws, "error"), "NO_PENDING_INTERACTION", no_pending_interaction(sid), "r-x");
   confirm(*ws, sid, true, "r-ok");
   CHECK(expect(*ws, "immediate_response").str("/message") == "Tool action approved");
   require_tool_result(expect(*ws, "stream_chunk"), "delete_record", false, "deleted");
@@ -337,7 +341,7 @@ TEST_CASE(
                  R"({"kind":"identity_intake","values":{"email":"al@example.com"}})"),
        text("Sure.")});
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);  // no supports
+  const auto sid = create_session_id(*ws);  // no supports
   start_turn(*ws, sid, "r-msg", "quote");
   auto frames = read_turn(*ws, "r-msg");
   CHECK(index_of(frames, "interaction_required") == frames.size());

@@ -96,7 +96,7 @@ struct gateway_knowledge_server {
   /// One turn; the knowledge_search tool result's text.
   std::string turn(const std::string& rid) {
     auto ws = connect(*server);
-    const auto sid = create_session(*ws);
+    const auto sid = create_session_id(*ws);
     start_turn(*ws, sid, rid, "hello there");
     auto frames = read_turn(*ws, rid);
     require_reply(frames.back(), rid, "answered");

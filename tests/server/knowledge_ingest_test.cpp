@@ -119,7 +119,7 @@ turn_result ask(ingest_server& s, const std::string& token, const std::string& q
   wo.port = s.port();
   wo.target = "/ws?token=" + token;
   ws_client ws(wo);
-  const auto sid = turns::create_session(ws);
+  const auto sid = turns::create_session_id(ws);
   turns::start_turn(ws, sid, "r-ask", question);
   auto frames = turns::read_turn(ws, "r-ask");
   turns::require_reply(frames.back(), "r-ask", "answered");

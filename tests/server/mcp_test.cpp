@@ -73,7 +73,7 @@ TEST_CASE("mcp: a turn calls a real MCP server's tool, a broken server is skippe
   CHECK(status[1].tools > 5);
 
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-mcp", "echo something");
   auto frames = read_turn(*ws, "r-mcp", 30s);
   auto calls = of_type(frames, "stream_chunk", "toolCall");
@@ -110,7 +110,7 @@ TEST_CASE("mcp: errors of a call reach the model as tool errors", "[mcp]") {
   // get-sum without its arguments: the server answers with an error.
   mcp_server_fixture fx(*e, {tool_call("mcp__everything__get-sum", R"({"a":"x"})"), text("Oops.")});
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-err", "add");
   auto frames = read_turn(*ws, "r-err", 30s);
   auto results = of_type(frames, "stream_chunk", "toolResult");
@@ -129,7 +129,7 @@ TEST_CASE("mcp: an MCP tool is gated by name like any tool (confirm_tool_action)
       *e, {tool_call("mcp__everything__echo", R"({"message":"gated"})"), text("Sent.")},
       {"mcp__everything__echo"});
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-gate", "echo gated");
   expect(*ws, "write_confirmation_required");
   confirm(*ws, sid, true, "r-yes");
@@ -148,7 +148,7 @@ TEST_CASE("mcp: a call past timeout_secs fails the tool with the timeout text", 
        text("Too slow.")},
       {}, 1);
   auto ws = connect(*fx.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-slow", "run the long thing");
   auto frames = read_turn(*ws, "r-slow", 30s);
   auto results = of_type(frames, "stream_chunk", "toolResult");

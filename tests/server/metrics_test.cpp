@@ -125,7 +125,7 @@ TEST_CASE("metrics: every family is present and moves when its event happens", "
   CHECK(value(before, key("nats_connected")) == 1);
 
   auto ws = connect(*m.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   // Frames in and out: a ping and a frame that does not parse.
   require_pong_next(*ws);
   ws->send_text("not json");

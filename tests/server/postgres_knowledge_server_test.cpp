@@ -39,7 +39,7 @@ so::adapters::llm::script_entry tool_call(std::string name, std::string argument
   return e;
 }
 
-so::adapters::llm::script_entry text(std::string t) {
+so::adapters::llm::script_entry scripted_text(std::string t) {
   so::adapters::llm::script_entry e;
   e.what = so::adapters::llm::script_entry::kind::text;
   e.text = std::move(t);
@@ -139,7 +139,7 @@ TEST_CASE("postgres knowledge: SMOOTH_AGENT_KNOWLEDGE_FILE documents are found b
   auto llm = std::make_shared<so::adapters::llm::scripted_provider>(
       std::vector<so::adapters::llm::script_entry>{
           tool_call("knowledge_search", R"({"query":"zorblax checkpoints"})"),
-          text("It stores checkpoints.")});
+          scripted_text("It stores checkpoints.")});
   auto o = on_postgres(db.url(), llm);
   o.config.knowledge_file = file.string();
   so::net::server srv(o);

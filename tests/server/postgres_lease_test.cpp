@@ -92,7 +92,7 @@ TEST_CASE("lease on postgres: a turn running on server A refuses send_message on
   net::server b(on_postgres(gateway_options(fake), db.url()));
   auto on_a = connect(a);
   auto on_b = connect(b);
-  const auto sid = create_session(*on_a);
+  const auto sid = create_session_id(*on_a);
   CHECK(stored_messages(*on_b, sid).empty());  // B has loaded the same session
 
   start_turn(*on_a, sid, "r-a", "one");   // acknowledged: A's lease is committed
@@ -131,7 +131,7 @@ TEST_CASE("lease on postgres: a live turn renews its lease past SMOOTH_AGENT_TUR
   net::server b(o);
   auto on_a = connect(a);
   auto on_b = connect(b);
-  const auto sid = create_session(*on_a);
+  const auto sid = create_session_id(*on_a);
 
   start_turn(*on_a, sid, "r-a", "hold on");
   adapters::pg::connection probe(db.url());
@@ -169,7 +169,7 @@ TEST_CASE("lease on postgres: a lease left by a dead process expires and the nex
       std::vector<llm::script_entry>{text("after expiry")});
   net::server server(o);
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   // A process that claimed the session and died: its lease (3 s, by the database clock)
   // is still in the row, and nobody will ever release it.
@@ -201,7 +201,7 @@ TEST_CASE("lease on postgres: a claim that fails in storage is the turn's storag
       std::make_shared<llm::scripted_provider>(std::vector<llm::script_entry>{text("never used")});
   net::server server(o);
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   ws->send_text(R"({"action":"get_session","requestId":"r-warm","sessionId":)" + quote(sid) + "}");
   expect(*ws, "immediate_response");  // the session actor is live in this process now
   // The row goes away under the live session: the claim's UPDATE finds no session.
@@ -232,7 +232,7 @@ TEST_CASE(
   net::server server(o);
   auto ws = connect(server);
   auto other = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-a", "one");
   REQUIRE(fake.wait_events_sent(1, 5s));
@@ -264,7 +264,7 @@ TEST_CASE("lease: a cancel sent while the claim is in storage never acknowledges
       std::make_shared<llm::scripted_provider>(std::vector<llm::script_entry>{text("never used")});
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   ws->send_text(R"({"action":"get_session","requestId":"r-warm","sessionId":)" + quote(sid) + "}");
   expect(*ws, "immediate_response");  // the session is live: the held job below is the turn's
 

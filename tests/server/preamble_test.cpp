@@ -54,7 +54,7 @@ TEST_CASE("preamble: emitted before the first answer token, never persisted", "[
   fake.push(text("Your order shipped."));
   net::server server(preamble_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-pre", "where is my order?");
   auto pre = expect(*ws, "stream_preamble");  // nothing else can come first
@@ -100,7 +100,7 @@ TEST_CASE("preamble: a late preamble is dropped once the answer has started", "[
   fake.push(text("The answer is here."));
   net::server server(preamble_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-late", "question");
   auto first = expect(*ws, "stream_token");
@@ -116,12 +116,13 @@ TEST_CASE("preamble: a late preamble is dropped once the answer has started", "[
   require_quiescent(server);
 }
 
-TEST_CASE("preamble: never after the terminal event, and the actor dies with the turn", "[preamble]") {
+TEST_CASE("preamble: never after the terminal event, and the actor dies with the turn",
+          "[preamble]") {
   fake_gateway fake({text("Done.")});
   fake.route(kFast, text("Let me see."), hold_first());
   net::server server(preamble_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-end", "hi");
   auto frames = read_turn(*ws, "r-end");
@@ -141,7 +142,7 @@ TEST_CASE("preamble: cancel ends the turn and its preamble", "[preamble]") {
   fake.push(text("never"));
   net::server server(preamble_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-c", "hi");
   REQUIRE(eventually([&] { return server.stats().live_preambles == 1; }));
@@ -159,7 +160,7 @@ TEST_CASE("preamble: off when SMOOTH_AGENT_PREAMBLE_MODEL is empty", "[preamble]
   fake_gateway fake({text("Only the answer.")});
   net::server server(preamble_options(fake, ""));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-off", "hi");
   auto frames = read_turn(*ws, "r-off");
   CHECK(of_type(frames, "stream_preamble").empty());
@@ -177,7 +178,7 @@ TEST_CASE("preamble: off with a test-injected model even when configured", "[pre
   o.llm_override = script;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-mock", "hi");
   auto frames = read_turn(*ws, "r-mock");
   CHECK(of_type(frames, "stream_preamble").empty());
@@ -195,7 +196,7 @@ TEST_CASE("preamble: a failed or blank preamble call emits nothing", "[preamble]
   fake.route(kFast, text("   "));
   net::server server(preamble_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   for (const std::string rid : {"r-1", "r-2"}) {
     start_turn(*ws, sid, rid, "hi");
     auto frames = read_turn(*ws, rid);

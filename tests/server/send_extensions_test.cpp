@@ -56,7 +56,7 @@ TEST_CASE("send_message model: an allowed model runs the turn, any other is VALI
           "[send-extensions]") {
   extension_server s;
   auto ws = connect(*s.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   s.script->push(text("ok"));
   send(*ws, sid, "r-1", R"(,"model":" smart-model ")");
@@ -84,7 +84,7 @@ TEST_CASE(
     "[send-extensions]") {
   extension_server s;
   auto ws = connect(*s.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   s.script->push(text("Hi Ada!"));
   send(*ws, sid, "r-skill", R"(,"skill":" greet ")");
   require_reply(read_turn(*ws, "r-skill").back(), "r-skill", "Hi Ada!");
@@ -112,10 +112,10 @@ TEST_CASE(
   temp_dir outside{"so-outside-"};
   outside.write("secret/SKILL.md", "never read");
   auto ws = connect(*s.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   const auto escape = "../" + outside.path.filename().string() + "/secret";
   for (const std::string& name : {std::string("nope"), std::string("../greet"), escape,
-                                 std::string("greet/../greet"), std::string("a/b")}) {
+                                  std::string("greet/../greet"), std::string("a/b")}) {
     INFO(name);
     send(*ws, sid, "r-x", R"(,"skill":)" + quote(name));
     require_error(expect(*ws, "error"), "SKILL_NOT_FOUND",
@@ -131,7 +131,7 @@ TEST_CASE(
 
   extension_server unconfigured(/*with_skills=*/false);
   auto other = connect(*unconfigured.server);
-  const auto sid2 = create_session(*other);
+  const auto sid2 = create_session_id(*other);
   send(*other, sid2, "r-z", R"(,"skill":"greet")");
   require_error(expect(*other, "error"), "SKILL_NOT_FOUND",
                 "skill 'greet' is not available on this server", "r-z");
@@ -143,7 +143,7 @@ TEST_CASE(
     "[send-extensions]") {
   extension_server s;
   auto ws = connect(*s.server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   s.script->push(text("a cat"));
   send(*ws, sid, "r-img",
        R"(,"images":[{"url":"https://x/cat.png","detail":"low"},{"nope":1},3],)"

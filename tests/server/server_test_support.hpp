@@ -8,6 +8,7 @@
 #include "adapters/llm/llm_provider.hpp"
 #include "adapters/llm/scripted_provider.hpp"
 #include "net/server.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/llm/scripted_texts.hpp"
 #include "tests/support/net/ws_client.hpp"
 
@@ -238,16 +239,8 @@ inline rapidjson::Document run_turn_when_free(ws_client& c, const std::string& s
 
 // ---- waiting -----------------------------------------------------------------------------
 
-/// Polls `pred` until it holds or `timeout` passes; returns whether it held.
-template <class Pred>
-bool eventually(Pred pred, milliseconds timeout = 5000ms) {
-  const auto deadline = steady_clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
+/// Polls `pred` until it holds or a timeout (5 s) passes (tests/support/eventually.hpp).
+using test::eventually;
 
 /// Whether a new TCP+WebSocket connection to `port` is refused (listener stopped).
 inline bool refuses_connections(std::uint16_t port) {

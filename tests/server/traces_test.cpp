@@ -183,7 +183,7 @@ TEST_CASE("traces: a turn with a tool call is one trace of turn, LLM and tool sp
   add_lookup_tool(o);
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-traced", "where is order 123?");
   require_reply(read_turn(*ws, "r-traced").back(), "r-traced", "Shipped.");
 
@@ -259,7 +259,7 @@ TEST_CASE("traces: a failed turn and a cancelled turn have error status", "[trac
   fake_gateway fake({failure, text("never finished")}, fo);
   net::server server(traced_options(fake, col.url()));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-fail", "fail please");
   CHECK(read_turn(*ws, "r-fail").back().type() == "error");
@@ -302,7 +302,7 @@ TEST_CASE("traces: a collector that never answers delays no turn, the full queue
   o.config.otel_shutdown_timeout = 300ms;
   auto server = std::make_unique<net::server>(std::move(o));
   auto ws = connect(*server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   // The first span (the first LLM call's) leaves and the exporter waits on the collector.
   start_turn(*ws, sid, "r-1", "first");
@@ -335,7 +335,7 @@ TEST_CASE("traces: a collector that is down loses the spans, counted, and the tu
   fake_gateway fake({text("hi"), text("again")});
   net::server server(traced_options(fake, dead_url));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
   start_turn(*ws, sid, "r-down", "hello");
   require_reply(read_turn(*ws, "r-down").back(), "r-down", "hi");
   CHECK(eventually([&] { return spans_dropped(server.port()) >= 2; }, 10s));  // turn + chat
@@ -370,7 +370,7 @@ TEST_CASE("traces: nothing is exported without an endpoint, or with OTEL_TRACES_
     {
       net::server server(std::move(o));
       auto ws = connect(server);
-      const auto sid = create_session(*ws);
+      const auto sid = create_session_id(*ws);
       start_turn(*ws, sid, "r-quiet", "hello");
       require_reply(read_turn(*ws, "r-quiet").back(), "r-quiet", "quiet");
     }  // shutdown would have flushed any span
@@ -381,7 +381,7 @@ TEST_CASE("traces: nothing is exported without an endpoint, or with OTEL_TRACES_
   {
     net::server server(traced_options(fake, col.url()));
     auto ws = connect(server);
-    const auto sid = create_session(*ws);
+    const auto sid = create_session_id(*ws);
     start_turn(*ws, sid, "r-loud", "hello");
     require_reply(read_turn(*ws, "r-loud").back(), "r-loud", "loud");
   }

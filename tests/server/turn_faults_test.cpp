@@ -66,7 +66,7 @@ TEST_CASE("faults: a refused gateway port fails the turn with HTTP request faile
   // Send failures are retried 3 times with backoff (~7 s), then reported.
   net::server server(gateway_options("http://127.0.0.1:" + std::to_string(closed_port()) + "/v1"));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-refused", "anyone there?");
   auto frames = read_turn(*ws, "r-refused", 30s);
@@ -92,7 +92,7 @@ TEST_CASE("faults: HTTP 500 on every attempt fails the turn with LLM API error 5
   }
   net::server server(gateway_options(fake.base_url()));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-500", "boom?");
   auto frames = read_turn(*ws, "r-500");
@@ -124,7 +124,7 @@ TEST_CASE("faults: HTTP 429 with Retry-After 0, then success, completes the turn
   fake.push_fault(f);
   net::server server(gateway_options(fake.base_url()));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-429", "hello");
   auto frames = read_turn(*ws, "r-429");
@@ -143,7 +143,7 @@ TEST_CASE("faults: a malformed SSE line is skipped and the turn succeeds", "[tur
   fake.push_fault(f);
   net::server server(gateway_options(fake.base_url()));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-bad-line", "hello");
   auto frames = read_turn(*ws, "r-bad-line");
@@ -161,7 +161,7 @@ TEST_CASE("faults: a connection dropped mid-stream fails the turn with AGENT_ERR
   fake.push_fault(f);
   net::server server(gateway_options(fake.base_url()));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-drop", "tell me");
   auto frames = read_turn(*ws, "r-drop");
@@ -196,7 +196,7 @@ TEST_CASE("faults: a webhook tool slower than its timeout yields an error result
   o.extra_tools = tools;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-hook", "call the hook");
   const auto started = std::chrono::steady_clock::now();

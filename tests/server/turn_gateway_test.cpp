@@ -35,7 +35,7 @@ TEST_CASE("gateway: a plain text turn streams tokens and ends with the reply and
   fake_gateway fake({text("Hello from the engine!")});
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-msg", "hi there");
   auto frames = read_turn(*ws, "r-msg");
@@ -94,7 +94,7 @@ TEST_CASE("gateway: a tool call turn runs the tool and answers with the second r
       R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})"));
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-tool", "where is order 123?");
   auto frames = read_turn(*ws, "r-tool");
@@ -147,7 +147,7 @@ TEST_CASE("gateway: tokens reach the client before the gateway sends its last ch
   fake_gateway fake({text("Hello from the engine!")}, fo);
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-stream", "hi");
   // The first token arrives while the gateway is provably still inside the
@@ -176,7 +176,7 @@ TEST_CASE("gateway: the seeded knowledge base grounds the turn and is cited", "[
   o.config.seed_kb = true;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   const std::string question = "What is SmooAI's return window? Search the knowledge base.";
   start_turn(*ws, sid, "r-kb", question);
@@ -213,7 +213,7 @@ TEST_CASE("gateway: knowledge_search called by the model returns the seeded docu
   o.config.seed_kb = true;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-ks", "hello");  // "hello" matches nothing: no auto-context
   auto frames = read_turn(*ws, "r-ks");
@@ -239,7 +239,7 @@ TEST_CASE("gateway: turn 2 replays turn 1's user text and reply", "[turn]") {
   fake_gateway fake({text("Nice to meet you, Zog."), text("Your name is Zog.")});
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-1", "My name is Zog.");
   require_reply(read_turn(*ws, "r-1").back(), "r-1", "Nice to meet you, Zog.");
@@ -269,7 +269,7 @@ TEST_CASE("gateway: a second send_message while a held stream runs gets TURN_IN_
   fake_gateway fake({text("first reply"), text("third reply")}, fo);
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-a", "one");
   REQUIRE(fake.wait_events_sent(5, 5s));  // the stream is open and held
@@ -308,7 +308,7 @@ TEST_CASE("gateway: cancel during a held stream emits cancelled and persists no 
   fake_gateway fake({text("never finished"), text("after cancel")}, fo);
   net::server server(gateway_options(fake));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-s", "stream please");
   REQUIRE(fake.wait_events_sent(5, 5s));

@@ -20,7 +20,7 @@ TEST_CASE("scripted: the iteration cap ends the turn successfully with an empty 
   o.extra_tools.push_back(std::make_shared<adapters::tools::fixed_result_tool>("lookup", "found"));
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-cap", "loop forever");
   auto frames = read_turn(*ws, "r-cap");
@@ -55,7 +55,7 @@ TEST_CASE("scripted: an unknown tool yields an error result and the turn continu
   o.llm_override = script;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-unknown", "do the impossible");
   auto frames = read_turn(*ws, "r-unknown");
@@ -82,7 +82,7 @@ TEST_CASE("scripted: a drained script gives an empty reply, never a stale one", 
   o.llm_override = script;
   net::server server(std::move(o));
   auto ws = connect(server);
-  const auto sid = create_session(*ws);
+  const auto sid = create_session_id(*ws);
 
   start_turn(*ws, sid, "r-1", "one");
   require_reply(read_turn(*ws, "r-1").back(), "r-1", "first answer");

@@ -259,6 +259,11 @@ inline std::string tokens(const std::vector<frame>& frames) {
   return out;
 }
 
+/// The NO_PENDING_CONFIRMATION message for `sid`.
+inline std::string no_pending_confirmation(const std::string& sid) {
+  return "no tool action is awaiting confirmation for session '" + sid + "'";
+}
+
 /// Position of the first frame matching `type`/`kind` (frames.size() when none).
 inline std::size_t index_of(const std::vector<frame>& frames, const std::string& type,
                             const std::string& kind = "") {
@@ -267,7 +272,8 @@ inline std::size_t index_of(const std::vector<frame>& frames, const std::string&
   return frames.size();
 }
 
-inline std::string create_session(ws_client& ws) {
+/// Creates a session for kAgentId; its id.
+inline std::string create_session_id(ws_client& ws) {
   ws.send_text(
       std::string(R"({"action":"create_conversation_session","requestId":"r-create","agentId":")") +
       kAgentId + "\"}");

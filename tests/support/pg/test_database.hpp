@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -22,6 +23,11 @@
 namespace so::test::pg {
 
 inline constexpr const char* url_variable = "SMOOTH_AGENT_TEST_DATABASE_URL";
+
+/// What a `SELECT count(*) ...` returns.
+inline std::int64_t count_of(adapters::pg::connection& c, const std::string& sql) {
+  return c.exec_simple(sql, "count").int64(0, 0);
+}
 
 inline std::optional<std::string> server_url() {
   const char* v = std::getenv(url_variable);
