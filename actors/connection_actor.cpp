@@ -58,6 +58,16 @@ struct connection_state {
   /// (associations end only with the connection, so repeating one changes nothing).
   std::string associated_agent;
   std::string associated_agent_org;
+  /// The session this connection last started a turn on, as the directory answered it
+  /// (its actor, and the snapshot the directory holds): the next `send_message` to the
+  /// same id skips the directory. Why: the directory is one shared actor, so every
+  /// lookup from a connection homed on another io thread was a request and a reply
+  /// across threads, and it serialized every turn start of the process on one actor.
+  /// The entry was authorized and associated when it was resolved (associations end
+  /// only with the connection). A cached actor that quit idle fails the turn request
+  /// with `request_receiver_down`, and the retry looks up again naming it dead.
+  std::string turn_session_id;
+  session_ref turn_session;
   static inline const char* name = "connection";
 
   std::int64_t now_ms() const { return svc->clock->now_ms(); }
@@ -149,24 +159,39 @@ bool receiver_gone(const caf::error& err) {
 /// Resolves a session through the directory, then runs `found` or `missing`.
 /// Resolving a session associates this connection with it (decisions.md).
 /// `dead`: a previous answer for this id that turned out dead (the directory drops it).
+/// `found` receives the directory's answer; `remember` (start_turn only) also keeps it
+/// as the connection's turn session, which the next lookup of that id reuses.
 template <class Found, class Missing>
 void with_session(self_ptr self, const std::string& session_id, Found found, Missing missing,
-                  const caf::actor_addr& dead = {}) {
-  auto on_ref = [self, found, missing](session_ref& ref) mutable {
+                  const caf::actor_addr& dead = {}, bool remember = false) {
+  auto& cst = self->state;
+  if (remember && cst.turn_session.actor && cst.turn_session_id == session_id) {
+    if (!dead) return found(cst.turn_session);
+    cst.turn_session_id.clear();  // the cached actor quit: ask the directory again
+    cst.turn_session = {};
+  }
+  auto on_ref = [self, found, missing, remember](session_ref& ref) mutable {
+    auto keep = [self, remember](const session_ref& r) {
+      if (!remember) return;
+      self->state.turn_session_id = r.snapshot.session_id;
+      self->state.turn_session = r;
+    };
     if (!ref.actor) return missing();
     auto& st = self->state;
     if (st.id.scope.kind == scope_kind::unscoped ||
         st.reachable.count(ref.snapshot.conversation_id)) {
       associate(self, target_kind::session, ref.snapshot.session_id, ref.snapshot.organization_id);
+      keep(ref);
       return found(ref);
     }
     // Out of scope reads as missing, and is never associated (admin-auth.md §9).
     auto shared = std::make_shared<session_ref>(std::move(ref));
     authorize(
         self, shared->snapshot,
-        [self, found, shared]() mutable {
+        [self, found, shared, keep]() mutable {
           associate(self, target_kind::session, shared->snapshot.session_id,
                     shared->snapshot.organization_id);
+          keep(*shared);
           found(*shared);
         },
         missing);
@@ -477,7 +502,7 @@ void start_turn(self_ptr self, protocol::send_message_action a, int retries_left
                 });
       },
       [self, rid, id] { self->state.error(rid, codes::session_not_found, not_found_text(id)); },
-      dead);
+      dead, /*remember=*/true);
 }
 
 void on_send_message(self_ptr self, protocol::send_message_action& a) {

@@ -144,3 +144,55 @@ TEST_CASE("idle race: the directory forgets a dead session named by a lookup at 
   // The late down_msg of the first actor does not evict its replacement.
   CHECK(w.lookup(id).actor == fresh.actor);
 }
+
+namespace {
+
+/// Waits until `sink` holds `k` terminal events; returns every frame so far.
+std::vector<std::string> wait_terminals(recording_sink& sink, std::size_t k) {
+  for (std::size_t n = 1;; ++n) {
+    REQUIRE(sink.wait_for(n, 10s));
+    auto frames = sink.frames();
+    std::size_t terminals = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto t = event_type(frames[i]);
+      terminals += t == "eventual_response" || t == "cancelled" || t == "error";
+    }
+    if (terminals == k) return frames;
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "turn session: the next turn of a connection skips the directory, a dead one is "
+    "looked up again",
+    "[actors][session]") {
+  auto llm = scripted_texts({"one", "two", "three"});
+  actor_world w(llm);
+  const auto id = w.store_session().session_id;
+  auto counts = std::make_shared<race_counts>();
+  // The double answers the real directory's answers (its first plain lookup is the
+  // only one that would be `stale`: hand it the live actor).
+  auto live = w.lookup(id);
+  REQUIRE(live.actor);
+  auto dir = w.sys.spawn(stale_directory, w.svc->directory, live, counts);
+  w.extra.push_back(dir);
+  auto sink = std::make_shared<recording_sink>();
+  auto conn = w.connection(sink, w.connection_services(dir));
+
+  send_frame(conn, send_message_frame("r-1", id, "first"));
+  wait_terminals(*sink, 1);
+  send_frame(conn, send_message_frame("r-2", id, "second"));
+  wait_terminals(*sink, 2);
+  CHECK(counts->plain == 1);  // the second turn used the connection's turn session
+  CHECK(counts->retry == 0);
+
+  kill_and_wait(w, live.actor);  // as if it had quit idle between two turns
+  send_frame(conn, send_message_frame("r-3", id, "third"));
+  auto frames = wait_terminals(*sink, 3);
+  CHECK(event_type(frames.back()) == "eventual_response");
+  CHECK(json_str(frames.back(), "/requestId") == "r-3");
+  CHECK(counts->plain == 1);
+  CHECK(counts->retry == 1);  // the cached actor was named dead; the directory re-hydrated
+  CHECK(llm->remaining() == 0);
+}
