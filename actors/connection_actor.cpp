@@ -66,7 +66,6 @@ struct connection_state {
   /// The entry was authorized and associated when it was resolved (associations end
   /// only with the connection). A cached actor that quit idle fails the turn request
   /// with `request_receiver_down`, and the retry looks up again naming it dead.
-  std::string turn_session_id;
   session_ref turn_session;
   static inline const char* name = "connection";
 
@@ -165,16 +164,13 @@ template <class Found, class Missing>
 void with_session(self_ptr self, const std::string& session_id, Found found, Missing missing,
                   const caf::actor_addr& dead = {}, bool remember = false) {
   auto& cst = self->state;
-  if (remember && cst.turn_session.actor && cst.turn_session_id == session_id) {
+  if (remember && cst.turn_session.actor && cst.turn_session.snapshot.session_id == session_id) {
     if (!dead) return found(cst.turn_session);
-    cst.turn_session_id.clear();  // the cached actor quit: ask the directory again
-    cst.turn_session = {};
+    cst.turn_session = {};  // the cached actor quit: ask the directory again
   }
   auto on_ref = [self, found, missing, remember](session_ref& ref) mutable {
     auto keep = [self, remember](const session_ref& r) {
-      if (!remember) return;
-      self->state.turn_session_id = r.snapshot.session_id;
-      self->state.turn_session = r;
+      if (remember) self->state.turn_session = r;
     };
     if (!ref.actor) return missing();
     auto& st = self->state;
