@@ -39,11 +39,18 @@ inline std::string json_str(const std::string& json, const char* pointer) {
   return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
 }
 
-/// Waits until `sink` recorded a terminal event (eventual_response, cancelled or
-/// error); returns every frame so far (fails the test on timeout).
-inline std::vector<std::string> wait_terminal(
-    recording_sink& sink, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+/// Whether `type` ends a turn's answer (eventual_response, cancelled or error).
+inline bool is_terminal_event(const std::string& type) {
+  return type == "eventual_response" || type == "cancelled" || type == "error";
+}
+
+/// Waits until `sink` recorded `k` terminal events (is_terminal_event); returns every
+/// frame so far (fails the test on timeout).
+inline std::vector<std::string> wait_terminals(
+    recording_sink& sink, std::size_t k,
+    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t terminals = 0;
   for (std::size_t n = 1;; ++n) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -55,9 +62,14 @@ inline std::vector<std::string> wait_terminal(
       INFO("no terminal event; frames so far:\n" << seen);
       REQUIRE(got);
     }
-    const auto t = event_type(frames[n - 1]);
-    if (t == "eventual_response" || t == "cancelled" || t == "error") return frames;
+    if (is_terminal_event(event_type(frames[n - 1])) && ++terminals == k) return frames;
   }
+}
+
+/// Waits until `sink` recorded a terminal event; returns every frame so far.
+inline std::vector<std::string> wait_terminal(
+    recording_sink& sink, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  return wait_terminals(sink, 1, timeout);
 }
 
 }  // namespace so::test

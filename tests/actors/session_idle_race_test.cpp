@@ -145,24 +145,6 @@ TEST_CASE("idle race: the directory forgets a dead session named by a lookup at 
   CHECK(w.lookup(id).actor == fresh.actor);
 }
 
-namespace {
-
-/// Waits until `sink` holds `k` terminal events; returns every frame so far.
-std::vector<std::string> wait_terminals(recording_sink& sink, std::size_t k) {
-  for (std::size_t n = 1;; ++n) {
-    REQUIRE(sink.wait_for(n, 10s));
-    auto frames = sink.frames();
-    std::size_t terminals = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto t = event_type(frames[i]);
-      terminals += t == "eventual_response" || t == "cancelled" || t == "error";
-    }
-    if (terminals == k) return frames;
-  }
-}
-
-}  // namespace
-
 TEST_CASE(
     "turn session: the next turn of a connection skips the directory, a dead one is "
     "looked up again",
