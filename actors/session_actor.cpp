@@ -143,7 +143,7 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
         self->send(s.svc->registry, track_atom::value, activity_kind::turn, s.turn);
         return turn_admission{admission::started, s.turn};
       },
-      [self](turn_end_atom) -> caf::ok_atom {
+      [self](turn_end_atom) {
         auto& s = self->state;
         s.touch();
         if (s.turn && self->current_sender() == s.turn.address()) {
@@ -156,7 +156,6 @@ static caf::behavior session_actor_behavior(caf::stateful_actor<session_state>* 
           s.parked = {};
           s.sync_control();
         }
-        return caf::ok_atom::value;
       },
       [self](claimed_atom) {
         auto& s = self->state;

@@ -25,7 +25,8 @@
 // Messages:
 //   (startturn, turn_request) -> turn_admission   started (202 ack pushed, turn spawned and
 //                                                 tracked), busy, or draining
-//   (turnend) -> ok                               from the turn: release the slot
+//   (turnend)                                     from the turn: release the slot (no reply:
+//                                                 the turn pushes its terminal event after it)
 //   (claimed)                                     from the turn: it holds the turn lease
 //   (drain) -> ok                                 from the directory: refuse turns from now on
 //   (park, confirmation actor) -> ok              from the turn: register a pending call
@@ -40,7 +41,8 @@
 //   (retire, interact, interaction actor)         from the interaction: it resolved or timed out
 //   (stamp, canonical identity values)            identity intake side effect (§1.14)
 //   (record) -> session                           the session record as this actor holds it
-//   (otp) -> ok                                   verify_otp succeeded: metadata otpVerified, stored
+//   (otp) -> ok                                   verify_otp succeeded: metadata otpVerified,
+//   stored
 #pragma once
 
 #include "actors/services.hpp"

@@ -137,17 +137,16 @@ void stop_preamble(turn_state& st) {
 // ---- terminal paths ---------------------------------------------------------------------
 
 /// Frees the session's local slot, then sends the terminal event and quits.
+/// Frees the session's turn slot, then pushes the terminal event and quits. No reply is
+/// awaited: the slot is freed before anything the client does in reaction can reach the
+/// session, because `turnend` is in the session's mailbox before the terminal frame is
+/// even queued on the socket, and a mailbox is FIFO. So a client starting its next turn
+/// the instant it sees the terminal event is never refused (decisions.md), and the
+/// terminal leaves in the same run, often in the same send, as the last token.
 void end_turn(self_ptr self, net::frame frame) {
-  self->request(self->state.spec.session, std::chrono::seconds(10), turn_end_atom::value)
-      .then(
-          [self, frame](caf::ok_atom) {
-            self->state.sink->push(frame);
-            self->quit();
-          },
-          [self, frame](caf::error&) {
-            self->state.sink->push(frame);
-            self->quit();
-          });
+  self->send(self->state.spec.session, turn_end_atom::value);
+  self->state.sink->push(std::move(frame));
+  self->quit();
 }
 
 /// Releases the turn lease in storage (when held), then runs `next`. A failed
