@@ -608,7 +608,19 @@ void run_iteration(self_ptr self) {
   }
   llm::chat_request req;
   req.model = st.spec.request.model.value_or(cfg.model);  // issue 12: an allowed override
-  req.messages = llm::context_window(st.conversation);
+  // The window's messages are lent to the request, not copied (up to 50 replayed messages
+  // per model call), and given back once the provider has read them (llm_provider.hpp).
+  const auto window = llm::context_window(st.conversation);
+  req.messages.reserve(window.size());
+  for (const auto i : window) req.messages.push_back(std::move(st.conversation[i]));
+  struct give_back {
+    std::vector<llm::chat_message>& to;
+    const std::vector<std::size_t>& window;
+    std::vector<llm::chat_message>& lent;
+    ~give_back() {
+      for (std::size_t k = 0; k < window.size(); ++k) to[window[k]] = std::move(lent[k]);
+    }
+  } lend{st.conversation, window, req.messages};
   req.tools = st.tools.specs();
   req.max_tokens = cfg.max_tokens;
   req.temperature = 0.0;

@@ -34,14 +34,15 @@ std::size_t estimate_tokens(const chat_message& m) {
   return m.content.size() / 4 + 1;
 }
 
-std::vector<chat_message> context_window(const std::vector<chat_message>& conversation,
-                                         std::size_t budget_tokens) {
-  std::vector<chat_message> out;
+std::vector<std::size_t> context_window(const std::vector<chat_message>& conversation,
+                                        std::size_t budget_tokens) {
+  std::vector<std::size_t> out;
+  out.reserve(conversation.size());
   std::size_t used = 0;
-  for (const auto& m : conversation) {
-    if (m.role != role::system) continue;
-    out.push_back(m);
-    used += estimate_tokens(m);
+  for (std::size_t i = 0; i < conversation.size(); ++i) {
+    if (conversation[i].role != role::system) continue;
+    out.push_back(i);
+    used += estimate_tokens(conversation[i]);
   }
   // Walk back from the newest non-system message; stop at the first that does not fit.
   std::size_t first = conversation.size();
@@ -54,7 +55,7 @@ std::vector<chat_message> context_window(const std::vector<chat_message>& conver
     first = i;
   }
   for (std::size_t i = first; i < conversation.size(); ++i)
-    if (conversation[i].role != role::system) out.push_back(conversation[i]);
+    if (conversation[i].role != role::system) out.push_back(i);
   return out;
 }
 

@@ -32,10 +32,12 @@ std::vector<chat_message> replay_history(std::vector<adapters::history_entry> st
 /// Estimated tokens of one message: UTF-8 bytes of its content / 4 + 1.
 std::size_t estimate_tokens(const chat_message& m);
 
-/// The messages actually sent: every system message first (in order), then the
-/// longest suffix of the other messages whose estimate fits the budget together
-/// with the system messages, in chronological order.
-std::vector<chat_message> context_window(const std::vector<chat_message>& conversation,
-                                         std::size_t budget_tokens = context_budget_tokens);
+/// The messages actually sent, as positions in `conversation` in the order they are
+/// sent: every system message first (in order), then the longest suffix of the other
+/// messages whose estimate fits the budget together with the system messages, in
+/// chronological order. Positions, not copies: the turn lends those messages to its
+/// request for the duration of the model call (actors/turn_actor.cpp).
+std::vector<std::size_t> context_window(const std::vector<chat_message>& conversation,
+                                        std::size_t budget_tokens = context_budget_tokens);
 
 }  // namespace so::adapters::llm

@@ -34,6 +34,9 @@ struct call_options {
   std::string api_key;
 };
 
+/// Every call reads `request` only while it runs: a provider that needs it later (a test
+/// double recording it) copies it. The turn relies on this: it lends its conversation's
+/// messages to the request for the duration of the call instead of copying them.
 class provider {
  public:
   virtual ~provider() = default;
