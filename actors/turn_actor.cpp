@@ -753,8 +753,9 @@ void start(self_ptr self) {
         st.prelude_done = true;
         if (!pre.claimed) return refuse(self);
         st.lease_held = true;
-        // The session answers this session's control subject from now on.
-        self->send(st.spec.session, claimed_atom::value);
+        // The session answers this session's control subject from now on. Only a message
+        // bus carries control requests: without one the session has nothing to subscribe.
+        if (st.spec.svc->bus) self->send(st.spec.session, claimed_atom::value);
         schedule_renew(self);
         st.ack();  // the user message is committed: now acknowledge it
         if (st.cancel_requested) return cancel(self);
