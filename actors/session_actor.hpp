@@ -41,8 +41,8 @@
 //   (retire, interact, interaction actor)         from the interaction: it resolved or timed out
 //   (stamp, canonical identity values)            identity intake side effect (§1.14)
 //   (record) -> session                           the session record as this actor holds it
-//   (otp) -> ok                                   verify_otp succeeded: metadata otpVerified,
-//   stored
+//   (otp) -> ok                                   verify_otp succeeded: otpVerified stored
+//                                                 in the metadata
 #pragma once
 
 #include "actors/services.hpp"

@@ -136,7 +136,6 @@ void stop_preamble(turn_state& st) {
 
 // ---- terminal paths ---------------------------------------------------------------------
 
-/// Frees the session's local slot, then sends the terminal event and quits.
 /// Frees the session's turn slot, then pushes the terminal event and quits. No reply is
 /// awaited: the slot is freed before anything the client does in reaction can reach the
 /// session, because `turnend` is in the session's mailbox before the terminal frame is
