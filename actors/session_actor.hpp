@@ -27,7 +27,8 @@
 //                                                 tracked), busy, or draining
 //   (turnend)                                     from the turn: release the slot (no reply:
 //                                                 the turn pushes its terminal event after it)
-//   (claimed)                                     from the turn: it holds the turn lease
+//   (claimed)                                     from the turn: it holds the turn lease (sent
+//                                                 only with a bus: it drives the control subject)
 //   (drain) -> ok                                 from the directory: refuse turns from now on
 //   (park, confirmation actor) -> ok              from the turn: register a pending call
 //   (take) -> pending_confirmation                hand the pending call to one confirmer
