@@ -121,6 +121,7 @@ struct backplane_state {
   std::unordered_map<backplane_target, target_connections, target_hash> conns_of;  // target → conns
   /// conn → its targets: pointers to conns_of's keys (a node lives while it has a
   /// connection, so while any of these point to it). Each (conn, target) pair once.
+  /// Its keys are the connection ids conns_of's sets point to (erased last, in detach).
   std::unordered_map<std::string, std::vector<const backplane_target*>> targets_of;
   // A connection's org (decisions.md, admin publish): its principal's org when it has
   // one, else the orgs of the sessions it is associated with.
@@ -162,7 +163,7 @@ struct backplane_state {
       for (const auto* key : it->second) {
         auto c = conns_of.find(*key);
         if (c == conns_of.end()) continue;
-        c->second.erase(conn);
+        c->second.erase(&it->first);
         if (c->second.empty()) {
           const backplane_target t = *key;  // the key dies with its node
           conns_of.erase(c);                // prune empty targets
@@ -181,9 +182,11 @@ struct backplane_state {
   }
 
   void associate(const std::string& conn, const backplane_target& t) {
+    // The key of targets_of is the connection's one interned id (target_connections.hpp).
+    auto& [interned, targets] = *targets_of.try_emplace(conn).first;
     auto entry = conns_of.try_emplace(t).first;
-    if (!entry->second.insert(conn)) return;  // idempotent
-    targets_of[conn].push_back(&entry->first);
+    if (!entry->second.insert(&interned)) return;  // idempotent
+    targets.push_back(&entry->first);
     update_interest(t);
   }
 

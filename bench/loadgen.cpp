@@ -427,6 +427,7 @@ struct connection {
   double retry_at = 0;
   std::string session_id;
   bool acked = false;
+  double ack_ms = -1;  ///< send → immediate_response 202
   long tokens = 0;
   double first_token_ms = -1;
   std::string text;  ///< tokens of this turn, concatenated
@@ -874,7 +875,7 @@ class closed_loop : public handler {
   // ---- results
   long ops = 0;           ///< completed inside the window
   long tokens_total = 0;  ///< turns: tokens of the turns completed in the window
-  std::vector<double> latency_ms, ttft_ms;
+  std::vector<double> latency_ms, ttft_ms, ack_ms;
   std::vector<double> latency_before_ms;  ///< flood: pingers' latency before the flood
   error_counts errors;
   long opened = 0, connect_failures = 0, reconnects = 0;
@@ -1017,6 +1018,7 @@ class closed_loop : public handler {
       case op_kind::turn_send:
         c.rid = request_id('t', c.id, c.seq++);
         c.acked = false;
+        c.ack_ms = -1;
         c.tokens = 0;
         c.first_token_ms = -1;
         c.text.clear();
@@ -1035,6 +1037,7 @@ class closed_loop : public handler {
         return;
       }
       c.acked = true;
+      c.ack_ms = t - c.op_started;
     } else if (type == "stream_token") {
       if (c.first_token_ms < 0) c.first_token_ms = t - c.op_started;
       ++c.tokens;
@@ -1058,6 +1061,7 @@ class closed_loop : public handler {
         tokens_total += c.tokens;
         latency_ms.push_back(t - c.op_started);
         if (c.first_token_ms >= 0) ttft_ms.push_back(c.first_token_ms);
+        if (c.ack_ms >= 0) ack_ms.push_back(c.ack_ms);
         if (!c.acked) errors.add("no_202_ack");
         if (o_.expect_tokens >= 0 && c.tokens != o_.expect_tokens) errors.add("token_count");
         if (final_text != c.text) errors.add("final_text_mismatch");
@@ -1200,6 +1204,7 @@ int run_closed_loop(const options& o, int server_pid) {
   latency_figures(r, "", h.latency_ms);
   if (turns) {
     latency_figures(r, "ttft_", h.ttft_ms);
+    latency_figures(r, "ack_", h.ack_ms);  // send → 202: how long the frame waited in the server
     r.figure("tokens_per_turn",
              h.ops ? static_cast<double>(h.tokens_total) / static_cast<double>(h.ops) : NAN,
              "tokens");

@@ -50,14 +50,13 @@ memory_storage::conversation_row* memory_storage::find_idempotent(const std::str
   });
 }
 
-memory_storage::conversation_index& memory_storage::index_for(const std::string& conv) {
+memory_storage::conversation_index& memory_storage::index_for(std::string_view conv) {
   if (auto* row = find_row(conversations_, conv)) return row->index;
   if (auto* orphan = find_row(orphans_, conv)) return orphan->index;
-  return add_row(orphan_rows_, orphans_, orphan_index{conv, {}}).index;
+  return add_row(orphan_rows_, orphans_, orphan_index{std::string(conv), {}}).index;
 }
 
-const memory_storage::conversation_index* memory_storage::find_index(
-    const std::string& conv) const {
+const memory_storage::conversation_index* memory_storage::find_index(std::string_view conv) const {
   if (auto* row = find_row(conversations_, conv)) return &row->index;
   if (auto* orphan = find_row(orphans_, conv)) return &orphan->index;
   return nullptr;
@@ -133,16 +132,52 @@ bool memory_storage::set_default_title(const std::string& id, const std::string&
 
 // ---- participants -----------------------------------------------------------------------
 
+memory_storage::participant_row memory_storage::participant_row::pack(const participant& p,
+                                                                      std::uint64_t seq) {
+  const auto size = [](const std::optional<std::string>& f) { return f ? f->size() : 0; };
+  packed_fields_writer w(packed_size(
+      13, p.id.size() + p.conversation_id.size() + p.organization_id.size() + p.type.size() +
+              size(p.external_id) + size(p.internal_id) + size(p.browser_fingerprint) +
+              size(p.browser_info_json) + p.name.size() + size(p.email) + size(p.phone) +
+              size(p.crm_contact_id) + size(p.metadata_json)));
+  // In participant_field order.
+  w.add(p.id).add(p.conversation_id).add(p.organization_id).add(p.type);
+  w.add(p.external_id).add(p.internal_id).add(p.browser_fingerprint).add(p.browser_info_json);
+  w.add(p.name).add(p.email).add(p.phone).add(p.crm_contact_id).add(p.metadata_json);
+  return participant_row{w.finish(), p.created_at, p.updated_at, seq};
+}
+
+participant memory_storage::participant_row::unpack() const {
+  using f = participant_field;
+  participant p;
+  p.id = packed_string(fields, f::id);
+  p.conversation_id = packed_string(fields, f::conversation_id);
+  p.organization_id = packed_string(fields, f::organization_id);
+  p.type = packed_string(fields, f::type);
+  p.external_id = packed_optional(fields, f::external_id);
+  p.internal_id = packed_optional(fields, f::internal_id);
+  p.browser_fingerprint = packed_optional(fields, f::browser_fingerprint);
+  p.browser_info_json = packed_optional(fields, f::browser_info_json);
+  p.name = packed_string(fields, f::name);
+  p.email = packed_optional(fields, f::email);
+  p.phone = packed_optional(fields, f::phone);
+  p.crm_contact_id = packed_optional(fields, f::crm_contact_id);
+  p.metadata_json = packed_optional(fields, f::metadata_json);
+  p.created_at = created_at;
+  p.updated_at = updated_at;
+  return p;
+}
+
 participant memory_storage::add_participant(participant p) {
   std::lock_guard lock(mutex_);
   if (find_row(participants_, p.id) != nullptr) throw_conflict("participant", p.id);
-  return insert_participant(std::move(p));
+  insert_participant(p);
+  return p;
 }
 
-participant& memory_storage::insert_participant(participant p) {
-  auto& row = add_row(participant_rows_, participants_, participant_row{std::move(p), next_seq_++});
-  index_for(row.value.conversation_id).participants.push_back(&row);
-  return row.value;
+void memory_storage::insert_participant(const participant& p) {
+  auto& row = add_row(participant_rows_, participants_, participant_row::pack(p, next_seq_++));
+  index_for(p.conversation_id).participants.push_back(&row);
 }
 
 // Rich Interactions (issue 12): the identity intake's contact on the user participant.
@@ -151,17 +186,18 @@ bool memory_storage::update_participant_contact(const std::string& id,
   std::lock_guard lock(mutex_);
   auto* row = find_row(participants_, id);
   if (row == nullptr) return false;
-  auto& p = row->value;
+  auto p = row->unpack();
   if (u.name) p.name = *u.name;
   if (u.email) p.email = u.email;
   if (u.phone) p.phone = u.phone;
   p.updated_at = clock_->now();
+  *row = participant_row::pack(p, row->seq);
   return true;
 }
 
 std::optional<participant> memory_storage::get_participant(const std::string& id) {
   std::lock_guard lock(mutex_);
-  if (auto* row = find_row(participants_, id)) return row->value;
+  if (auto* row = find_row(participants_, id)) return row->unpack();
   return std::nullopt;
 }
 
@@ -172,7 +208,7 @@ std::vector<participant> memory_storage::list_participants_by_conversation(
   const auto* index = find_index(conv);
   if (index == nullptr) return out;
   out.reserve(index->participants.size());
-  for (const auto* row : index->participants) out.push_back(row->value);
+  for (const auto* row : index->participants) out.push_back(row->unpack());
   std::sort(out.begin(), out.end(), [](const participant& a, const participant& b) {
     if (a.created_at != b.created_at) return a.created_at < b.created_at;
     return a.id < b.id;
@@ -188,15 +224,14 @@ std::optional<participant> memory_storage::resolve_participant_by_external_id(
   // Several matches: the earliest createdAt wins (as Postgres does), then the earliest insert.
   const participant_row* best = nullptr;
   for (const auto* row : index->participants) {
-    const auto& p = row->value;
-    if (p.external_id != external_id) continue;
-    if (best == nullptr || p.created_at < best->value.created_at ||
-        (p.created_at == best->value.created_at && row->seq < best->seq)) {
+    if (packed_field(row->fields, participant_field::external_id) != external_id) continue;
+    if (best == nullptr || row->created_at < best->created_at ||
+        (row->created_at == best->created_at && row->seq < best->seq)) {
       best = row;
     }
   }
   if (best == nullptr) return std::nullopt;
-  return best->value;
+  return best->unpack();
 }
 
 // ---- messages -----------------------------------------------------------------------------
@@ -270,21 +305,55 @@ std::vector<history_entry> memory_storage::recent_history(const std::string& con
 
 // ---- sessions -----------------------------------------------------------------------------
 
+memory_storage::session_row memory_storage::session_row::pack(const session& s) {
+  packed_fields_writer w(packed_size(8, s.session_id.size() + s.conversation_id.size() +
+                                            s.organization_id.size() + s.agent_id.size() +
+                                            s.agent_name.size() + s.user_participant_id.size() +
+                                            s.agent_participant_id.size() + s.thread_id.size()));
+  // In session_field order.
+  w.add(s.session_id).add(s.conversation_id).add(s.organization_id).add(s.agent_id);
+  w.add(s.agent_name).add(s.user_participant_id).add(s.agent_participant_id).add(s.thread_id);
+  return session_row{w.finish(),   s.status,     s.token_count, s.message_count,    s.metadata,
+                     s.created_at, s.updated_at, s.ended_at,    s.last_activity_at, {}};
+}
+
+session memory_storage::session_row::unpack() const {
+  using f = session_field;
+  session s;
+  s.session_id = packed_string(ids, f::session_id);
+  s.conversation_id = packed_string(ids, f::conversation_id);
+  s.organization_id = packed_string(ids, f::organization_id);
+  s.agent_id = packed_string(ids, f::agent_id);
+  s.agent_name = packed_string(ids, f::agent_name);
+  s.user_participant_id = packed_string(ids, f::user_participant_id);
+  s.agent_participant_id = packed_string(ids, f::agent_participant_id);
+  s.thread_id = packed_string(ids, f::thread_id);
+  s.status = status;
+  s.token_count = token_count;
+  s.message_count = message_count;
+  s.metadata = metadata;
+  s.created_at = created_at;
+  s.updated_at = updated_at;
+  s.ended_at = ended_at;
+  s.last_activity_at = last_activity_at;
+  return s;
+}
+
 session memory_storage::create_session(session s) {
   std::lock_guard lock(mutex_);
   if (find_row(sessions_, s.session_id) != nullptr) throw_conflict("session", s.session_id);
-  return insert_session(std::move(s));
+  insert_session(s);
+  return s;
 }
 
-session& memory_storage::insert_session(session s) {
-  auto& row = add_row(session_rows_, sessions_, session_row{std::move(s), {}});
-  index_for(row.value.conversation_id).sessions.push_back(&row.value);
-  return row.value;
+void memory_storage::insert_session(const session& s) {
+  auto& row = add_row(session_rows_, sessions_, session_row::pack(s));
+  index_for(s.conversation_id).sessions.push_back(&row);
 }
 
 std::optional<session> memory_storage::get_session(const std::string& id) {
   std::lock_guard lock(mutex_);
-  if (auto* row = find_row(sessions_, id)) return row->value;
+  if (auto* row = find_row(sessions_, id)) return row->unpack();
   return std::nullopt;
 }
 
@@ -292,15 +361,14 @@ session memory_storage::update_session(const std::string& id, const session_upda
   std::lock_guard lock(mutex_);
   auto* row = find_row(sessions_, id);
   if (row == nullptr) throw_not_found("session", id);
-  auto& s = row->value;
-  if (u.status) s.status = u.status;
-  if (u.token_count) s.token_count = u.token_count;
-  if (u.message_count) s.message_count = u.message_count;
-  if (u.last_activity_at) s.last_activity_at = u.last_activity_at;
-  if (u.ended_at) s.ended_at = u.ended_at;
-  if (u.metadata) s.metadata = *u.metadata;  // issue 12 (OTP)
-  s.updated_at = clock_->now();
-  return s;
+  if (u.status) row->status = u.status;
+  if (u.token_count) row->token_count = u.token_count;
+  if (u.message_count) row->message_count = u.message_count;
+  if (u.last_activity_at) row->last_activity_at = u.last_activity_at;
+  if (u.ended_at) row->ended_at = u.ended_at;
+  if (u.metadata) row->metadata = *u.metadata;  // issue 12 (OTP)
+  row->updated_at = clock_->now();
+  return row->unpack();
 }
 
 std::vector<session> memory_storage::list_sessions_by_conversation(const std::string& conv) {
@@ -309,7 +377,7 @@ std::vector<session> memory_storage::list_sessions_by_conversation(const std::st
   const auto* index = find_index(conv);
   if (index == nullptr) return out;
   out.reserve(index->sessions.size());
-  for (const auto* s : index->sessions) out.push_back(*s);
+  for (const auto* row : index->sessions) out.push_back(row->unpack());
   // Oldest createdAt first; a missing createdAt sorts first (§2.4, memory); ties by id.
   std::sort(out.begin(), out.end(), [](const session& a, const session& b) {
     if (a.created_at != b.created_at) return a.created_at < b.created_at;
@@ -339,9 +407,10 @@ std::optional<session> memory_storage::create_session_records(new_session_record
     refuse("create session", "session", r.session.session_id);
 
   if (!existing) insert_conversation(std::move(r.conversation));  // else the stored row stays
-  insert_participant(std::move(r.user));
-  insert_participant(std::move(r.agent));
-  return insert_session(std::move(r.session));
+  insert_participant(r.user);
+  insert_participant(r.agent);
+  insert_session(r.session);
+  return std::move(r.session);
 }
 
 // ---- the turn lease ----------------------------------------------------------------------

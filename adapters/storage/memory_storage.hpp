@@ -18,6 +18,7 @@
 // allocates its four rows and nothing else (record_index.hpp).
 #pragma once
 
+#include "adapters/storage/packed_fields.hpp"
 #include "adapters/storage/record_index.hpp"
 #include "adapters/storage/spinning_mutex.hpp"
 #include "adapters/storage/storage.hpp"
@@ -26,7 +27,10 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace so::adapters {
@@ -80,9 +84,37 @@ class memory_storage final : public storage {
   // record_index, keyed by fields of the row itself, so an id is stored once (record_index.hpp says
   // why). Each row that has an order remembers its insertion sequence so ties in the ordered
   // listings resolve deterministically (the reference leaves them arbitrary).
+  /// The order of a participant's strings in participant_row::fields.
+  struct participant_field {
+    enum : std::size_t {
+      id,
+      conversation_id,
+      organization_id,
+      type,
+      external_id,
+      internal_id,
+      browser_fingerprint,
+      browser_info_json,
+      name,
+      email,
+      phone,
+      crm_contact_id,
+      metadata_json,
+    };
+  };
+  /// A participant packed into one heap block (packed_fields.hpp says why); its
+  /// strings in `participant_field` order, unpacked on the (rare) reads.
   struct participant_row {
-    participant value;
+    std::string fields;
+    protocol::time_point created_at{};
+    protocol::time_point updated_at{};
     std::uint64_t seq;
+
+    std::string_view field(std::size_t f) const {
+      return packed_field(fields, f).value_or(std::string_view());
+    }
+    static participant_row pack(const participant& p, std::uint64_t seq);
+    participant unpack() const;
   };
   struct message_row {
     message value;
@@ -93,16 +125,46 @@ class memory_storage final : public storage {
     std::string owner;
     protocol::time_point until;
   };
+  /// The order of a session's strings in session_row::ids.
+  struct session_field {
+    enum : std::size_t {
+      session_id,
+      conversation_id,
+      organization_id,
+      agent_id,
+      agent_name,
+      user_participant_id,
+      agent_participant_id,
+      thread_id,
+    };
+  };
+  /// A session: the strings it is created with (no session_update changes them) packed
+  /// into one heap block in `session_field` order (packed_fields.hpp says why), the
+  /// fields an update changes as the record has them, and the turn lease.
   struct session_row {
-    session value;
+    std::string ids;
+    std::optional<std::string> status;
+    std::optional<std::uint64_t> token_count;
+    std::optional<std::uint64_t> message_count;
+    std::map<std::string, std::string> metadata;
+    std::optional<protocol::time_point> created_at;
+    std::optional<protocol::time_point> updated_at;
+    std::optional<protocol::time_point> ended_at;
+    std::optional<protocol::time_point> last_activity_at;
     turn_lease lease;
+
+    std::string_view field(std::size_t f) const {
+      return packed_field(ids, f).value_or(std::string_view());
+    }
+    static session_row pack(const session& s);
+    session unpack() const;
   };
   /// What one conversation id has, in insertion order: per-conversation listings read
   /// this, never a scan of the whole store.
   struct conversation_index {
     std::vector<const message_row*> messages;  ///< append order (the paging order)
     std::vector<const participant_row*> participants;
-    std::vector<const session*> sessions;
+    std::vector<const session_row*> sessions;
   };
   struct conversation_row {
     conversation value;
@@ -117,13 +179,13 @@ class memory_storage final : public storage {
   };
 
   static const std::string& id_of(const conversation_row& r) { return r.value.id; }
-  static const std::string& id_of(const participant_row& r) { return r.value.id; }
+  static std::string_view id_of(const participant_row& r) { return r.field(participant_field::id); }
   static const std::string& id_of(const message_row& r) { return r.value.id; }
-  static const std::string& id_of(const session_row& r) { return r.value.session_id; }
+  static std::string_view id_of(const session_row& r) { return r.field(session_field::session_id); }
   static const std::string& id_of(const orphan_index& r) { return r.conversation_id; }
 
   template <class Row>
-  static Row* find_row(const record_index<Row>& index, const std::string& id) {
+  static Row* find_row(const record_index<Row>& index, std::string_view id) {
     return index.find(record_hash(id), [&id](const Row& r) { return id_of(r) == id; });
   }
   template <class Row>
@@ -136,11 +198,11 @@ class memory_storage final : public storage {
   // Callers hold mutex_ and have checked that the id is free.
   conversation_row* find_idempotent(const std::string& org, const std::string& key) const;
   conversation& insert_conversation(conversation c);
-  participant& insert_participant(participant p);
-  session& insert_session(session s);
+  void insert_participant(const participant& p);
+  void insert_session(const session& s);
   /// The index of conversation id `conv`: its row's, else its orphan index (created).
-  conversation_index& index_for(const std::string& conv);
-  const conversation_index* find_index(const std::string& conv) const;
+  conversation_index& index_for(std::string_view conv);
+  const conversation_index* find_index(std::string_view conv) const;
 
   protocol::clock_ptr clock_;
   spinning_mutex mutex_;

@@ -157,3 +157,62 @@ TEST_CASE("memory_storage: a turn lease expires by its clock, exactly at until",
   CHECK(s.claim_turn("sess-1", "owner-b", std::chrono::milliseconds(3000)));
   CHECK_FALSE(s.renew_turn("sess-1", "owner-a", std::chrono::milliseconds(3000)));
 }
+
+// Participant rows are packed (packed_fields.hpp): every field must come back as it went
+// in, long ones and present-but-empty ones included, also after a contact update.
+TEST_CASE("memory_storage gives a participant back field for field", "[storage]") {
+  memory_storage s;
+  auto p = contract::make_participant("p-packed", "conv-packed", "user", 42);
+  p.organization_id = "org-packed";
+  p.external_id = std::string();  // present and empty: not the same as absent
+  p.browser_info_json = R"({"ua":")" + std::string(300, 'x') + R"("})";
+  p.metadata_json = R"({"k":"é ✓"})";
+  p.name = "Ann";
+  s.add_participant(p);
+  auto got = s.get_participant("p-packed");
+  REQUIRE(got);
+  CHECK(so::protocol::to_json(*got) == so::protocol::to_json(p));
+  CHECK(got->external_id == std::optional<std::string>(""));
+  CHECK_FALSE(got->phone.has_value());
+  CHECK(s.resolve_participant_by_external_id("conv-packed", "")->id == "p-packed");
+
+  CHECK(s.update_participant_contact("p-packed",
+                                     {std::nullopt, std::string("a@b.co"), std::nullopt}));
+  auto updated = s.get_participant("p-packed");
+  REQUIRE(updated);
+  CHECK(updated->email == std::optional<std::string>("a@b.co"));
+  CHECK(updated->browser_info_json == p.browser_info_json);
+  CHECK(updated->created_at == p.created_at);
+  REQUIRE(s.list_participants_by_conversation("conv-packed").size() == 1);
+  CHECK(s.list_participants_by_conversation("conv-packed")[0].email == updated->email);
+}
+
+// Session rows pack the strings a session is created with: every field must come back,
+// through get, update and the per-conversation listing.
+TEST_CASE("memory_storage gives a session back field for field", "[storage]") {
+  memory_storage s;
+  auto se = contract::make_session("s-packed", "conv-packed", 7);
+  se.organization_id = "org-packed";
+  se.agent_id = "agent-" + std::string(200, 'a');  // a length of two varint bytes
+  se.agent_name = "";
+  se.user_participant_id = "p-user";
+  se.agent_participant_id = "p-agent";
+  se.thread_id = "thread-1";
+  se.metadata["contactEmail"] = R"("a@b.co")";
+  s.create_session(se);
+  auto got = s.get_session("s-packed");
+  REQUIRE(got);
+  CHECK(so::protocol::to_json(*got) == so::protocol::to_json(se));
+
+  session_update u;
+  u.status = "idle";
+  u.message_count = 4;
+  const auto updated = s.update_session("s-packed", u);
+  CHECK(updated.agent_id == se.agent_id);
+  CHECK(updated.thread_id == "thread-1");
+  CHECK(updated.status == std::optional<std::string>("idle"));
+  CHECK(updated.metadata == se.metadata);
+  const auto listed = s.list_sessions_by_conversation("conv-packed");
+  REQUIRE(listed.size() == 1);
+  CHECK(so::protocol::to_json(listed[0]) == so::protocol::to_json(updated));
+}

@@ -173,7 +173,7 @@ TEST_CASE("widget providers: the boot choice (permissive, static, http, both ref
 
 namespace {
 
-constexpr std::int64_t now = 1700000000;
+constexpr std::int64_t policy_now = 1700000000;
 
 widget_policy good_policy() {
   widget_policy p;
@@ -192,10 +192,11 @@ widget_request from(std::optional<std::string> origin) {
 }  // namespace
 
 TEST_CASE("widget decision: no policy is allowed without an org unless strict", "[widget]") {
-  auto d = decide_widget_access(std::nullopt, false, from(std::nullopt), now);
+  auto d = decide_widget_access(std::nullopt, false, from(std::nullopt), policy_now);
   CHECK(d.allowed);
   CHECK_FALSE(d.organization_id);
-  d = decide_widget_access(std::nullopt, true, from(std::string("https://good.example.com")), now);
+  d = decide_widget_access(std::nullopt, true, from(std::string("https://good.example.com")),
+                           policy_now);
   CHECK_FALSE(d.allowed);
   CHECK(d.code == codes::agent_not_authorized);
   CHECK(d.message == "this agent is not registered for embedding");
@@ -204,15 +205,15 @@ TEST_CASE("widget decision: no policy is allowed without an org unless strict", 
 TEST_CASE("widget decision: a policied agent is enforced in strict and lax mode alike",
           "[widget]") {
   for (bool strict : {false, true}) {
-    auto d =
-        decide_widget_access(good_policy(), strict, from(std::string("https://evil.com")), now);
+    auto d = decide_widget_access(good_policy(), strict, from(std::string("https://evil.com")),
+                                  policy_now);
     CHECK_FALSE(d.allowed);
     CHECK(d.code == codes::origin_not_allowed);
     CHECK(d.message == "this origin is not allowed to embed this agent");
-    d = decide_widget_access(good_policy(), strict, from(std::nullopt), now);
+    d = decide_widget_access(good_policy(), strict, from(std::nullopt), policy_now);
     CHECK(d.code == codes::origin_not_allowed);  // fail closed on a missing Origin
     d = decide_widget_access(good_policy(), strict, from(std::string("https://good.example.com")),
-                             now);
+                             policy_now);
     CHECK(d.allowed);
     CHECK(d.organization_id == std::optional<std::string>("org-widget"));
   }
@@ -222,29 +223,31 @@ TEST_CASE("widget decision: the origin is checked before the authContext", "[wid
   auto r = from(std::string("https://evil.com"));
   r.has_auth_context = true;
   r.auth_context_json = "null";
-  CHECK(decide_widget_access(good_policy(), false, r, now).code == codes::origin_not_allowed);
+  CHECK(decide_widget_access(good_policy(), false, r, policy_now).code ==
+        codes::origin_not_allowed);
 }
 
 TEST_CASE("widget decision: a present authContext must verify, even when null", "[widget]") {
   auto r = from(std::string("https://good.example.com"));
   r.has_auth_context = true;
   r.auth_context_json = "null";
-  auto d = decide_widget_access(good_policy(), false, r, now);
+  auto d = decide_widget_access(good_policy(), false, r, policy_now);
   CHECK_FALSE(d.allowed);
   CHECK(d.code == codes::auth_context_invalid);
   CHECK(d.message == "authContext signature failed verification");
 
-  r.auth_context_json = R"({"userId":"u","signature":")" + sign_auth_context("secret", "u", now) +
-                        R"(","timestamp":)" + std::to_string(now) + "}";
-  d = decide_widget_access(good_policy(), false, r, now);
+  r.auth_context_json = R"({"userId":"u","signature":")" +
+                        sign_auth_context("secret", "u", policy_now) + R"(","timestamp":)" +
+                        std::to_string(policy_now) + "}";
+  d = decide_widget_access(good_policy(), false, r, policy_now);
   CHECK(d.allowed);
   CHECK(d.organization_id == std::optional<std::string>("org-widget"));
 
   auto keyless = good_policy();
   keyless.public_key.reset();
-  CHECK(decide_widget_access(keyless, false, r, now).code == codes::auth_context_invalid);
+  CHECK(decide_widget_access(keyless, false, r, policy_now).code == codes::auth_context_invalid);
   r.has_auth_context = false;  // absent key: the check is skipped
-  CHECK(decide_widget_access(keyless, false, r, now).allowed);
+  CHECK(decide_widget_access(keyless, false, r, policy_now).allowed);
 }
 
 TEST_CASE("widget decision: the policy org is session_org's first choice (§4.9)", "[widget]") {
