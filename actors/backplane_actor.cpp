@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -122,7 +123,11 @@ struct backplane_state {
   /// conn → its targets: pointers to conns_of's keys (a node lives while it has a
   /// connection, so while any of these point to it). Each (conn, target) pair once.
   /// Its keys are the connection ids conns_of's sets point to (erased last, in detach).
-  std::unordered_map<std::string, std::vector<const backplane_target*>> targets_of;
+  struct connection_targets {
+    std::vector<const backplane_target*> targets;  ///< in association order
+    std::size_t sessions = 0;                      ///< of them session targets
+  };
+  std::unordered_map<std::string, connection_targets> targets_of;
   // A connection's org (decisions.md, admin publish): its principal's org when it has
   // one, else the orgs of the sessions it is associated with.
   std::unordered_map<std::string, std::string> principal_org_of;  // conn → org
@@ -160,7 +165,7 @@ struct backplane_state {
     association_orgs_of.erase(conn);
     auto it = targets_of.find(conn);
     if (it != targets_of.end()) {
-      for (const auto* key : it->second) {
+      for (const auto* key : it->second.targets) {
         auto c = conns_of.find(*key);
         if (c == conns_of.end()) continue;
         c->second.erase(&it->first);
@@ -183,11 +188,44 @@ struct backplane_state {
 
   void associate(const std::string& conn, const backplane_target& t) {
     // The key of targets_of is the connection's one interned id (target_connections.hpp).
-    auto& [interned, targets] = *targets_of.try_emplace(conn).first;
+    auto& [interned, mine] = *targets_of.try_emplace(conn).first;
     auto entry = conns_of.try_emplace(t).first;
-    if (!entry->second.insert(&interned)) return;  // idempotent
-    targets.push_back(&entry->first);
+    if (!entry->second.insert(&interned)) {  // idempotent, but a session in use is kept
+      if (t.kind == target_kind::session) make_newest(mine, &entry->first);
+      return;
+    }
+    mine.targets.push_back(&entry->first);
     update_interest(t);
+    if (t.kind == target_kind::session && ++mine.sessions > options.max_sessions_per_connection)
+      forget_oldest_session(interned, mine);
+  }
+
+  /// A session the connection resolves again is the last one it would forget.
+  static void make_newest(connection_targets& mine, const backplane_target* key) {
+    auto it = std::find(mine.targets.begin(), mine.targets.end(), key);
+    if (it != mine.targets.end()) std::rotate(it, std::next(it), mine.targets.end());
+  }
+
+  /// Drops the connection's oldest session association (the first session target in
+  /// association order: the few other targets come first, so the scan is short). The
+  /// erase moves at most the bound's pointers (32 KB at 4096): no per-connection deque.
+  void forget_oldest_session(const std::string& interned, connection_targets& mine) {
+    auto it = std::find_if(mine.targets.begin(), mine.targets.end(), [](const backplane_target* k) {
+      return k->kind == target_kind::session;
+    });
+    if (it == mine.targets.end()) return;
+    const auto* key = *it;
+    mine.targets.erase(it);
+    --mine.sessions;
+    ++stats.sessions_forgotten;
+    auto c = conns_of.find(*key);
+    if (c == conns_of.end()) return;
+    c->second.erase(&interned);
+    if (c->second.empty()) {
+      const backplane_target t = *key;  // the key dies with its node
+      conns_of.erase(c);
+      update_interest(t);
+    }
   }
 
   /// Delivers to the connections of `t`; with `org`, only to connections in that org.

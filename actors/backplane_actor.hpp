@@ -35,7 +35,9 @@
 //   (attach, conn_id, event_sink_ptr, principal_org)  same; a non-empty org is the
 //                                            connection's org (its verified principal's)
 //   (detach, conn_id)                        drop the sink and every association
-//   (associate, conn_id, backplane_target)   idempotent
+//   (associate, conn_id, backplane_target)   idempotent; a connection keeps the
+//                                            `max_sessions_per_connection` session targets
+//                                            it associated (again) most recently
 //   (associate, conn_id, backplane_target, org)  same, and `org` (the session's org,
 //                                            given by the caller) becomes one of the
 //                                            connection's orgs unless it has a principal org
@@ -69,6 +71,10 @@ struct backplane_options {
   std::size_t max_frame_bytes = 1 << 20;
   /// Bus messages handed to the actor and not yet handled; more are dropped.
   std::size_t max_handoff = 8192;
+  /// Session targets one connection is associated with at most; associating one more
+  /// drops the one it associated least recently (README "Limits"). Without it a
+  /// socket that creates sessions without end grows the process without end.
+  std::size_t max_sessions_per_connection = 4096;
 };
 
 /// The bridge's counters (monotonic except `subscriptions`).
@@ -85,6 +91,7 @@ struct backplane_stats {
   std::uint64_t dropped_bad_envelope = 0;     ///< legacy envelope without a decodable target,
                                               ///< or a malformed org header
   std::uint64_t ignored_unsubscribed = 0;     ///< arrived after its subject was dropped
+  std::uint64_t sessions_forgotten = 0;       ///< oldest session associations dropped at the bound
   std::uint64_t subscriptions = 0;            ///< event subjects subscribed now
 };
 
