@@ -123,9 +123,14 @@ struct backplane_state {
   /// conn → its targets: pointers to conns_of's keys (a node lives while it has a
   /// connection, so while any of these point to it). Each (conn, target) pair once.
   /// Its keys are the connection ids conns_of's sets point to (erased last, in detach).
+  /// Session targets in association order, the oldest at `oldest`: forgetting it moves
+  /// the window, and the vector is compacted once half of it is behind (O(1) amortized,
+  /// no per-connection deque block).
   struct connection_targets {
-    std::vector<const backplane_target*> targets;  ///< in association order
-    std::size_t sessions = 0;                      ///< of them session targets
+    std::vector<const backplane_target*> others;    ///< connection, agent, user, org targets
+    std::vector<const backplane_target*> sessions;  ///< associated: [oldest, end)
+    std::size_t oldest = 0;
+    std::size_t session_count() const { return sessions.size() - oldest; }
   };
   std::unordered_map<std::string, connection_targets> targets_of;
   // A connection's org (decisions.md, admin publish): its principal's org when it has
@@ -165,16 +170,10 @@ struct backplane_state {
     association_orgs_of.erase(conn);
     auto it = targets_of.find(conn);
     if (it != targets_of.end()) {
-      for (const auto* key : it->second.targets) {
-        auto c = conns_of.find(*key);
-        if (c == conns_of.end()) continue;
-        c->second.erase(&it->first);
-        if (c->second.empty()) {
-          const backplane_target t = *key;  // the key dies with its node
-          conns_of.erase(c);                // prune empty targets
-          update_interest(t);
-        }
-      }
+      const auto& mine = it->second;
+      for (const auto* key : mine.others) drop_association(it->first, key);
+      for (auto i = mine.oldest; i < mine.sessions.size(); ++i)
+        drop_association(it->first, mine.sessions[i]);
       targets_of.erase(it);
     }
     update_interest(backplane_target{target_kind::connection, conn});
@@ -194,36 +193,44 @@ struct backplane_state {
       if (t.kind == target_kind::session) make_newest(mine, &entry->first);
       return;
     }
-    mine.targets.push_back(&entry->first);
+    if (t.kind != target_kind::session) {
+      mine.others.push_back(&entry->first);
+    } else {
+      mine.sessions.push_back(&entry->first);
+    }
     update_interest(t);
-    if (t.kind == target_kind::session && ++mine.sessions > options.max_sessions_per_connection)
+    if (mine.session_count() > options.max_sessions_per_connection)
       forget_oldest_session(interned, mine);
   }
 
-  /// A session the connection resolves again is the last one it would forget.
+  /// A session the connection resolves again is the last one it would forget (a scan:
+  /// resolves are rare next to creates).
   static void make_newest(connection_targets& mine, const backplane_target* key) {
-    auto it = std::find(mine.targets.begin(), mine.targets.end(), key);
-    if (it != mine.targets.end()) std::rotate(it, std::next(it), mine.targets.end());
+    const auto from = mine.sessions.begin() + static_cast<std::ptrdiff_t>(mine.oldest);
+    auto it = std::find(from, mine.sessions.end(), key);
+    if (it != mine.sessions.end()) std::rotate(it, std::next(it), mine.sessions.end());
   }
 
-  /// Drops the connection's oldest session association (the first session target in
-  /// association order: the few other targets come first, so the scan is short). The
-  /// erase moves at most the bound's pointers (32 KB at 4096): no per-connection deque.
   void forget_oldest_session(const std::string& interned, connection_targets& mine) {
-    auto it = std::find_if(mine.targets.begin(), mine.targets.end(), [](const backplane_target* k) {
-      return k->kind == target_kind::session;
-    });
-    if (it == mine.targets.end()) return;
-    const auto* key = *it;
-    mine.targets.erase(it);
-    --mine.sessions;
+    const auto* key = mine.sessions[mine.oldest++];
+    if (mine.oldest * 2 >= mine.sessions.size()) {  // compact: half of it is behind
+      mine.sessions.erase(mine.sessions.begin(),
+                          mine.sessions.begin() + static_cast<std::ptrdiff_t>(mine.oldest));
+      mine.oldest = 0;
+    }
     ++stats.sessions_forgotten;
+    drop_association(interned, key);
+  }
+
+  /// Takes connection `interned` out of `key`'s set; an empty target goes, and with it
+  /// the interest in its subject.
+  void drop_association(const std::string& interned, const backplane_target* key) {
     auto c = conns_of.find(*key);
     if (c == conns_of.end()) return;
     c->second.erase(&interned);
     if (c->second.empty()) {
       const backplane_target t = *key;  // the key dies with its node
-      conns_of.erase(c);
+      conns_of.erase(c);                // prune empty targets
       update_interest(t);
     }
   }
