@@ -90,10 +90,11 @@ TEST_CASE("backplane keeps per-publisher order", "[actors]") {
   caf::anon_send_exit(bp, caf::exit_reason::user_shutdown);
 }
 
-// README "Limits": a connection keeps its newest sessions; the oldest session association
-// goes when one more is made (a socket that creates sessions without end must not grow the
-// process without end). Other targets are never dropped.
-TEST_CASE("backplane keeps a connection's newest sessions up to the bound", "[actors][backplane]") {
+// README "Limits": a connection keeps the sessions it associated most recently; the least
+// recent goes when one more is made (a socket that creates sessions without end must not
+// grow the process without end). Other targets are never dropped.
+TEST_CASE("backplane keeps a connection's most recent sessions up to the bound",
+          "[actors][backplane]") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   backplane_options options;
