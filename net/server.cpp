@@ -505,6 +505,7 @@ void server::impl::gather_metrics(std::function<void(adapters::telemetry::scrape
                                                    b.dropped_not_utf8 + b.dropped_not_json_object +
                                                    b.dropped_bad_envelope;
                         state->backplane_subscriptions = b.subscriptions;
+                        state->backplane_sessions_forgotten = b.sessions_forgotten;
                         done(std::move(*state));
                       },
                       [state, done](caf::error&) { done(std::move(*state)); });

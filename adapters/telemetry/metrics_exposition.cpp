@@ -141,6 +141,9 @@ std::string render_metrics(const server_metrics& m, const scrape_values& v) {
             d(v.backplane_dropped));
   f.gauge("backplane_subscriptions", "Event subjects subscribed now.",
           d(v.backplane_subscriptions));
+  f.counter("backplane_sessions_forgotten",
+            "Session associations dropped at the per-connection bound (README Limits).",
+            d(v.backplane_sessions_forgotten));
   if (v.nats_connected) {
     f.gauge("nats_connected", "1 while the NATS connection is up.", *v.nats_connected ? 1 : 0);
     f.counter("nats_reconnects", "NATS reconnections.", d(v.nats_reconnects));

@@ -36,6 +36,8 @@ struct scrape_values {
   std::uint64_t backplane_delivered = 0;
   std::uint64_t backplane_dropped = 0;  ///< inbound drops of every reason
   std::uint64_t backplane_subscriptions = 0;
+  /// Session associations dropped at the per-connection bound (with or without a bus).
+  std::uint64_t backplane_sessions_forgotten = 0;
   // The NATS connection; none when the backplane is in memory.
   std::optional<bool> nats_connected;
   std::uint64_t nats_reconnects = 0;

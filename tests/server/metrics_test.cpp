@@ -112,6 +112,7 @@ TEST_CASE("metrics: every family is present and moves when its event happens", "
                            "backplane_deliveries_total",
                            "backplane_receive_drops_total",
                            "backplane_subscriptions",
+                           "backplane_sessions_forgotten_total",
                            "nats_connected",
                            "nats_reconnects_total"}) {
     INFO(name);
@@ -249,6 +250,7 @@ TEST_CASE("metrics: every family is present and moves when its event happens", "
   moved(key("backplane_deliveries_total"));
   moved(key("backplane_receive_drops_total"));
   moved(key("backplane_subscriptions"));
+  CHECK(value(after, key("backplane_sessions_forgotten_total")) == 0);  // far below the bound
   moved(key("rate_limited_frames_total"));
   CHECK(value(after, key("slow_consumer_closes_total")) == 1);
   CHECK(value(after, key("connections_open")) >= 4);
