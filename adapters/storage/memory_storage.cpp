@@ -136,10 +136,11 @@ memory_storage::participant_row memory_storage::participant_row::pack(const part
                                                                       std::uint64_t seq) {
   const auto size = [](const std::optional<std::string>& f) { return f ? f->size() : 0; };
   packed_fields_writer w(packed_size(
-      13, p.id.size() + p.conversation_id.size() + p.organization_id.size() + p.type.size() +
-              size(p.external_id) + size(p.internal_id) + size(p.browser_fingerprint) +
-              size(p.browser_info_json) + p.name.size() + size(p.email) + size(p.phone) +
-              size(p.crm_contact_id) + size(p.metadata_json)));
+      participant_field::count, p.id.size() + p.conversation_id.size() + p.organization_id.size() +
+                                    p.type.size() + size(p.external_id) + size(p.internal_id) +
+                                    size(p.browser_fingerprint) + size(p.browser_info_json) +
+                                    p.name.size() + size(p.email) + size(p.phone) +
+                                    size(p.crm_contact_id) + size(p.metadata_json)));
   // In participant_field order.
   w.add(p.id).add(p.conversation_id).add(p.organization_id).add(p.type);
   w.add(p.external_id).add(p.internal_id).add(p.browser_fingerprint).add(p.browser_info_json);
@@ -306,7 +307,8 @@ std::vector<history_entry> memory_storage::recent_history(const std::string& con
 // ---- sessions -----------------------------------------------------------------------------
 
 memory_storage::session_row memory_storage::session_row::pack(const session& s) {
-  packed_fields_writer w(packed_size(8, s.session_id.size() + s.conversation_id.size() +
+  packed_fields_writer w(
+      packed_size(session_field::count, s.session_id.size() + s.conversation_id.size() +
                                             s.organization_id.size() + s.agent_id.size() +
                                             s.agent_name.size() + s.user_participant_id.size() +
                                             s.agent_participant_id.size() + s.thread_id.size()));

@@ -101,6 +101,7 @@ class memory_storage final : public storage {
       phone,
       crm_contact_id,
       metadata_json,
+      count,  ///< how many
     };
   };
   /// A participant packed into one heap block (packed_fields.hpp says why); its
@@ -137,6 +138,7 @@ class memory_storage final : public storage {
       user_participant_id,
       agent_participant_id,
       thread_id,
+      count,  ///< how many
     };
   };
   /// A session: the strings it is created with (no session_update changes them) packed
