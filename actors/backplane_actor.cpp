@@ -43,6 +43,21 @@ struct target_hash {
   }
 };
 
+}  // namespace
+}  // namespace so::actors
+
+#if defined(__GLIBCXX__)
+// libstdc++ stores a node's hash code only when the hasher is not deemed "fast", and it
+// deems every user hasher fast. Ours hashes a 36-byte id: without stored codes every
+// bucket walk re-hashes the neighbouring nodes' ids, a cache miss each (5 % of a create's
+// CPU with 200k sessions associated; docs/benchmarks.md, "hash codes").
+template <>
+struct std::__is_fast_hash<so::actors::target_hash> : std::false_type {};
+#endif
+
+namespace so::actors {
+namespace {
+
 /// At most one log line per second per call site; callable from any thread.
 class log_throttle {
  public:

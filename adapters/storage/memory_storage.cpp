@@ -53,7 +53,9 @@ memory_storage::conversation_row* memory_storage::find_idempotent(const std::str
 memory_storage::conversation_index& memory_storage::index_for(std::string_view conv) {
   if (auto* row = find_row(conversations_, conv)) return row->index;
   if (auto* orphan = find_row(orphans_, conv)) return orphan->index;
-  return add_row(orphan_rows_, orphans_, orphan_index{std::string(conv), {}}).index;
+  return add_row(orphan_rows_, orphans_,
+                 std::make_unique<orphan_index>(orphan_index{std::string(conv), {}}))
+      .index;
 }
 
 const memory_storage::conversation_index* memory_storage::find_index(std::string_view conv) const {
@@ -69,17 +71,17 @@ conversation memory_storage::create_conversation(conversation c) {
   if (auto* hit = find_idempotent(c.organization_id, c.idempotency_key))
     return hit->value;  // idempotent: the stored row, input discarded
   if (find_row(conversations_, c.id) != nullptr) throw_conflict("conversation", c.id);
-  return insert_conversation(std::move(c));
+  return insert_conversation(
+      std::make_unique<conversation_row>(conversation_row{std::move(c), 0, {}}));
 }
 
-conversation& memory_storage::insert_conversation(conversation c) {
+conversation& memory_storage::insert_conversation(std::unique_ptr<conversation_row> new_row) {
   // Records that named this id before it had a row keep their order (§1.4).
-  conversation_index earlier;
   if (orphans_.size() != 0)
-    if (auto* orphan = find_row(orphans_, c.id)) earlier = std::exchange(orphan->index, {});
-  auto& row =
-      add_row(conversation_rows_, conversations_, conversation_row{std::move(c), next_seq_++, {}});
-  row.index = std::move(earlier);
+    if (auto* orphan = find_row(orphans_, new_row->value.id))
+      new_row->index = std::exchange(orphan->index, {});
+  new_row->seq = next_seq_++;
+  auto& row = add_row(conversation_rows_, conversations_, std::move(new_row));
   idempotency_.insert(idempotency_hash(row.value.organization_id, row.value.idempotency_key), &row);
   return row.value;
 }
@@ -94,7 +96,7 @@ std::vector<conversation> memory_storage::list_conversations_by_org(const std::s
   std::lock_guard lock(mutex_);
   std::vector<const conversation_row*> rows;
   for (const auto& row : conversation_rows_) {
-    if (row.value.organization_id == org) rows.push_back(&row);
+    if (row->value.organization_id == org) rows.push_back(row.get());
   }
   // Newest createdAt first; among equal timestamps the later insert first.
   std::sort(rows.begin(), rows.end(), [](const conversation_row* a, const conversation_row* b) {
@@ -172,13 +174,14 @@ participant memory_storage::participant_row::unpack() const {
 participant memory_storage::add_participant(participant p) {
   std::lock_guard lock(mutex_);
   if (find_row(participants_, p.id) != nullptr) throw_conflict("participant", p.id);
-  insert_participant(p);
+  insert_participant(std::make_unique<participant_row>(participant_row::pack(p, 0)));
   return p;
 }
 
-void memory_storage::insert_participant(const participant& p) {
-  auto& row = add_row(participant_rows_, participants_, participant_row::pack(p, next_seq_++));
-  index_for(p.conversation_id).participants.push_back(&row);
+void memory_storage::insert_participant(std::unique_ptr<participant_row> new_row) {
+  new_row->seq = next_seq_++;
+  auto& row = add_row(participant_rows_, participants_, std::move(new_row));
+  index_for(row.field(participant_field::conversation_id)).participants.push_back(&row);
 }
 
 // Rich Interactions (issue 12): the identity intake's contact on the user participant.
@@ -240,7 +243,8 @@ std::optional<participant> memory_storage::resolve_participant_by_external_id(
 message memory_storage::append_message(message m) {
   std::lock_guard lock(mutex_);
   if (find_row(messages_, m.id) != nullptr) throw_conflict("message", m.id);
-  auto& row = add_row(message_rows_, messages_, message_row{std::move(m), 0});
+  auto& row = add_row(message_rows_, messages_,
+                      std::make_unique<message_row>(message_row{std::move(m), 0}));
   // A message without a conversation is stored but never listed (§1.4).
   if (const auto& conv = row.value.conversation_id) {
     auto* conversation = find_row(conversations_, *conv);
@@ -344,13 +348,13 @@ session memory_storage::session_row::unpack() const {
 session memory_storage::create_session(session s) {
   std::lock_guard lock(mutex_);
   if (find_row(sessions_, s.session_id) != nullptr) throw_conflict("session", s.session_id);
-  insert_session(s);
+  insert_session(std::make_unique<session_row>(session_row::pack(s)));
   return s;
 }
 
-void memory_storage::insert_session(const session& s) {
-  auto& row = add_row(session_rows_, sessions_, session_row::pack(s));
-  index_for(s.conversation_id).sessions.push_back(&row);
+void memory_storage::insert_session(std::unique_ptr<session_row> new_row) {
+  auto& row = add_row(session_rows_, sessions_, std::move(new_row));
+  index_for(row.field(session_field::conversation_id)).sessions.push_back(&row);
 }
 
 std::optional<session> memory_storage::get_session(const std::string& id) {
@@ -391,13 +395,23 @@ std::vector<session> memory_storage::list_sessions_by_conversation(const std::st
 // ---- multi-record writes --------------------------------------------------------------------
 
 std::optional<session> memory_storage::create_session_records(new_session_records&& r) {
+  // The rows are built before the lock (row_list says why). A new conversation's index
+  // gets room for the two participants and the session it is about to list.
+  auto conversation =
+      std::make_unique<conversation_row>(conversation_row{std::move(r.conversation), 0, {}});
+  conversation->index.participants.reserve(2);
+  conversation->index.sessions.reserve(1);
+  auto user = std::make_unique<participant_row>(participant_row::pack(r.user, 0));
+  auto agent = std::make_unique<participant_row>(participant_row::pack(r.agent, 0));
+  auto session = std::make_unique<session_row>(session_row::pack(r.session));
+
   std::lock_guard lock(mutex_);
   // Every check before the first write, with persist_new_session's texts: all or none.
   // (A check's probe leaves the index's cache lines warm for the insert that follows.)
   auto refuse = [](const char* step, const char* kind, const std::string& id) {
     throw storage_conflict(std::string(step) + " failed: " + conflict_text(kind, id));
   };
-  const auto& c = r.conversation;
+  const auto& c = conversation->value;
   const bool existing = find_idempotent(c.organization_id, c.idempotency_key) != nullptr;
   if (!existing && find_row(conversations_, c.id) != nullptr)
     refuse("create conversation", "conversation", c.id);
@@ -408,10 +422,10 @@ std::optional<session> memory_storage::create_session_records(new_session_record
   if (find_row(sessions_, r.session.session_id) != nullptr)
     refuse("create session", "session", r.session.session_id);
 
-  if (!existing) insert_conversation(std::move(r.conversation));  // else the stored row stays
-  insert_participant(r.user);
-  insert_participant(r.agent);
-  insert_session(r.session);
+  if (!existing) insert_conversation(std::move(conversation));  // else the stored row stays
+  insert_participant(std::move(user));
+  insert_participant(std::move(agent));
+  insert_session(std::move(session));
   return std::move(r.session);
 }
 

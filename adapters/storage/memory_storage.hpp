@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -191,18 +192,26 @@ class memory_storage final : public storage {
   static Row* find_row(const record_index<Row>& index, std::string_view id) {
     return index.find(record_hash(id), [&id](const Row& r) { return id_of(r) == id; });
   }
+  /// Rows of one kind, each allocated on its own: a row is built (allocated, packed,
+  /// its first pages touched) before mutex_ is taken, so the lock never waits on that
+  /// allocation's page faults, which on huge-page heaps stalled the other io thread for
+  /// milliseconds (docs/benchmarks.md, "rows built outside the lock").
   template <class Row>
-  static Row& add_row(std::deque<Row>& rows, record_index<Row>& index, Row row) {
+  using row_list = std::deque<std::unique_ptr<Row>>;
+
+  template <class Row>
+  static Row& add_row(row_list<Row>& rows, record_index<Row>& index, std::unique_ptr<Row> row) {
     rows.push_back(std::move(row));
-    index.insert(record_hash(id_of(rows.back())), &rows.back());
-    return rows.back();
+    Row& added = *rows.back();
+    index.insert(record_hash(id_of(added)), &added);
+    return added;
   }
 
   // Callers hold mutex_ and have checked that the id is free.
   conversation_row* find_idempotent(const std::string& org, const std::string& key) const;
-  conversation& insert_conversation(conversation c);
-  void insert_participant(const participant& p);
-  void insert_session(const session& s);
+  conversation& insert_conversation(std::unique_ptr<conversation_row> row);
+  void insert_participant(std::unique_ptr<participant_row> row);
+  void insert_session(std::unique_ptr<session_row> row);
   /// The index of conversation id `conv`: its row's, else its orphan index (created).
   conversation_index& index_for(std::string_view conv);
   const conversation_index* find_index(std::string_view conv) const;
@@ -210,11 +219,11 @@ class memory_storage final : public storage {
   protocol::clock_ptr clock_;
   spinning_mutex mutex_;
   std::uint64_t next_seq_ = 0;
-  std::deque<conversation_row> conversation_rows_;
-  std::deque<participant_row> participant_rows_;
-  std::deque<message_row> message_rows_;
-  std::deque<session_row> session_rows_;
-  std::deque<orphan_index> orphan_rows_;
+  row_list<conversation_row> conversation_rows_;
+  row_list<participant_row> participant_rows_;
+  row_list<message_row> message_rows_;
+  row_list<session_row> session_rows_;
+  row_list<orphan_index> orphan_rows_;
   record_index<conversation_row> conversations_;
   /// (organizationId, idempotencyKey) of the conversation rows, as stored.
   record_index<conversation_row> idempotency_;

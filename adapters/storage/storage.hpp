@@ -193,7 +193,7 @@ class storage {
   /// Writes a new session's four records atomically (one database transaction) when
   /// the adapter can; nullopt means "not supported": persist_new_session then writes
   /// them one by one. Errors as persist_new_session's ("create conversation failed: …").
-  /// The adapter may move from `r` only when it returns a session (the in-memory one
+  /// The adapter may move from `r` when it returns a session or throws (the in-memory one
   /// moves the records into its rows); nullopt leaves `r` as it was.
   virtual std::optional<session> create_session_records(new_session_records&& /*r*/) {
     return std::nullopt;
