@@ -1,4 +1,5 @@
-// net/heap_huge_pages.hpp — glibc's malloc heaps on transparent huge pages.
+// net/heap_huge_pages.hpp — glibc's malloc heaps on transparent huge pages (and the
+// deeper per-thread cache that goes with them).
 //
 // Why: on the virtual machines we measure on, one page fault costs 10–19 µs (a 4 GiB
 // memset: ~19 s), and the in-memory store keeps every created session, so a
@@ -9,6 +10,13 @@
 // tunable added (execv keeps the pid, the arguments and every open descriptor), and the
 // new image puts GLIBC_TUNABLES back as the operator set it, so child processes (MCP
 // stdio servers) inherit an unchanged environment.
+//
+// The same re-exec deepens glibc's per-thread cache (glibc.malloc.tcache_count=200, from
+// 7) unless the operator set it: a chunk freed on another thread than the one that
+// allocated it (a message crossing io threads) then goes to the freeing thread's cache
+// instead of waiting on the owning arena's lock, which that arena's thread holds across
+// a huge-page fault for milliseconds on these VMs. Creates at C=50: +14 %
+// (docs/benchmarks.md, "the thread cache").
 //
 // Contract:
 //   - Off with SMOOTH_AGENT_MALLOC_HUGE_PAGES=0 (or false). An invalid value does not stop
@@ -31,9 +39,10 @@ namespace so::net {
 /// was unset, "=" + value when it was set).
 inline constexpr const char* kReexecMarker = "SMOOTH_AGENT_REEXEC_GLIBC_TUNABLES";
 
-/// GLIBC_TUNABLES `current` (nullptr: unset) with glibc.malloc.hugetlb=1 appended;
-/// nullopt when `current` already sets glibc.malloc.hugetlb.
-std::optional<std::string> tunables_with_heap_huge_pages(const char* current);
+/// GLIBC_TUNABLES `current` (nullptr: unset) with glibc.malloc.hugetlb=1 appended, and
+/// glibc.malloc.tcache_count=200 unless `current` sets it; nullopt when `current`
+/// already sets glibc.malloc.hugetlb (the operator tunes malloc: nothing is added).
+std::optional<std::string> heap_tunables_for(const char* current);
 
 /// In the re-executed image: puts GLIBC_TUNABLES back as the marker recorded, removes the
 /// marker, and returns true. Returns false (and changes nothing) without the marker.

@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
+using so::net::heap_tunables_for;
 using so::net::kReexecMarker;
 using so::net::restore_environment_after_reexec;
-using so::net::tunables_with_heap_huge_pages;
 
 namespace {
 
@@ -40,19 +40,23 @@ struct saved_environment {
 }  // namespace
 
 TEST_CASE("heap huge pages: the tunable is added to what the operator set", "[hugepages]") {
-  CHECK(tunables_with_heap_huge_pages(nullptr) == "glibc.malloc.hugetlb=1");
-  CHECK(tunables_with_heap_huge_pages("") == "glibc.malloc.hugetlb=1");
-  CHECK(tunables_with_heap_huge_pages("glibc.malloc.tcache_count=10") ==
+  CHECK(heap_tunables_for(nullptr) == "glibc.malloc.hugetlb=1:glibc.malloc.tcache_count=200");
+  CHECK(heap_tunables_for("") == "glibc.malloc.hugetlb=1:glibc.malloc.tcache_count=200");
+  CHECK(heap_tunables_for("glibc.malloc.hugetlbx=3") ==
+        "glibc.malloc.hugetlbx=3:glibc.malloc.hugetlb=1:glibc.malloc.tcache_count=200");
+}
+
+TEST_CASE("heap huge pages: an operator's own glibc.malloc.tcache_count stands", "[hugepages]") {
+  CHECK(heap_tunables_for("glibc.malloc.tcache_count=10") ==
         "glibc.malloc.tcache_count=10:glibc.malloc.hugetlb=1");
-  CHECK(tunables_with_heap_huge_pages("glibc.malloc.hugetlbx=3") ==
-        "glibc.malloc.hugetlbx=3:glibc.malloc.hugetlb=1");
+  CHECK(heap_tunables_for("x.y=1:glibc.malloc.tcache_count=0") ==
+        "x.y=1:glibc.malloc.tcache_count=0:glibc.malloc.hugetlb=1");
 }
 
 TEST_CASE("heap huge pages: an operator's own glibc.malloc.hugetlb stands", "[hugepages]") {
-  CHECK_FALSE(tunables_with_heap_huge_pages("glibc.malloc.hugetlb=0"));
-  CHECK_FALSE(tunables_with_heap_huge_pages("glibc.malloc.hugetlb=2"));
-  CHECK_FALSE(
-      tunables_with_heap_huge_pages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0:x.y=1"));
+  CHECK_FALSE(heap_tunables_for("glibc.malloc.hugetlb=0"));
+  CHECK_FALSE(heap_tunables_for("glibc.malloc.hugetlb=2"));
+  CHECK_FALSE(heap_tunables_for("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0:x.y=1"));
 }
 
 TEST_CASE("heap huge pages: the re-executed image restores GLIBC_TUNABLES", "[hugepages]") {

@@ -80,6 +80,13 @@ std::string started_tunables(pid_t pid) {
   return "";
 }
 
+/// Whether the environment the current image of `pid` was started with holds `text`.
+/// glibc's tunable parser writes NULs over the ':' separators of GLIBC_TUNABLES in
+/// place, so a second tunable reads as an entry of its own in /proc/<pid>/environ.
+bool started_environment_holds(pid_t pid, const std::string& text) {
+  return read_file("/proc/" + std::to_string(pid) + "/environ").find(text) != std::string::npos;
+}
+
 }  // namespace
 
 TEST_CASE("the server binary runs with its heaps on huge pages by default",
@@ -89,6 +96,7 @@ TEST_CASE("the server binary runs with its heaps on huge pages by default",
     CHECK(started_tunables(s.pid()).find("glibc.malloc.hugetlb") == std::string::npos);
   } else {
     CHECK(started_tunables(s.pid()).find("glibc.malloc.hugetlb=1") != std::string::npos);
+    CHECK(started_environment_holds(s.pid(), "glibc.malloc.tcache_count=200"));
     if (thp_mode_is_madvise()) CHECK(heap_advised_huge(s.pid()));
   }
   CHECK(s.terminate() == 0);  // the re-executed image drains and exits 0 on SIGTERM
@@ -99,6 +107,7 @@ TEST_CASE("SMOOTH_AGENT_MALLOC_HUGE_PAGES=0 keeps the kernel's default pages",
   server_process s(
       env_map{{"SMOOTH_AGENT_IO_THREADS", "1"}, {"SMOOTH_AGENT_MALLOC_HUGE_PAGES", "0"}});
   CHECK(started_tunables(s.pid()).find("glibc.malloc.hugetlb") == std::string::npos);
+  CHECK_FALSE(started_environment_holds(s.pid(), "glibc.malloc.tcache_count"));
   CHECK_FALSE(heap_advised_huge(s.pid()));
   CHECK(s.terminate() == 0);
 }
