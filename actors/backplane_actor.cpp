@@ -50,7 +50,7 @@ struct target_hash {
 // libstdc++ stores a node's hash code only when the hasher is not deemed "fast", and it
 // deems every user hasher fast. Ours hashes a 36-byte id: without stored codes every
 // bucket walk re-hashes the neighbouring nodes' ids, a cache miss each (5 % of a create's
-// CPU with 200k sessions associated; docs/benchmarks.md, "hash codes").
+// CPU with 200k sessions associated; docs/benchmarks.md, "a new VM, and creates again").
 template <>
 struct std::__is_fast_hash<so::actors::target_hash> : std::false_type {};
 #endif

@@ -16,7 +16,7 @@
 // allocated it (a message crossing io threads) then goes to the freeing thread's cache
 // instead of waiting on the owning arena's lock, which that arena's thread holds across
 // a huge-page fault for milliseconds on these VMs. Creates at C=50: +14 %
-// (docs/benchmarks.md, "the thread cache").
+// (docs/benchmarks.md, "a new VM, and creates again").
 //
 // Contract:
 //   - Off with SMOOTH_AGENT_MALLOC_HUGE_PAGES=0 (or false). An invalid value does not stop

@@ -192,10 +192,10 @@ class memory_storage final : public storage {
   static Row* find_row(const record_index<Row>& index, std::string_view id) {
     return index.find(record_hash(id), [&id](const Row& r) { return id_of(r) == id; });
   }
-  /// Rows of one kind, each allocated on its own: a row is built (allocated, packed,
-  /// its first pages touched) before mutex_ is taken, so the lock never waits on that
-  /// allocation's page faults, which on huge-page heaps stalled the other io thread for
-  /// milliseconds (docs/benchmarks.md, "rows built outside the lock").
+  /// Rows of one kind, each allocated on its own: a row is built (allocated, packed, its
+  /// pages touched) before mutex_ is taken, so the lock covers only the inserts and the
+  /// other io thread never waits on an allocation's page faults (docs/benchmarks.md,
+  /// "a new VM, and creates again").
   template <class Row>
   using row_list = std::deque<std::unique_ptr<Row>>;
 
