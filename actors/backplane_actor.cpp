@@ -2,7 +2,7 @@
 
 #include "actors/backplane_subjects.hpp"
 #include "actors/messages.hpp"
-#include "actors/target_connections.hpp"
+#include "actors/target_table.hpp"
 #include "actors/unexpected_messages.hpp"
 #include "protocol/json.hpp"
 #include "protocol/percent_encoding.hpp"
@@ -39,7 +39,7 @@ std::string encode_header_value(std::string_view v) {
 
 struct target_hash {
   std::size_t operator()(const backplane_target& t) const noexcept {
-    return std::hash<std::string>{}(t.id) * 31 + static_cast<std::size_t>(t.kind);
+    return target_table::hash_of(t);
   }
 };
 
@@ -50,7 +50,9 @@ struct target_hash {
 // libstdc++ stores a node's hash code only when the hasher is not deemed "fast", and it
 // deems every user hasher fast. Ours hashes a 36-byte id: without stored codes every
 // bucket walk re-hashes the neighbouring nodes' ids, a cache miss each (5 % of a create's
-// CPU with 200k sessions associated; docs/benchmarks.md, "a new VM, and creates again").
+// CPU with 200k sessions associated, when the association map was such a set;
+// docs/benchmarks.md, "a new VM, and creates again"). `subscribed` is one, as large with
+// a bus.
 template <>
 struct std::__is_fast_hash<so::actors::target_hash> : std::false_type {};
 #endif
@@ -134,16 +136,23 @@ std::string legacy_envelope(const std::string& origin, const backplane_target& t
 // of them, so these sets grow with the sessions; every create adds to them.
 struct backplane_state {
   std::unordered_map<std::string, net::event_sink_ptr> sinks;
-  std::unordered_map<backplane_target, target_connections, target_hash> conns_of;  // target → conns
-  /// conn → its targets: pointers to conns_of's keys (a node lives while it has a
-  /// connection, so while any of these point to it). Each (conn, target) pair once.
+  target_table conns_of;  // target → conns
+  using target_entry = target_table::entry;
+  /// conn → its targets: conns_of's entries (an entry lives while it has a connection,
+  /// so while any of these point to it). Each (conn, target) pair once.
   /// Its keys are the connection ids conns_of's sets point to (erased last, in detach).
   /// Session targets in association order, the oldest at `oldest`: forgetting it moves
   /// the window, and the vector is compacted once half of it is behind (O(1) amortized,
   /// no per-connection deque block).
   struct connection_targets {
-    std::vector<const backplane_target*> others;    ///< connection, agent, user, org targets
-    std::vector<const backplane_target*> sessions;  ///< associated: [oldest, end)
+    /// A session entry and its hash (known without touching the entry: see associate).
+    struct session_entry {
+      target_entry* entry;
+      std::size_t hash;
+      bool operator==(const target_entry* e) const { return entry == e; }
+    };
+    std::vector<target_entry*> others;    ///< connection, agent, user, org targets
+    std::vector<session_entry> sessions;  ///< associated: [oldest, end)
     std::size_t oldest = 0;
     std::size_t session_count() const { return sessions.size() - oldest; }
   };
@@ -186,9 +195,9 @@ struct backplane_state {
     auto it = targets_of.find(conn);
     if (it != targets_of.end()) {
       const auto& mine = it->second;
-      for (const auto* key : mine.others) drop_association(it->first, key);
+      for (auto* entry : mine.others) drop_association(it->first, entry);
       for (auto i = mine.oldest; i < mine.sessions.size(); ++i)
-        drop_association(it->first, mine.sessions[i]);
+        drop_association(it->first, mine.sessions[i].entry);
       targets_of.erase(it);
     }
     update_interest(backplane_target{target_kind::connection, conn});
@@ -203,15 +212,23 @@ struct backplane_state {
   void associate(const std::string& conn, const backplane_target& t) {
     // The key of targets_of is the connection's one interned id (target_connections.hpp).
     auto& [interned, mine] = *targets_of.try_emplace(conn).first;
-    auto entry = conns_of.try_emplace(t).first;
-    if (!entry->second.insert(&interned)) {  // idempotent, but a session in use is kept
-      if (t.kind == target_kind::session) make_newest(mine, &entry->first);
+    // At the bound the oldest session goes next: its entry's and its slot's cache
+    // misses overlap the insert's (docs/benchmarks.md, "creates: a store a third smaller").
+    if (t.kind == target_kind::session &&
+        mine.session_count() >= options.max_sessions_per_connection && mine.session_count() > 0) {
+      const auto& oldest = mine.sessions[mine.oldest];
+      __builtin_prefetch(oldest.entry);
+      conns_of.prefetch_slot(oldest.hash);
+    }
+    auto* entry = conns_of.try_emplace(t).first;
+    if (!entry->conns.insert(&interned)) {  // idempotent, but a session in use is kept
+      if (t.kind == target_kind::session) make_newest(mine, entry);
       return;
     }
     if (t.kind != target_kind::session) {
-      mine.others.push_back(&entry->first);
+      mine.others.push_back(entry);
     } else {
-      mine.sessions.push_back(&entry->first);
+      mine.sessions.push_back({entry, entry->hash});
     }
     update_interest(t);
     if (mine.session_count() > options.max_sessions_per_connection)
@@ -220,32 +237,30 @@ struct backplane_state {
 
   /// A session the connection resolves again is the last one it would forget (a scan:
   /// resolves are rare next to creates).
-  static void make_newest(connection_targets& mine, const backplane_target* key) {
+  static void make_newest(connection_targets& mine, target_entry* entry) {
     const auto from = mine.sessions.begin() + static_cast<std::ptrdiff_t>(mine.oldest);
-    auto it = std::find(from, mine.sessions.end(), key);
+    auto it = std::find(from, mine.sessions.end(), entry);
     if (it != mine.sessions.end()) std::rotate(it, std::next(it), mine.sessions.end());
   }
 
   void forget_oldest_session(const std::string& interned, connection_targets& mine) {
-    const auto* key = mine.sessions[mine.oldest++];
+    auto* entry = mine.sessions[mine.oldest++].entry;
     if (mine.oldest * 2 >= mine.sessions.size()) {  // compact: half of it is behind
       mine.sessions.erase(mine.sessions.begin(),
                           mine.sessions.begin() + static_cast<std::ptrdiff_t>(mine.oldest));
       mine.oldest = 0;
     }
     ++stats.sessions_forgotten;
-    drop_association(interned, key);
+    drop_association(interned, entry);
   }
 
-  /// Takes connection `interned` out of `key`'s set; an empty target goes, and with it
-  /// the interest in its subject.
-  void drop_association(const std::string& interned, const backplane_target* key) {
-    auto c = conns_of.find(*key);
-    if (c == conns_of.end()) return;
-    c->second.erase(&interned);
-    if (c->second.empty()) {
-      const backplane_target t = *key;  // the key dies with its node
-      conns_of.erase(c);                // prune empty targets
+  /// Takes connection `interned` out of `entry`'s set; an empty target goes, and with
+  /// it the interest in its subject.
+  void drop_association(const std::string& interned, target_entry* entry) {
+    entry->conns.erase(&interned);
+    if (entry->conns.empty()) {
+      auto t = std::move(entry->target);  // the key dies with its entry
+      conns_of.erase(entry);              // prune empty targets
       update_interest(t);
     }
   }
@@ -254,10 +269,10 @@ struct backplane_state {
   std::size_t deliver_local(const backplane_target& t, const net::frame& f,
                             const std::string* org) {
     if (t.kind == target_kind::connection) return org && !in_org(t.id, *org) ? 0 : deliver(t.id, f);
-    auto it = conns_of.find(t);
-    if (it == conns_of.end()) return 0;
+    const auto* entry = conns_of.find(t);
+    if (entry == nullptr) return 0;
     std::size_t n = 0;
-    it->second.for_each([&](const std::string& conn) {
+    entry->conns.for_each([&](const std::string& conn) {
       if (!org || in_org(conn, *org)) n += deliver(conn, f);
     });
     return n;
@@ -302,7 +317,8 @@ struct backplane_state {
   // ---- interest ----
 
   bool interested(const backplane_target& t) const {
-    return (t.kind == target_kind::connection && sinks.count(t.id) > 0) || conns_of.count(t) > 0;
+    return (t.kind == target_kind::connection && sinks.count(t.id) > 0) ||
+           conns_of.find(t) != nullptr;
   }
 
   void update_interest(const backplane_target& t) {

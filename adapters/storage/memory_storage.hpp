@@ -106,17 +106,20 @@ class memory_storage final : public storage {
     };
   };
   /// A participant packed into one heap block (packed_fields.hpp says why); its
-  /// strings in `participant_field` order, unpacked on the (rare) reads.
+  /// strings in `participant_field` order, unpacked on the (rare) reads. 56 bytes, so
+  /// with its allocation header it fills a 64-byte chunk: a field more would cost 16.
   struct participant_row {
     std::string fields;
     protocol::time_point created_at{};
     protocol::time_point updated_at{};
-    std::uint64_t seq;
+    /// The conversation's participant before this one (conversation_index).
+    const participant_row* next_in_conversation = nullptr;
 
     std::string_view field(std::size_t f) const {
       return packed_field(fields, f).value_or(std::string_view());
     }
-    static participant_row pack(const participant& p, std::uint64_t seq);
+    /// The record's fields; `next_in_conversation` is the caller's.
+    static participant_row pack(const participant& p);
     participant unpack() const;
   };
   struct message_row {
@@ -138,42 +141,102 @@ class memory_storage final : public storage {
       agent_name,
       user_participant_id,
       agent_participant_id,
-      thread_id,
-      count,  ///< how many
+      thread_id,  ///< absent: the same as conversation_id (as every created session has it)
+      count,      ///< how many
     };
   };
   /// A session: the strings it is created with (no session_update changes them) packed
-  /// into one heap block in `session_field` order (packed_fields.hpp says why), the
-  /// fields an update changes as the record has them, and the turn lease.
+  /// into one heap block in `session_field` order (packed_fields.hpp says why); status
+  /// and metadata, which an update may replace, packed into a second one; the counters
+  /// and times as plain values with one presence bit each (an optional per field, a
+  /// std::map and a status string were 220 bytes more per session); the turn lease.
+  /// 168 bytes: with its allocation header it fills a 176-byte chunk.
   struct session_row {
+    /// Bits of `present`: which optional record fields the row has.
+    enum presence : std::uint8_t {
+      has_token_count = 1,
+      has_message_count = 2,
+      has_created_at = 4,
+      has_updated_at = 8,
+      has_ended_at = 16,
+      has_last_activity_at = 32,
+    };
     std::string ids;
-    std::optional<std::string> status;
-    std::optional<std::uint64_t> token_count;
-    std::optional<std::uint64_t> message_count;
-    std::map<std::string, std::string> metadata;
-    std::optional<protocol::time_point> created_at;
-    std::optional<protocol::time_point> updated_at;
-    std::optional<protocol::time_point> ended_at;
-    std::optional<protocol::time_point> last_activity_at;
+    /// Packed: the status (absent when the record has none), then the metadata's keys
+    /// and values, alternating, in key order. Empty (no heap block) for neither.
+    std::string status_and_metadata;
+    std::uint64_t token_count = 0;
+    std::uint64_t message_count = 0;
+    protocol::time_point created_at{};
+    protocol::time_point updated_at{};
+    protocol::time_point ended_at{};
+    protocol::time_point last_activity_at{};
     turn_lease lease;
+    /// The conversation's session before this one (conversation_index).
+    const session_row* next_in_conversation = nullptr;
+    std::uint8_t present = 0;
 
     std::string_view field(std::size_t f) const {
       return packed_field(ids, f).value_or(std::string_view());
     }
     static session_row pack(const session& s);
+    /// Applies the fields `u` sets (`metadata` included: issue 12, OTP).
+    void update(const session_update& u);
+    /// Packs `status` and `metadata` into status_and_metadata.
+    void pack_status_and_metadata(const std::optional<std::string>& status,
+                                  const std::map<std::string, std::string>& metadata);
+    std::optional<std::string> status() const;
+    std::map<std::string, std::string> metadata() const;
     session unpack() const;
+    /// Sets `field` (one of the presence-tracked ones) when `value` has a value.
+    template <class T>
+    void set(T& field, const std::optional<T>& value, presence bit) {
+      if (!value) return;
+      field = *value;
+      present |= bit;
+    }
   };
-  /// What one conversation id has, in insertion order: per-conversation listings read
-  /// this, never a scan of the whole store.
+  /// The order of a conversation's strings in conversation_row::fields.
+  struct conversation_field {
+    enum : std::size_t {
+      id,
+      platform,
+      name,  ///< absent: the default name, "Session " + idempotency_key (has_default_name)
+      organization_id,
+      idempotency_key,
+      metadata_json,
+      analytics_json,
+      count,  ///< how many
+    };
+  };
+  /// What one conversation id has: per-conversation listings read this, never a scan
+  /// of the whole store. Participants and sessions are linked through their rows,
+  /// newest first (their listings sort; a vector each was two more heap blocks per
+  /// created session).
   struct conversation_index {
     std::vector<const message_row*> messages;  ///< append order (the paging order)
-    std::vector<const participant_row*> participants;
-    std::vector<const session_row*> sessions;
+    const participant_row* participants = nullptr;
+    const session_row* sessions = nullptr;
   };
+  /// A conversation packed into one heap block in `conversation_field` order
+  /// (packed_fields.hpp says why), unpacked on reads; updates repack it.
   struct conversation_row {
-    conversation value;
-    std::uint64_t seq;
+    std::string fields;
+    protocol::time_point created_at{};
+    protocol::time_point updated_at{};
+    std::uint64_t seq = 0;
     conversation_index index;
+
+    std::string_view field(std::size_t f) const {
+      return packed_field(fields, f).value_or(std::string_view());
+    }
+    /// Whether the name is still the default one (storage.hpp's has_default_name).
+    bool has_default_name() const { return !packed_field(fields, conversation_field::name); }
+    /// The record's fields into a row; `seq` and `index` are the caller's.
+    static conversation_row pack(const conversation& c);
+    /// Repacks the record's fields, keeping `seq` and `index`.
+    void repack(const conversation& c);
+    conversation unpack() const;
   };
   /// The index of an id no conversation row has (§1.4 allows records to name one); a
   /// conversation created later with that id takes the index over.
@@ -182,7 +245,9 @@ class memory_storage final : public storage {
     conversation_index index;
   };
 
-  static const std::string& id_of(const conversation_row& r) { return r.value.id; }
+  static std::string_view id_of(const conversation_row& r) {
+    return r.field(conversation_field::id);
+  }
   static std::string_view id_of(const participant_row& r) { return r.field(participant_field::id); }
   static const std::string& id_of(const message_row& r) { return r.value.id; }
   static std::string_view id_of(const session_row& r) { return r.field(session_field::session_id); }
@@ -190,7 +255,12 @@ class memory_storage final : public storage {
 
   template <class Row>
   static Row* find_row(const record_index<Row>& index, std::string_view id) {
-    return index.find(record_hash(id), [&id](const Row& r) { return id_of(r) == id; });
+    return find_row(index, record_hash(id), id);
+  }
+  /// The same, with the id's record_hash already at hand.
+  template <class Row>
+  static Row* find_row(const record_index<Row>& index, std::size_t hash, std::string_view id) {
+    return index.find(hash, [&id](const Row& r) { return id_of(r) == id; });
   }
   /// Rows of one kind, each allocated on its own: a row is built (allocated, packed, its
   /// pages touched) before mutex_ is taken, so the lock covers only the inserts and the
@@ -201,17 +271,30 @@ class memory_storage final : public storage {
 
   template <class Row>
   static Row& add_row(row_list<Row>& rows, record_index<Row>& index, std::unique_ptr<Row> row) {
+    const auto hash = record_hash(id_of(*row));
+    return add_row(rows, index, std::move(row), hash);
+  }
+  /// The same, with the row id's record_hash already at hand.
+  template <class Row>
+  static Row& add_row(row_list<Row>& rows, record_index<Row>& index, std::unique_ptr<Row> row,
+                      std::size_t hash) {
     rows.push_back(std::move(row));
     Row& added = *rows.back();
-    index.insert(record_hash(id_of(added)), &added);
+    index.insert(hash, &added);
     return added;
   }
 
-  // Callers hold mutex_ and have checked that the id is free.
-  conversation_row* find_idempotent(const std::string& org, const std::string& key) const;
-  conversation& insert_conversation(std::unique_ptr<conversation_row> row);
-  void insert_participant(std::unique_ptr<participant_row> row);
-  void insert_session(std::unique_ptr<session_row> row);
+  // Callers hold mutex_ and have checked that the id is free. `hash`: the id's
+  // record_hash (the idempotency key's idempotency_hash for `idempotency_hash`).
+  conversation_row* find_idempotent(std::string_view org, std::string_view key) const;
+  conversation_row* find_idempotent(std::size_t idempotency_hash, std::string_view org,
+                                    std::string_view key) const;
+  conversation_row& insert_conversation(std::unique_ptr<conversation_row> row, std::size_t hash,
+                                        std::size_t idempotency_hash);
+  void insert_participant(std::unique_ptr<participant_row> row, std::size_t hash,
+                          conversation_index& index);
+  void insert_session(std::unique_ptr<session_row> row, std::size_t hash,
+                      conversation_index& index);
   /// The index of conversation id `conv`: its row's, else its orphan index (created).
   conversation_index& index_for(std::string_view conv);
   const conversation_index* find_index(std::string_view conv) const;

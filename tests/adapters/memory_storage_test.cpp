@@ -216,3 +216,87 @@ TEST_CASE("memory_storage gives a session back field for field", "[storage]") {
   REQUIRE(listed.size() == 1);
   CHECK(so::protocol::to_json(listed[0]) == so::protocol::to_json(updated));
 }
+
+// Rows leave out what they can rebuild: a conversation's default name ("Session " + its
+// idempotency key), a session's thread id when it is its conversation's id, an absent
+// status and empty metadata. Each must come back exactly, and a later change must stick.
+TEST_CASE("memory_storage rebuilds the fields its rows leave out", "[storage]") {
+  memory_storage s;
+  auto c = contract::make_conversation("conv-d", "org-1", "sess-d");
+  c.name = "Session sess-d";
+  s.create_conversation(c);
+  CHECK(s.get_conversation("conv-d")->name == "Session sess-d");
+  CHECK(s.set_default_title("conv-d", "A title"));
+  CHECK(s.get_conversation("conv-d")->name == "A title");
+  CHECK_FALSE(s.set_default_title("conv-d", "Another"));  // no longer the default
+  conversation_update back;
+  back.name = "Session sess-d";  // the default again: titled again
+  s.update_conversation("conv-d", back);
+  CHECK(s.set_default_title("conv-d", "Third"));
+  CHECK(s.get_conversation("conv-d")->name == "Third");
+
+  auto same = contract::make_session("s-same", "conv-d", 1);
+  same.thread_id = "conv-d";
+  same.status.reset();
+  same.metadata.clear();
+  s.create_session(same);
+  auto got = s.get_session("s-same");
+  REQUIRE(got);
+  CHECK(so::protocol::to_json(*got) == so::protocol::to_json(same));
+  CHECK_FALSE(got->status.has_value());
+  CHECK(got->thread_id == "conv-d");
+
+  auto empty_thread = contract::make_session("s-empty", "conv-d", 2);
+  empty_thread.thread_id = "";  // present and empty: not "same as the conversation"
+  empty_thread.status = "";
+  s.create_session(empty_thread);
+  CHECK(s.get_session("s-empty")->thread_id.empty());
+  CHECK(s.get_session("s-empty")->status == std::optional<std::string>(""));
+
+  session_update meta;
+  meta.metadata = std::map<std::string, std::string>{{"b", "2"}, {"a", R"("x")"}};
+  s.update_session("s-same", meta);
+  CHECK(s.get_session("s-same")->metadata == *meta.metadata);
+  CHECK_FALSE(s.get_session("s-same")->status.has_value());  // untouched
+  session_update status;
+  status.status = "ended";
+  s.update_session("s-same", status);
+  CHECK(s.get_session("s-same")->metadata == *meta.metadata);  // untouched
+  meta.metadata->clear();
+  s.update_session("s-same", meta);
+  CHECK(s.get_session("s-same")->metadata.empty());
+  CHECK(s.get_session("s-same")->status == std::optional<std::string>("ended"));
+}
+
+// create_session_records on an idempotent hit keeps the stored conversation; the other
+// records are stored and listed under the conversation id they name.
+TEST_CASE("memory_storage creates session records atomically, idempotent on the key", "[storage]") {
+  memory_storage s;
+  auto records = [](const std::string& n) {
+    new_session_records r;
+    r.conversation = contract::make_conversation("conv-" + n, "org-1", "key");
+    r.user = contract::make_participant("user-" + n, "conv-" + n, "user");
+    r.agent = contract::make_participant("agent-" + n, "conv-" + n, "ai-agent");
+    r.session = contract::make_session("sess-" + n, "conv-" + n, 1);
+    return r;
+  };
+  persist_new_session(s, records("1"));
+  persist_new_session(s, records("2"));  // same (org, key): conv-2 is not stored
+  CHECK(s.get_conversation("conv-1"));
+  CHECK_FALSE(s.get_conversation("conv-2"));
+  CHECK(s.list_participants_by_conversation("conv-1").size() == 2);
+  CHECK(s.list_participants_by_conversation("conv-2").size() == 2);
+  REQUIRE(s.list_sessions_by_conversation("conv-2").size() == 1);
+  CHECK(s.list_sessions_by_conversation("conv-2")[0].session_id == "sess-2");
+
+  // A reused id anywhere refuses all four, with the step's text.
+  auto clash = records("3");
+  clash.conversation.idempotency_key = "key-3";  // a new conversation, but for the clash
+  clash.agent.id = "user-1";
+  CHECK_THROWS_WITH(persist_new_session(s, clash),
+                    "add agent participant failed: conflict: participant id 'user-1' already "
+                    "exists");
+  CHECK_FALSE(s.get_conversation("conv-3"));
+  CHECK_FALSE(s.get_participant("user-3"));
+  CHECK_FALSE(s.get_session("sess-3"));
+}

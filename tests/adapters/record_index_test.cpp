@@ -1,6 +1,6 @@
 // tests/adapters/record_index_test.cpp — the open-addressing index under the in-memory
 // storage: lookups through the caller's predicate, probe runs of equal hashes (also
-// wrapping around the end of the array), and growth.
+// wrapping around the end of the array), shards, and growth.
 #include "adapters/storage/record_index.hpp"
 
 #include <catch2/catch.hpp>
@@ -54,13 +54,33 @@ TEST_CASE("record_index tells records with the same hash apart by the predicate"
 TEST_CASE("record_index probe runs wrap around the end of the array", "[record_index]") {
   std::deque<row> rows;
   record_index<row> index;
-  // Home slots 63 and 0 of the first 64-slot table: the runs cross the end.
-  const std::size_t hashes[] = {63, 63, 0, 63, 1, 0};
+  // Home slots 15 and 0 of shard 0's first 16-slot table: the runs cross the end.
+  const std::size_t hashes[] = {15, 15, 0, 15, 1, 0};
   for (std::size_t i = 0; i < 6; ++i) {
     rows.push_back(row{"r" + std::to_string(i)});
     index.insert(hashes[i], &rows.back());
   }
   for (std::size_t i = 0; i < 6; ++i) CHECK(find(index, hashes[i], rows[i].id) == &rows[i]);
-  CHECK(find(index, 63, "absent") == nullptr);
+  CHECK(find(index, 15, "absent") == nullptr);
   CHECK(find(index, 0, "absent") == nullptr);
+}
+
+TEST_CASE("record_index keeps hashes that differ only in their top bits apart", "[record_index]") {
+  // The top bits pick the shard, the low bits the slot: the same slot in different
+  // shards, and one shard grown well past its first table while the others stay empty.
+  std::deque<row> rows;
+  record_index<row> index;
+  const std::size_t top = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
+  for (std::size_t i = 0; i < 1000; ++i) {
+    rows.push_back(row{"low-" + std::to_string(i)});
+    index.insert(i, &rows.back());
+    rows.push_back(row{"high-" + std::to_string(i)});
+    index.insert(i | top, &rows.back());
+  }
+  CHECK(index.size() == 2000);
+  for (std::size_t i = 0; i < 1000; i += 111) {
+    CHECK(find(index, i, "low-" + std::to_string(i)) == &rows[2 * i]);
+    CHECK(find(index, i | top, "high-" + std::to_string(i)) == &rows[2 * i + 1]);
+    CHECK(find(index, i, "high-" + std::to_string(i)) == nullptr);
+  }
 }
