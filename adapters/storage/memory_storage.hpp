@@ -15,8 +15,9 @@
 // Every per-conversation listing (messages, participants, sessions) reads a
 // per-conversation index, never a scan of the whole store: the store grows with
 // every session ever created, and a listing must not slow down with it. A create
-// allocates its four rows (participants and sessions packed: packed_fields.hpp) and no
-// index node (record_index.hpp).
+// allocates its four rows, each packed (packed_fields.hpp), and no index node
+// (record_index.hpp): ~1.1 KB kept per created session, index slots included
+// (docs/benchmarks.md, "creates: a store a third smaller").
 #pragma once
 
 #include "adapters/storage/packed_fields.hpp"
