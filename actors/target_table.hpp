@@ -52,21 +52,14 @@ class target_table {
   std::size_t size() const { return size_; }
 
   /// The entry of `t`, or nullptr.
-  entry* find(const backplane_target& t) const {
-    if (slots_.empty()) return nullptr;
-    const std::size_t h = hash_of(t);
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const slot& s = slots_[i];
-      if (s.e == nullptr) return nullptr;
-      if (s.hash == h && s.e->target == t) return s.e;
-    }
-  }
+  entry* find(const backplane_target& t) const { return find(t, hash_of(t)); }
 
   /// The entry of `t`, added (with no connections) when missing; `second`: added.
   std::pair<entry*, bool> try_emplace(const backplane_target& t) {
-    if (entry* e = find(t)) return {e, false};
+    const std::size_t h = hash_of(t);
+    if (entry* e = find(t, h)) return {e, false};
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    auto* e = new entry{t, {}, hash_of(t)};
+    auto* e = new entry{t, {}, h};
     place(e);
     ++size_;
     return {e, true};
@@ -103,6 +96,15 @@ class target_table {
     std::size_t hash = 0;
     entry* e = nullptr;
   };
+
+  entry* find(const backplane_target& t, std::size_t h) const {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (s.e == nullptr) return nullptr;
+      if (s.hash == h && s.e->target == t) return s.e;
+    }
+  }
 
   void place(entry* e) {
     std::size_t i = e->hash & mask_;

@@ -80,13 +80,12 @@ memory_storage::conversation_row memory_storage::conversation_row::pack(const co
 }
 
 void memory_storage::conversation_row::repack(const conversation& c) {
-  const auto size = [](const std::optional<std::string>& f) { return f ? f->size() : 0; };
   const bool default_name = adapters::has_default_name(c);
   packed_fields_writer w(packed_size(
       conversation_field::count, c.id.size() + c.platform.size() +
                                      (default_name ? 0 : c.name.size()) + c.organization_id.size() +
-                                     c.idempotency_key.size() + size(c.metadata_json) +
-                                     size(c.analytics_json)));
+                                     c.idempotency_key.size() + packed_bytes(c.metadata_json) +
+                                     packed_bytes(c.analytics_json)));
   // In conversation_field order.
   w.add(c.id).add(c.platform);
   if (default_name)
@@ -190,13 +189,13 @@ bool memory_storage::set_default_title(const std::string& id, const std::string&
 // ---- participants -----------------------------------------------------------------------
 
 memory_storage::participant_row memory_storage::participant_row::pack(const participant& p) {
-  const auto size = [](const std::optional<std::string>& f) { return f ? f->size() : 0; };
-  packed_fields_writer w(packed_size(
-      participant_field::count, p.id.size() + p.conversation_id.size() + p.organization_id.size() +
-                                    p.type.size() + size(p.external_id) + size(p.internal_id) +
-                                    size(p.browser_fingerprint) + size(p.browser_info_json) +
-                                    p.name.size() + size(p.email) + size(p.phone) +
-                                    size(p.crm_contact_id) + size(p.metadata_json)));
+  packed_fields_writer w(
+      packed_size(participant_field::count,
+                  p.id.size() + p.conversation_id.size() + p.organization_id.size() +
+                      p.type.size() + packed_bytes(p.external_id) + packed_bytes(p.internal_id) +
+                      packed_bytes(p.browser_fingerprint) + packed_bytes(p.browser_info_json) +
+                      p.name.size() + packed_bytes(p.email) + packed_bytes(p.phone) +
+                      packed_bytes(p.crm_contact_id) + packed_bytes(p.metadata_json)));
   // In participant_field order.
   w.add(p.id).add(p.conversation_id).add(p.organization_id).add(p.type);
   w.add(p.external_id).add(p.internal_id).add(p.browser_fingerprint).add(p.browser_info_json);

@@ -68,6 +68,11 @@ constexpr std::size_t packed_size(std::size_t n, std::size_t bytes) {
   return n + bytes;
 }
 
+/// The bytes an optional field adds to `packed_size`'s total (none when absent).
+inline std::size_t packed_bytes(const std::optional<std::string>& field) {
+  return field ? field->size() : 0;
+}
+
 /// Field `index` of `packed` (see the contract above).
 inline std::optional<std::string_view> packed_field(std::string_view packed, std::size_t index) {
   std::size_t at = 0;
